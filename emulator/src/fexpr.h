@@ -1,0 +1,45 @@
+/*
+ * fexpr.h - X-Ray filter expressions (reference/filter-expressions.md): lexer, parser to an
+ * immutable AST, evaluator over a trace's derived view (trace.h). One engine for
+ * GetTraceSummaries, groups, the UI search box and CI assertions.
+ * A compiled struct fexpr is immutable, so several threads may evaluate it at once.
+ */
+#ifndef FEXPR_H
+#define FEXPR_H
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "fluoro.h"
+
+/* Longest expression accepted (older API reference: 1-2000 characters). */
+#define FEXPR_MAX_LEN 2000
+/* Deepest nesting of parentheses/bodies/negations accepted. */
+#define FEXPR_MAX_DEPTH 64
+
+struct fexpr;
+
+/* Resolves `group.name = "g"` / `group.arn = "arn"` to the group's stored expression.
+ * Returns 0 and a malloc'd expression in *expr (NULL for a group without one), or ERR_NOTFOUND. */
+typedef int (*fexpr_group_fn)(void *ctx, const char *name_or_arn, bool is_arn, char **expr);
+
+/* Compiles src into *out (new; free with fexpr_free). On a syntax or type error returns
+ * ERR_INVALID and fills err with a message and the 0-based position. groups may be NULL (then
+ * group.name/group.arn are errors). */
+int fexpr_compile(const char *src, fexpr_group_fn groups, void *ctx, struct fexpr **out,
+                  struct errbuf *err) MUST_CHECK;
+
+/* True when the trace whose derived view is `trace` (borrowed) matches. */
+bool fexpr_eval(const struct fexpr *e, const json_t *trace);
+
+/* Appends a canonical, fully parenthesised S-expression of the AST to b (for tests and debug),
+ * e.g. (and (cmp responsetime > 5) (not (kw partial))). */
+int fexpr_dump(const struct fexpr *e, struct buf *b) MUST_CHECK;
+
+/* Only service()/edge()/id() selectors (GetTimeSeriesServiceStatistics.EntitySelectorExpression).
+ * Returns true when the expression is such a selector. */
+bool fexpr_is_entity_selector(const struct fexpr *e);
+
+void fexpr_free(struct fexpr *e);
+
+#endif
