@@ -52,7 +52,7 @@ struct segment {
 };
 
 /* Splits a UDP datagram at its first '\n' and checks the header (parsed, not byte-compared).
- * On success *body/*body_len point into data. Returns SEGMENT_OK or NO_HEADER/BAD_HEADER. */
+ * On success body and body_len point into data. Returns SEGMENT_OK or NO_HEADER/BAD_HEADER. */
 enum segment_reject segment_split_datagram(const char *data, size_t len, const char **body,
                                            size_t *body_len);
 

@@ -1,0 +1,46 @@
+/*
+ * config.h - fluoro's settings: one table gives each option its flag, environment variable,
+ * type, default and help, from which parsing, --help and validation all follow.
+ * Parsed once in main() before any thread starts; read-only afterwards (any thread may read).
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include "fluoro.h"
+#include "log.h"
+
+#include <stdio.h>
+
+struct config {
+    char *udp_address;  /* HOST:PORT for segments */
+    char *http_address; /* HOST:PORT for every HTTP surface */
+    char *db_path;      /* "" = a temporary database removed at exit */
+    bool demo;          /* load the demo scenario at start */
+    char *log_level;
+    enum log_level log_level_value;
+    char *web_root;            /* "" = serve the embedded UI */
+    int64_t queue_size;        /* ingest queue capacity, in items */
+    int64_t trace_retention_s; /* traces older than this are removed */
+    int64_t max_db_size;       /* bytes; 0 = unlimited */
+    int64_t http_body_limit;   /* bytes */
+    char *region;
+    char *account_id;
+    bool show_version;
+    bool show_help;
+};
+
+/* Parses argv (after the subcommand) and FLUORO_* environment variables into *cfg, flags winning
+ * over the environment over defaults. Returns 0, or ERR_INVALID with err->msg set. */
+int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err) MUST_CHECK;
+/* Writes the options table as --help text. */
+void config_usage(FILE *out);
+void config_fini(struct config *cfg);
+
+/* Splits "HOST:PORT" (HOST may be empty = 0.0.0.0; [v6] allowed). Returns 0 or ERR_INVALID. */
+int config_split_address(const char *addr, char *host, size_t hostlen, int *port) MUST_CHECK;
+/* Parses "500ms", "5s", "2m", "1h", "30d" or a plain number of seconds into milliseconds. */
+int config_parse_duration_ms(const char *s, int64_t *ms) MUST_CHECK;
+/* Parses "100MB", "1GiB", "1024" (bytes) into bytes. */
+int config_parse_size(const char *s, int64_t *bytes) MUST_CHECK;
+
+#endif

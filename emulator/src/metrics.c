@@ -1,0 +1,174 @@
+/*
+ * metrics.c - rendering of struct metrics. The scalar counters are listed once in a table
+ * (name, help, type, field offset) that both renderers walk; labelled families follow it.
+ */
+#include "metrics.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct metrics metrics;
+
+struct scalar_def {
+    const char *name; /* Prometheus name without the fluoro_ prefix; also the JSON key */
+    const char *type;
+    const char *help;
+    size_t offset;
+};
+
+#define OFF(f) offsetof(struct metrics, f)
+static const struct scalar_def scalars[] = {
+    {"udp_received_total", "counter", "UDP datagrams received", OFF(udp_received)},
+    {"udp_stored_total", "counter", "UDP segment documents committed", OFF(udp_stored)},
+    {"udp_dropped_total", "counter", "UDP datagrams dropped because the ingest queue was full",
+     OFF(udp_dropped)},
+    {"api_segments_stored_total", "counter", "PutTraceSegments documents committed",
+     OFF(api_segments_stored)},
+    {"api_segments_rejected_total", "counter",
+     "PutTraceSegments documents returned as UnprocessedTraceSegments", OFF(api_segments_rejected)},
+    {"segments_replaced_total", "counter", "documents that replaced one with the same id",
+     OFF(segments_replaced)},
+    {"queue_depth", "gauge", "items waiting in the ingest queue", OFF(queue_depth)},
+    {"queue_capacity", "gauge", "ingest queue capacity", OFF(queue_capacity)},
+    {"writer_batches_total", "counter", "writer transactions committed", OFF(writer_batches)},
+    {"writer_items_total", "counter", "items applied by the writer", OFF(writer_items)},
+    {"writer_traces_derived_total", "counter", "trace re-derivations", OFF(writer_traces_derived)},
+    {"writer_batch_microseconds_sum", "counter", "time spent in writer batches",
+     OFF(writer_batch_us_sum)},
+    {"writer_batch_microseconds_max", "gauge", "longest writer batch", OFF(writer_batch_us_max)},
+    {"writer_errors_total", "counter", "writer batches that failed and were rolled back",
+     OFF(writer_errors)},
+    {"traces_expired_total", "counter", "traces removed by --trace-retention", OFF(traces_expired)},
+    {"traces_pruned_total", "counter", "traces removed by --max-db-size", OFF(traces_pruned_size)},
+    {"log_events_stored_total", "counter", "log events committed", OFF(log_events_stored)},
+    {"log_events_expired_total", "counter", "log events removed by retention",
+     OFF(log_events_expired)},
+    {"udp_receive_buffer_bytes", "gauge", "effective SO_RCVBUF of the UDP socket",
+     OFF(udp_rcvbuf_bytes)},
+};
+#undef OFF
+
+static const unsigned status_codes[] = {
+#define X(code) code,
+    METRICS_STATUSES(X)
+#undef X
+};
+_Static_assert(ARRAY_LEN(status_codes) + 1 == METRICS_STATUS_COUNT, "status buckets");
+
+static const char *const route_labels[] = {
+#define X(id, label) label,
+    METRICS_ROUTES(X)
+#undef X
+};
+
+static uint64_t scalar_value(const struct scalar_def *d)
+{
+    return atomic_load_explicit((_Atomic uint64_t *)((char *)&metrics + d->offset),
+                                memory_order_relaxed);
+}
+
+void metrics_count_http(enum metrics_route route, unsigned status)
+{
+    size_t bucket = ARRAY_LEN(status_codes);
+    for (size_t i = 0; i < ARRAY_LEN(status_codes); i++) {
+        if (status_codes[i] == status) {
+            bucket = i;
+            break;
+        }
+    }
+    atomic_fetch_add_explicit(&metrics.http_requests[route][bucket], 1, memory_order_relaxed);
+}
+
+void metrics_record_batch(uint64_t items, uint64_t us)
+{
+    METRIC_INC(writer_batches);
+    METRIC_ADD(writer_items, items);
+    METRIC_ADD(writer_batch_us_sum, us);
+    uint64_t max = METRIC_GET(writer_batch_us_max);
+    while (us > max && !atomic_compare_exchange_weak(&metrics.writer_batch_us_max, &max, us)) {
+    }
+}
+
+uint64_t metrics_udp_rejected_total(void)
+{
+    uint64_t sum = 0;
+    for (int r = 1; r < SEGMENT_REJECT_COUNT; r++) {
+        sum += atomic_load_explicit(&metrics.udp_rejected[r], memory_order_relaxed);
+    }
+    return sum;
+}
+
+static const char *status_label(size_t bucket, char *tmp, size_t n)
+{
+    if (bucket == ARRAY_LEN(status_codes)) {
+        return "other";
+    }
+    snprintf(tmp, n, "%u", status_codes[bucket]);
+    return tmp;
+}
+
+int metrics_render_prometheus(struct buf *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < ARRAY_LEN(scalars) && rc == 0; i++) {
+        const struct scalar_def *d = &scalars[i];
+        rc = buf_printf(out, "# HELP fluoro_%s %s\n# TYPE fluoro_%s %s\nfluoro_%s %llu\n", d->name,
+                        d->help, d->name, d->type, d->name,
+                        (unsigned long long)scalar_value(d));
+    }
+    if (rc == 0) {
+        rc = buf_puts(out, "# HELP fluoro_udp_rejected_total UDP datagrams rejected, by reason\n"
+                           "# TYPE fluoro_udp_rejected_total counter\n");
+    }
+    for (int r = 1; r < SEGMENT_REJECT_COUNT && rc == 0; r++) {
+        rc = buf_printf(out, "fluoro_udp_rejected_total{reason=\"%s\"} %llu\n",
+                        segment_reject_label((enum segment_reject)r),
+                        (unsigned long long)metrics.udp_rejected[r]);
+    }
+    if (rc == 0) {
+        rc = buf_puts(out, "# HELP fluoro_http_requests_total HTTP requests by route and status\n"
+                           "# TYPE fluoro_http_requests_total counter\n");
+    }
+    for (int r = 0; r < METRICS_ROUTE_COUNT && rc == 0; r++) {
+        for (size_t s = 0; s < METRICS_STATUS_COUNT && rc == 0; s++) {
+            uint64_t v = metrics.http_requests[r][s];
+            char tmp[16];
+            if (v) {
+                rc = buf_printf(out, "fluoro_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                                route_labels[r], status_label(s, tmp, sizeof(tmp)),
+                                (unsigned long long)v);
+            }
+        }
+    }
+    return rc;
+}
+
+json_t *metrics_to_json(void)
+{
+    json_t *root = json_object();
+    for (size_t i = 0; i < ARRAY_LEN(scalars); i++) {
+        json_object_set_new(root, scalars[i].name, json_integer((json_int_t)scalar_value(&scalars[i])));
+    }
+    json_t *rej = json_object();
+    for (int r = 1; r < SEGMENT_REJECT_COUNT; r++) {
+        json_object_set_new(rej, segment_reject_label((enum segment_reject)r),
+                            json_integer((json_int_t)metrics.udp_rejected[r]));
+    }
+    json_object_set_new(root, "udp_rejected", rej);
+    json_object_set_new(root, "udp_rejected_total",
+                        json_integer((json_int_t)metrics_udp_rejected_total()));
+    json_t *http = json_object();
+    for (int r = 0; r < METRICS_ROUTE_COUNT; r++) {
+        json_t *by_status = json_object();
+        for (size_t s = 0; s < METRICS_STATUS_COUNT; s++) {
+            char tmp[16];
+            if (metrics.http_requests[r][s]) {
+                json_object_set_new(by_status, status_label(s, tmp, sizeof(tmp)),
+                                    json_integer((json_int_t)metrics.http_requests[r][s]));
+            }
+        }
+        json_object_set_new(http, route_labels[r], by_status);
+    }
+    json_object_set_new(root, "http_requests", http);
+    return root;
+}

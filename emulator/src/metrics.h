@@ -1,0 +1,76 @@
+/*
+ * metrics.h - every counter fluoro keeps, in one struct of atomics, rendered from one table as
+ * Prometheus text (/metrics) and JSON (/api/v1/stats). Any thread may increment (relaxed).
+ *
+ * The UDP invariant: udp_received = udp_stored + sum(udp_rejected) + udp_dropped once the queue is
+ * drained, so every datagram is accounted for.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+
+#include "buf.h"
+#include "segment.h"
+
+/* HTTP route families for per-route request counters. */
+#define METRICS_ROUTES(X)                                                                          \
+    X(XRAY, "xray")                                                                                \
+    X(LOGS, "logs")                                                                                \
+    X(API, "api")                                                                                  \
+    X(UI, "ui")                                                                                    \
+    X(METRICS, "metrics")                                                                          \
+    X(OTHER, "other")
+
+enum metrics_route {
+#define X(id, label) METRICS_ROUTE_##id,
+    METRICS_ROUTES(X)
+#undef X
+        METRICS_ROUTE_COUNT
+};
+
+/* Status codes counted individually; anything else lands in the last bucket. */
+#define METRICS_STATUSES(X) X(200) X(204) X(304) X(400) X(404) X(405) X(413) X(422) X(429) X(500)
+enum { METRICS_STATUS_COUNT = 11 };
+
+struct metrics {
+    _Atomic uint64_t udp_received;
+    _Atomic uint64_t udp_stored;
+    _Atomic uint64_t udp_dropped;
+    _Atomic uint64_t udp_rejected[SEGMENT_REJECT_COUNT];
+    _Atomic uint64_t api_segments_stored;
+    _Atomic uint64_t api_segments_rejected;
+    _Atomic uint64_t segments_replaced; /* a document with an id already stored */
+    _Atomic uint64_t queue_depth;
+    _Atomic uint64_t queue_capacity;
+    _Atomic uint64_t writer_batches;
+    _Atomic uint64_t writer_items;
+    _Atomic uint64_t writer_traces_derived;
+    _Atomic uint64_t writer_batch_us_sum;
+    _Atomic uint64_t writer_batch_us_max;
+    _Atomic uint64_t writer_errors;
+    _Atomic uint64_t traces_expired;
+    _Atomic uint64_t traces_pruned_size;
+    _Atomic uint64_t log_events_stored;
+    _Atomic uint64_t log_events_expired;
+    _Atomic uint64_t udp_rcvbuf_bytes;
+    _Atomic uint64_t http_requests[METRICS_ROUTE_COUNT][METRICS_STATUS_COUNT];
+};
+
+extern struct metrics metrics;
+
+#define METRIC_INC(field) atomic_fetch_add_explicit(&metrics.field, 1, memory_order_relaxed)
+#define METRIC_ADD(field, n) atomic_fetch_add_explicit(&metrics.field, (n), memory_order_relaxed)
+#define METRIC_SET(field, n) atomic_store_explicit(&metrics.field, (n), memory_order_relaxed)
+#define METRIC_GET(field) atomic_load_explicit(&metrics.field, memory_order_relaxed)
+
+void metrics_count_http(enum metrics_route route, unsigned status);
+void metrics_record_batch(uint64_t items, uint64_t us);
+/* Sum of udp_rejected over all reasons. */
+uint64_t metrics_udp_rejected_total(void);
+int metrics_render_prometheus(struct buf *out) MUST_CHECK;
+/* New reference: the same numbers as a JSON object. */
+json_t *metrics_to_json(void);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * schema.c - the database schema as an ordered list of migrations. Migration N brings a database
+ * from user_version N to N+1; released migrations are never edited, only appended to.
+ * The split follows DESIGN.md §4: documents as received (segments) and derived, query-shaped
+ * rows re-computed per trace by the writer (traces, trace_annotations, trace_nodes, trace_edges).
+ */
+#include "store.h"
+
+const char *const store_migrations[] = {
+    /* 1: X-Ray documents and derived rows */
+    "CREATE TABLE segments("
+    "  trace_id TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT,"
+    "  is_subsegment INTEGER NOT NULL, in_progress INTEGER NOT NULL,"
+    "  start_time REAL NOT NULL, end_time REAL, received_at REAL NOT NULL, doc TEXT NOT NULL,"
+    "  PRIMARY KEY(trace_id, id)) WITHOUT ROWID;"
+    "CREATE TABLE traces("
+    "  trace_id TEXT PRIMARY KEY, id_time REAL NOT NULL,"
+    "  start_time REAL, end_time REAL, duration REAL, response_time REAL,"
+    "  root_name TEXT, root_type TEXT, has_error INTEGER, has_fault INTEGER,"
+    "  has_throttle INTEGER, partial INTEGER, http_status INTEGER, http_method TEXT,"
+    "  http_url TEXT, segment_count INTEGER, revision INTEGER, updated_at REAL,"
+    "  derived TEXT NOT NULL);"
+    "CREATE INDEX traces_by_id_time ON traces(id_time);"
+    "CREATE INDEX traces_by_start ON traces(start_time);"
+    "CREATE INDEX traces_by_end ON traces(end_time);"
+    "CREATE INDEX traces_by_updated ON traces(updated_at);"
+    "CREATE TABLE trace_annotations("
+    "  trace_id TEXT NOT NULL, key TEXT NOT NULL, str TEXT, num REAL, bool INTEGER);"
+    "CREATE INDEX trace_annotations_by_trace ON trace_annotations(trace_id);"
+    "CREATE INDEX trace_annotations_by_key ON trace_annotations(key, str);"
+    "CREATE TABLE trace_nodes("
+    "  trace_id TEXT NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, account_id TEXT,"
+    "  is_root INTEGER NOT NULL, inferred INTEGER NOT NULL, client INTEGER NOT NULL,"
+    "  start_time REAL, end_time REAL, response_time REAL,"
+    "  ok INTEGER, error INTEGER, fault INTEGER, throttle INTEGER, http_status INTEGER);"
+    "CREATE INDEX trace_nodes_by_trace ON trace_nodes(trace_id);"
+    "CREATE INDEX trace_nodes_by_time ON trace_nodes(start_time);"
+    "CREATE INDEX trace_nodes_by_name ON trace_nodes(name, type);"
+    "CREATE TABLE trace_edges("
+    "  trace_id TEXT NOT NULL, src_name TEXT NOT NULL, src_type TEXT NOT NULL,"
+    "  dst_name TEXT NOT NULL, dst_type TEXT NOT NULL, start_time REAL, end_time REAL,"
+    "  response_time REAL, ok INTEGER, error INTEGER, fault INTEGER, throttle INTEGER,"
+    "  http_status INTEGER);"
+    "CREATE INDEX trace_edges_by_trace ON trace_edges(trace_id);"
+    "CREATE INDEX trace_edges_by_time ON trace_edges(start_time);"
+    /* X-Ray configuration: sampling rules, their statistics, groups, tags, settings */
+    "CREATE TABLE sampling_rules("
+    "  name TEXT PRIMARY KEY, arn TEXT NOT NULL, rule TEXT NOT NULL,"
+    "  created_at REAL NOT NULL, modified_at REAL NOT NULL);"
+    "CREATE TABLE sampling_statistics("
+    "  rule_name TEXT NOT NULL, client_id TEXT NOT NULL, ts REAL NOT NULL,"
+    "  request_count INTEGER, sampled_count INTEGER, borrow_count INTEGER, received_at REAL);"
+    "CREATE INDEX sampling_statistics_by_rule ON sampling_statistics(rule_name, received_at);"
+    "CREATE TABLE xray_groups("
+    "  name TEXT PRIMARY KEY, arn TEXT NOT NULL UNIQUE, filter_expression TEXT,"
+    "  insights_enabled INTEGER, notifications_enabled INTEGER);"
+    "CREATE TABLE resource_tags("
+    "  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(arn, key));"
+    "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+};
+
+const int store_migration_count = (int)ARRAY_LEN(store_migrations);
