@@ -1,0 +1,380 @@
+/*
+ * writer.c - the writer thread (see writer.h). One loop: pop a batch, BEGIN IMMEDIATE, apply each
+ * item (datagrams are parsed and validated here, never on the loop thread), re-derive each
+ * touched trace once, COMMIT, then count, wake command callers and bump the generation.
+ * Invariant: a command's caller is woken only after the transaction holding its write has
+ * committed or been rolled back, and a datagram is counted stored only after its commit.
+ */
+#include "writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "segment.h"
+#include "xray_db.h"
+
+#define BATCH_MAX 1000
+#define BATCH_LINGER_MS 5
+
+struct writer_cmd {
+    writer_fn fn;
+    void *arg;
+    void (*free_arg)(void *); /* posted (fire-and-forget) commands */
+    bool posted;
+    bool done;
+    int result;
+    struct writer_cmd *next_done;
+};
+
+struct writer_txn {
+    struct store *rw;
+    char **dirty; /* open-addressed set of trace ids touched in this batch */
+    size_t ndirty_slots;
+    size_t ndirty;
+    unsigned changed;
+};
+
+struct writer {
+    struct queue *q;
+    struct store *rw;
+    pthread_t thread;
+    bool started;
+    pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
+    pthread_cond_t cond;
+    uint64_t generation;
+    unsigned changed_since[64]; /* change bits per generation, ring indexed by generation */
+};
+
+struct store *writer_txn_store(struct writer_txn *txn)
+{
+    return txn->rw;
+}
+
+void writer_txn_changed(struct writer_txn *txn, unsigned what)
+{
+    txn->changed |= what;
+}
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 5381;
+    while (*s) {
+        h = h * 33 + (unsigned char)*s++;
+    }
+    return h;
+}
+
+void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id)
+{
+    if ((txn->ndirty + 1) * 2 > txn->ndirty_slots) {
+        char **old = txn->dirty;
+        size_t oldn = txn->ndirty_slots;
+        txn->ndirty_slots = oldn ? oldn * 2 : 256;
+        txn->dirty = xcalloc(txn->ndirty_slots, sizeof(char *));
+        for (size_t i = 0; i < oldn; i++) {
+            if (old[i]) {
+                size_t j = hash_str(old[i]) & (txn->ndirty_slots - 1);
+                while (txn->dirty[j]) {
+                    j = (j + 1) & (txn->ndirty_slots - 1);
+                }
+                txn->dirty[j] = old[i];
+            }
+        }
+        free(old);
+    }
+    size_t i = hash_str(trace_id) & (txn->ndirty_slots - 1);
+    while (txn->dirty[i]) {
+        if (strcmp(txn->dirty[i], trace_id) == 0) {
+            return;
+        }
+        i = (i + 1) & (txn->ndirty_slots - 1);
+    }
+    txn->dirty[i] = xstrdup(trace_id);
+    txn->ndirty++;
+    txn->changed |= WRITER_CHANGED_TRACES;
+}
+
+static void txn_clear(struct writer_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndirty_slots; i++) {
+        free(txn->dirty[i]);
+    }
+    free(txn->dirty);
+    txn->dirty = NULL;
+    txn->ndirty_slots = txn->ndirty = 0;
+    txn->changed = 0;
+}
+
+/* Parses, validates and stores one UDP datagram. Returns true when it was stored. */
+static bool apply_datagram(struct writer_txn *txn, const struct queue_item *it)
+{
+    const char *body = NULL;
+    size_t body_len = 0;
+    struct segment seg;
+    struct errbuf err = {{0}, -1};
+    enum segment_reject r = segment_split_datagram(it->data, it->len, &body, &body_len);
+    if (r == SEGMENT_OK) {
+        r = segment_parse(body, body_len, &seg, &err);
+    }
+    if (r != SEGMENT_OK) {
+        METRIC_INC(udp_rejected[r]);
+        log_ratelimited(LOG_DEBUG, "segment rejected", "reason=%s detail=\"%s\"",
+                        segment_reject_label(r), err.msg);
+        return false;
+    }
+    bool replaced = false;
+    int rc = xray_db_put_segment(txn->rw, &seg, it->received_at, &replaced);
+    if (rc == 0) {
+        writer_txn_touch_trace(txn, seg.trace_id);
+        if (replaced) {
+            METRIC_INC(segments_replaced);
+        }
+    }
+    segment_fini(&seg);
+    return rc == 0;
+}
+
+static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
+{
+    if (store_exec(txn->rw, "SAVEPOINT cmd") < 0) {
+        cmd->result = ERR_INTERNAL;
+        return;
+    }
+    cmd->result = cmd->fn(txn, cmd->arg);
+    if (cmd->result < 0) {
+        sqlite3_exec(store_db(txn->rw), "ROLLBACK TO cmd", NULL, NULL, NULL);
+    }
+    sqlite3_exec(store_db(txn->rw), "RELEASE cmd", NULL, NULL, NULL);
+}
+
+static int derive_dirty(struct writer_txn *txn)
+{
+    for (size_t i = 0; i < txn->ndirty_slots; i++) {
+        if (txn->dirty[i]) {
+            int rc = xray_db_derive_trace(txn->rw, txn->dirty[i]);
+            if (rc < 0) {
+                return rc;
+            }
+            METRIC_INC(writer_traces_derived);
+        }
+    }
+    return 0;
+}
+
+/* Wakes callers and frees posted commands once the batch's fate is known. */
+static void finish_batch(struct writer *w, struct queue_item *items, bool committed,
+                         unsigned changed)
+{
+    pthread_mutex_lock(&w->mu);
+    for (struct queue_item *it = items; it; it = it->next) {
+        if (it->kind != QUEUE_COMMAND) {
+            continue;
+        }
+        struct writer_cmd *cmd = it->cmd;
+        if (!committed) {
+            cmd->result = ERR_INTERNAL;
+        }
+        if (cmd->posted) {
+            if (cmd->free_arg) {
+                cmd->free_arg(cmd->arg);
+            }
+            free(cmd);
+        } else {
+            cmd->done = true;
+        }
+    }
+    w->generation++;
+    w->changed_since[w->generation % ARRAY_LEN(w->changed_since)] = changed;
+    pthread_cond_broadcast(&w->cond);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void run_batch(struct writer *w, struct queue_item *items, size_t count)
+{
+    struct writer_txn txn = {.rw = w->rw};
+    struct timespec ts0, ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    uint64_t stored = 0;
+    bool committed = false;
+    if (store_exec(w->rw, "BEGIN IMMEDIATE") == 0) {
+        for (struct queue_item *it = items; it; it = it->next) {
+            if (it->kind == QUEUE_DATAGRAM) {
+                stored += apply_datagram(&txn, it);
+            } else {
+                apply_command(&txn, it->cmd);
+            }
+        }
+        committed = derive_dirty(&txn) == 0 && store_exec(w->rw, "COMMIT") == 0;
+        if (!committed) {
+            sqlite3_exec(store_db(w->rw), "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    if (committed) {
+        METRIC_ADD(udp_stored, stored);
+    } else {
+        /* Nothing of this batch is kept: its datagrams count as dropped so the books balance. */
+        METRIC_INC(writer_errors);
+        for (struct queue_item *it = items; it; it = it->next) {
+            if (it->kind == QUEUE_DATAGRAM) {
+                METRIC_INC(udp_dropped);
+            }
+        }
+        log_ratelimited(LOG_ERROR, "writer batch rolled back", "items=%zu", count);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    uint64_t us = (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
+    metrics_record_batch(count, us);
+    unsigned changed = txn.changed;
+    txn_clear(&txn);
+    finish_batch(w, items, committed, changed);
+    while (items) {
+        struct queue_item *next = items->next;
+        free(items);
+        items = next;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (;;) {
+        size_t count = 0;
+        struct queue_item *items = queue_pop_batch(w->q, BATCH_MAX, BATCH_LINGER_MS, &count);
+        if (!items) {
+            break;
+        }
+        run_batch(w, items, count);
+        queue_done(w->q, count);
+    }
+    return NULL;
+}
+
+int writer_start(struct queue *q, struct store *rw, struct writer **out)
+{
+    struct writer *w = xcalloc(1, sizeof(*w));
+    w->q = q;
+    w->rw = rw;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&w->cond, &attr);
+    pthread_condattr_destroy(&attr);
+    if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+        writer_stop(w);
+        *out = NULL;
+        return ERR_INTERNAL;
+    }
+    w->started = true;
+    *out = w;
+    return 0;
+}
+
+void writer_stop(struct writer *w)
+{
+    if (!w) {
+        return;
+    }
+    queue_close(w->q);
+    if (w->started) {
+        pthread_join(w->thread, NULL);
+    }
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cond);
+    free(w);
+}
+
+int writer_call(struct writer *w, writer_fn fn, void *arg)
+{
+    struct writer_cmd cmd = {.fn = fn, .arg = arg};
+    if (!queue_push_command(w->q, &cmd)) {
+        return ERR_TIMEOUT;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!cmd.done) {
+        pthread_cond_wait(&w->cond, &w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return cmd.result;
+}
+
+void writer_post(struct writer *w, writer_fn fn, void *arg, void (*free_arg)(void *))
+{
+    struct writer_cmd *cmd = xcalloc(1, sizeof(*cmd));
+    cmd->fn = fn;
+    cmd->arg = arg;
+    cmd->free_arg = free_arg;
+    cmd->posted = true;
+    if (!queue_push_command(w->q, cmd)) {
+        if (free_arg) {
+            free_arg(arg);
+        }
+        free(cmd);
+    }
+}
+
+uint64_t writer_generation(struct writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t g = w->generation;
+    pthread_mutex_unlock(&w->mu);
+    return g;
+}
+
+static void deadline_after(struct timespec *ts, int ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += ms / 1000;
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, unsigned *changed)
+{
+    struct timespec deadline;
+    deadline_after(&deadline, timeout_ms);
+    pthread_mutex_lock(&w->mu);
+    while (w->generation <= after &&
+           pthread_cond_timedwait(&w->cond, &w->mu, &deadline) == 0) {
+    }
+    uint64_t g = w->generation;
+    unsigned bits = 0;
+    /* Older generations than the ring remembers count as "everything may have changed". */
+    if (g - after > ARRAY_LEN(w->changed_since)) {
+        bits = ~0u;
+    } else {
+        for (uint64_t k = after + 1; k <= g; k++) {
+            bits |= w->changed_since[k % ARRAY_LEN(w->changed_since)];
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    if (changed) {
+        *changed = bits;
+    }
+    return g;
+}
+
+int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms)
+{
+    uint64_t start = now_mono_ms();
+    for (;;) {
+        uint64_t now = now_mono_ms();
+        uint64_t last = queue_last_push_ms(w->q);
+        bool quiet = last == 0 || now - last >= (uint64_t)idle_ms;
+        if (queue_pending(w->q) == 0 && quiet) {
+            return 0;
+        }
+        if (now - start >= (uint64_t)timeout_ms) {
+            return ERR_TIMEOUT;
+        }
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}

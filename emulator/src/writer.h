@@ -1,0 +1,52 @@
+/*
+ * writer.h - the single writer thread: it owns the only read-write SQLite connection, drains the
+ * ingest queue in batches, applies each batch in one transaction, re-derives every trace the
+ * batch touched once, commits, and only then tells waiting HTTP requests their write is done
+ * ("acknowledged means committed", DESIGN.md §2).
+ *
+ * HTTP threads reach it through writer_call(); the loop thread through queue_push_datagram()
+ * and writer_post(). Nothing else touches the read-write connection.
+ */
+#ifndef WRITER_H
+#define WRITER_H
+
+#include "fluoro.h"
+#include "queue.h"
+#include "store.h"
+
+struct writer;
+struct writer_txn;
+
+/* A write to run inside the writer's transaction. Runs on the writer thread within a savepoint:
+ * a negative return rolls back only this command. Must not block. */
+typedef int (*writer_fn)(struct writer_txn *txn, void *arg);
+
+/* Starts the thread. rw is borrowed and used only by the writer from now on. */
+int writer_start(struct queue *q, struct store *rw, struct writer **out) MUST_CHECK;
+/* Drains the queue, commits, joins the thread. Safe with NULL. */
+void writer_stop(struct writer *w);
+
+/* HTTP threads: runs fn(txn, arg) in the next batch and returns its result once the batch has
+ * committed (ERR_INTERNAL if the commit failed, ERR_TIMEOUT if the writer is stopping). */
+int writer_call(struct writer *w, writer_fn fn, void *arg) MUST_CHECK;
+/* Loop thread: queues fn(txn, arg) without waiting; free_arg(arg) runs after it (may be NULL). */
+void writer_post(struct writer *w, writer_fn fn, void *arg, void (*free_arg)(void *));
+
+/* Inside a writer_fn: the read-write connection, and marking a trace for re-derivation at the
+ * end of the batch. */
+struct store *writer_txn_store(struct writer_txn *txn);
+void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id);
+/* Inside a writer_fn: records what kind of data changed, for live listeners (bit set). */
+enum { WRITER_CHANGED_TRACES = 1, WRITER_CHANGED_LOGS = 2 };
+void writer_txn_changed(struct writer_txn *txn, unsigned what);
+
+/* Commits so far (increments after each batch). */
+uint64_t writer_generation(struct writer *w);
+/* Waits until the generation passes `after` or timeout_ms passes; returns the generation and
+ * the change bits accumulated since `after` in *changed (may be NULL). */
+uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, unsigned *changed);
+/* Waits until the queue is empty, the writer is idle and nothing arrived for idle_ms, or
+ * timeout_ms passes. Returns 0 or ERR_TIMEOUT. */
+int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms) MUST_CHECK;
+
+#endif

@@ -1,0 +1,448 @@
+/*
+ * xray_db.c - X-Ray SQL (see xray_db.h). Derived rows are always replaced wholesale per trace,
+ * so they can never drift from the documents they come from.
+ */
+#include "xray_db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+static const char SQL_SEGMENT_STATE[] =
+    "SELECT in_progress FROM segments WHERE trace_id = ?1 AND id = ?2";
+static const char SQL_SEGMENT_UPSERT[] =
+    "INSERT INTO segments(trace_id, id, parent_id, is_subsegment, in_progress, start_time,"
+    " end_time, received_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " ON CONFLICT(trace_id, id) DO UPDATE SET parent_id = excluded.parent_id,"
+    " is_subsegment = excluded.is_subsegment, in_progress = excluded.in_progress,"
+    " start_time = excluded.start_time, end_time = excluded.end_time,"
+    " received_at = excluded.received_at, doc = excluded.doc"
+    " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
+static const char SQL_TRACE_DOCS[] = "SELECT doc FROM segments WHERE trace_id = ?1";
+static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
+static const char SQL_DELETE_ANNOTATIONS[] = "DELETE FROM trace_annotations WHERE trace_id = ?1";
+static const char SQL_DELETE_NODES[] = "DELETE FROM trace_nodes WHERE trace_id = ?1";
+static const char SQL_DELETE_EDGES[] = "DELETE FROM trace_edges WHERE trace_id = ?1";
+static const char SQL_DELETE_SEGMENTS[] = "DELETE FROM segments WHERE trace_id = ?1";
+static const char SQL_INSERT_TRACE[] =
+    "INSERT INTO traces(trace_id, id_time, start_time, end_time, duration, response_time,"
+    " root_name, root_type, has_error, has_fault, has_throttle, partial, http_status,"
+    " http_method, http_url, segment_count, revision, updated_at, derived)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    " ?18, ?19)";
+static const char SQL_INSERT_ANNOTATION[] =
+    "INSERT INTO trace_annotations(trace_id, key, str, num, bool) VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_INSERT_NODE[] =
+    "INSERT INTO trace_nodes(trace_id, name, type, account_id, is_root, inferred, client,"
+    " start_time, end_time, response_time, ok, error, fault, throttle, http_status)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+static const char SQL_INSERT_EDGE[] =
+    "INSERT INTO trace_edges(trace_id, src_name, src_type, dst_name, dst_type, start_time,"
+    " end_time, response_time, ok, error, fault, throttle, http_status)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char SQL_SCAN_BY_ID_TIME[] =
+    "SELECT derived FROM traces WHERE id_time >= ?1 AND id_time < ?2"
+    " ORDER BY id_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
+static const char SQL_SCAN_BY_EVENT[] =
+    "SELECT derived FROM traces WHERE start_time < ?2 AND end_time >= ?1"
+    " ORDER BY start_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
+static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_id = ?1";
+static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < ?1 LIMIT 5000";
+static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
+static const char SQL_COUNT_TRACES[] = "SELECT count(*) FROM traces";
+static const char SQL_COUNT_SEGMENTS[] = "SELECT count(*) FROM segments";
+
+int xray_db_put_segment(struct store *rw, const struct segment *seg, double received_at,
+                        bool *replaced)
+{
+    char *doc = NULL;
+    int rc = 0;
+    sqlite3_stmt *st = store_stmt(rw, SQL_SEGMENT_STATE);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
+    *replaced = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+
+    st = store_stmt(rw, SQL_SEGMENT_UPSERT);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    doc = json_dumps(seg->doc, JSON_COMPACT);
+    if (!doc) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
+    store_bind_text(st, 3, seg->parent_id[0] ? seg->parent_id : NULL);
+    sqlite3_bind_int(st, 4, seg->is_subsegment);
+    sqlite3_bind_int(st, 5, seg->in_progress);
+    sqlite3_bind_double(st, 6, seg->start_time);
+    if (seg->in_progress) {
+        sqlite3_bind_null(st, 7);
+    } else {
+        sqlite3_bind_double(st, 7, seg->end_time);
+    }
+    sqlite3_bind_double(st, 8, received_at);
+    sqlite3_bind_text(st, 9, doc, -1, SQLITE_STATIC);
+    rc = store_step_done(rw, st, "upsert segment");
+    sqlite3_clear_bindings(st);
+    free(doc);
+    return rc;
+}
+
+static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
+{
+    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_ANNOTATIONS, SQL_DELETE_NODES,
+                                SQL_DELETE_EDGES, SQL_DELETE_SEGMENTS};
+    size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *st = store_stmt(rw, sqls[i]);
+        if (!st) {
+            return ERR_INTERNAL;
+        }
+        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+        int rc = store_step_done(rw, st, sqls[i]);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static void bind_json_real(sqlite3_stmt *st, int idx, const json_t *v)
+{
+    if (json_is_number(v)) {
+        sqlite3_bind_double(st, idx, json_number_value(v));
+    } else {
+        sqlite3_bind_null(st, idx);
+    }
+}
+
+static void bind_json_bool(sqlite3_stmt *st, int idx, const json_t *v)
+{
+    sqlite3_bind_int(st, idx, json_is_true(v));
+}
+
+static void bind_json_text(sqlite3_stmt *st, int idx, const json_t *v)
+{
+    store_bind_text(st, idx, json_string_value(v));
+}
+
+static void bind_json_int(sqlite3_stmt *st, int idx, const json_t *v)
+{
+    if (json_is_integer(v)) {
+        sqlite3_bind_int64(st, idx, json_integer_value(v));
+    } else if (json_is_number(v)) {
+        sqlite3_bind_int64(st, idx, (sqlite3_int64)json_number_value(v));
+    } else {
+        sqlite3_bind_null(st, idx);
+    }
+}
+
+static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, size_t ndocs)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_TRACE);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    json_t *root = json_object_get(d, "root");
+    json_t *http = json_object_get(root, "http");
+    char *text = json_dumps(d, JSON_COMPACT);
+    if (!text) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
+    bind_json_real(st, 3, json_object_get(d, "start_time"));
+    bind_json_real(st, 4, json_object_get(d, "end_time"));
+    bind_json_real(st, 5, json_object_get(d, "duration"));
+    bind_json_real(st, 6, json_object_get(d, "response_time"));
+    bind_json_text(st, 7, json_object_get(root, "name"));
+    bind_json_text(st, 8, json_object_get(root, "type"));
+    bind_json_bool(st, 9, json_object_get(root, "error"));
+    bind_json_bool(st, 10, json_object_get(root, "fault"));
+    bind_json_bool(st, 11, json_object_get(root, "throttle"));
+    bind_json_bool(st, 12, json_object_get(d, "partial"));
+    bind_json_int(st, 13, json_object_get(http, "status"));
+    bind_json_text(st, 14, json_object_get(http, "method"));
+    bind_json_text(st, 15, json_object_get(http, "url"));
+    sqlite3_bind_int64(st, 16, (sqlite3_int64)ndocs);
+    sqlite3_bind_int64(st, 17, (sqlite3_int64)ndocs);
+    sqlite3_bind_double(st, 18, now_epoch());
+    sqlite3_bind_text(st, 19, text, -1, SQLITE_STATIC);
+    int rc = store_step_done(rw, st, "insert trace");
+    sqlite3_clear_bindings(st);
+    free(text);
+    return rc;
+}
+
+static int insert_annotations(struct store *rw, const char *trace_id, json_t *d)
+{
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(d, "annotations"), i, a)
+    {
+        sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_ANNOTATION);
+        if (!st) {
+            return ERR_INTERNAL;
+        }
+        json_t *v = json_object_get(a, "value");
+        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+        bind_json_text(st, 2, json_object_get(a, "key"));
+        bind_json_text(st, 3, json_is_string(v) ? v : NULL);
+        bind_json_real(st, 4, v);
+        if (json_is_boolean(v)) {
+            sqlite3_bind_int(st, 5, json_is_true(v));
+        }
+        int rc = store_step_done(rw, st, "insert annotation");
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Binds the shared timing/status members of a node segment or an edge call from `first`. */
+static void bind_call(sqlite3_stmt *st, int first, json_t *c)
+{
+    bind_json_real(st, first, json_object_get(c, "start_time"));
+    bind_json_real(st, first + 1, json_object_get(c, "end_time"));
+    bind_json_real(st, first + 2, json_object_get(c, "response_time"));
+    bind_json_bool(st, first + 3, json_object_get(c, "ok"));
+    bind_json_bool(st, first + 4, json_object_get(c, "error"));
+    bind_json_bool(st, first + 5, json_object_get(c, "fault"));
+    bind_json_bool(st, first + 6, json_object_get(c, "throttle"));
+    bind_json_int(st, first + 7, json_object_get(c, "http_status"));
+}
+
+static int insert_nodes(struct store *rw, const char *trace_id, json_t *d)
+{
+    size_t i, k;
+    json_t *node, *seg;
+    json_array_foreach(json_object_get(d, "nodes"), i, node)
+    {
+        json_array_foreach(json_object_get(node, "segments"), k, seg)
+        {
+            sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_NODE);
+            if (!st) {
+                return ERR_INTERNAL;
+            }
+            sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+            bind_json_text(st, 2, json_object_get(node, "name"));
+            store_bind_text(st, 3, json_string_value(json_object_get(node, "type")) ?: "");
+            bind_json_text(st, 4, json_object_get(node, "account_id"));
+            bind_json_bool(st, 5, json_object_get(node, "root"));
+            bind_json_bool(st, 6, json_object_get(node, "inferred"));
+            bind_json_bool(st, 7, json_object_get(node, "client"));
+            bind_call(st, 8, seg);
+            int rc = store_step_done(rw, st, "insert node");
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static int insert_edges(struct store *rw, const char *trace_id, json_t *d)
+{
+    size_t i, k;
+    json_t *edge, *call;
+    json_array_foreach(json_object_get(d, "edges"), i, edge)
+    {
+        json_t *src = json_object_get(edge, "source");
+        json_t *dst = json_object_get(edge, "destination");
+        json_array_foreach(json_object_get(edge, "calls"), k, call)
+        {
+            sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_EDGE);
+            if (!st) {
+                return ERR_INTERNAL;
+            }
+            sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+            bind_json_text(st, 2, json_object_get(src, "name"));
+            store_bind_text(st, 3, json_string_value(json_object_get(src, "type")) ?: "");
+            bind_json_text(st, 4, json_object_get(dst, "name"));
+            store_bind_text(st, 5, json_string_value(json_object_get(dst, "type")) ?: "");
+            bind_call(st, 6, call);
+            int rc = store_step_done(rw, st, "insert edge");
+            if (rc < 0) {
+                return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+static json_t *load_docs(struct store *s, const char *trace_id)
+{
+    json_t *docs = json_array();
+    sqlite3_stmt *st = store_stmt(s, SQL_TRACE_DOCS);
+    if (!st) {
+        return docs;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        json_t *doc = json_loadb(text, (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        if (doc) {
+            json_array_append_new(docs, doc);
+        }
+    }
+    sqlite3_reset(st);
+    return docs;
+}
+
+json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
+{
+    return load_docs(ro, trace_id);
+}
+
+int xray_db_derive_trace(struct store *rw, const char *trace_id)
+{
+    json_t *docs = load_docs(rw, trace_id);
+    json_t *derived = NULL;
+    json_t **items = NULL;
+    size_t n = json_array_size(docs);
+    int rc = delete_trace_rows(rw, trace_id, false);
+    if (rc < 0 || n == 0) {
+        goto out;
+    }
+    items = xmalloc(n * sizeof(*items));
+    for (size_t i = 0; i < n; i++) {
+        items[i] = json_array_get(docs, i);
+    }
+    derived = trace_derive(items, n);
+    if (!derived) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    rc = insert_trace_row(rw, trace_id, derived, n);
+    if (rc == 0) {
+        rc = insert_annotations(rw, trace_id, derived);
+    }
+    if (rc == 0) {
+        rc = insert_nodes(rw, trace_id, derived);
+    }
+    if (rc == 0) {
+        rc = insert_edges(rw, trace_id, derived);
+    }
+out:
+    free(items);
+    json_decref(derived);
+    json_decref(docs);
+    return rc;
+}
+
+int xray_db_reset(struct store *rw)
+{
+    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM "
+                          "trace_annotations; DELETE FROM trace_nodes; DELETE FROM trace_edges;"
+                          "DELETE FROM sampling_statistics;");
+}
+
+static int delete_selected(struct store *rw, const char *select_sql, double arg, int64_t *deleted)
+{
+    /* Collect first: deleting while stepping the same table's cursor is undefined. */
+    json_t *ids = json_array();
+    int rc = 0;
+    sqlite3_stmt *st = store_stmt(rw, select_sql);
+    if (!st) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    sqlite3_bind_double(st, 1, arg);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+    }
+    sqlite3_reset(st);
+    size_t i;
+    json_t *id;
+    json_array_foreach(ids, i, id)
+    {
+        rc = delete_trace_rows(rw, json_string_value(id), true);
+        if (rc < 0) {
+            goto out;
+        }
+    }
+    *deleted += (int64_t)json_array_size(ids);
+out:
+    json_decref(ids);
+    return rc;
+}
+
+int xray_db_expire(struct store *rw, double before, int64_t *deleted)
+{
+    return delete_selected(rw, SQL_EXPIRED, before, deleted);
+}
+
+int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted)
+{
+    return delete_selected(rw, SQL_OLDEST, n, deleted);
+}
+
+int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event,
+                        int64_t offset, xray_db_trace_fn fn, void *ctx, int64_t *visited)
+{
+    sqlite3_stmt *st = store_stmt(ro, by_event ? SQL_SCAN_BY_EVENT : SQL_SCAN_BY_ID_TIME);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_double(st, 1, start);
+    sqlite3_bind_double(st, 2, end);
+    sqlite3_bind_int64(st, 3, offset);
+    int rc;
+    *visited = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *d = json_loadb((const char *)sqlite3_column_text(st, 0),
+                               (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        (*visited)++;
+        bool more = d ? fn(ctx, d) : true;
+        json_decref(d);
+        if (!more) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan traces");
+}
+
+json_t *xray_db_trace_derived(struct store *ro, const char *trace_id)
+{
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_DERIVED);
+    json_t *d = NULL;
+    if (!st) {
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        d = json_loadb((const char *)sqlite3_column_text(st, 0),
+                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    }
+    sqlite3_reset(st);
+    return d;
+}
+
+static int64_t count(struct store *ro, const char *sql)
+{
+    sqlite3_stmt *st = store_stmt(ro, sql);
+    int64_t n = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) {
+        n = sqlite3_column_int64(st, 0);
+    }
+    if (st) {
+        sqlite3_reset(st);
+    }
+    return n;
+}
+
+int xray_db_counts(struct store *ro, int64_t *traces, int64_t *segments)
+{
+    *traces = count(ro, SQL_COUNT_TRACES);
+    *segments = count(ro, SQL_COUNT_SEGMENTS);
+    return *traces < 0 || *segments < 0 ? ERR_INTERNAL : 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * xray_db.h - X-Ray SQL: storing segment documents, replacing a trace's derived rows, and the
+ * reads behind the X-Ray API and /api/v1. Write functions run on the writer thread with its
+ * read-write store inside its transaction; read functions on any thread with its own store.
+ */
+#ifndef XRAY_DB_H
+#define XRAY_DB_H
+
+#include <jansson.h>
+
+#include "segment.h"
+#include "store.h"
+
+/* Upserts one validated document by (trace_id, id). A complete document replaces an in-progress
+ * one and a later complete one replaces an earlier; an in-progress document never replaces a
+ * complete one. *replaced tells whether a document with that id existed. */
+int xray_db_put_segment(struct store *rw, const struct segment *seg, double received_at,
+                        bool *replaced) MUST_CHECK;
+
+/* Recomputes the trace's derived rows (traces, annotations, nodes, edges) from its documents. */
+int xray_db_derive_trace(struct store *rw, const char *trace_id) MUST_CHECK;
+
+/* Deletes every X-Ray document and derived row (sampling rules and groups are kept). */
+int xray_db_reset(struct store *rw) MUST_CHECK;
+
+/* Deletes traces whose latest activity is older than `before` (epoch s); adds to *deleted. */
+int xray_db_expire(struct store *rw, double before, int64_t *deleted) MUST_CHECK;
+/* Deletes the n oldest traces; adds to *deleted. */
+int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted) MUST_CHECK;
+
+/* New reference: a JSON array of the trace's stored documents (parsed), or an empty array. */
+json_t *xray_db_trace_docs(struct store *ro, const char *trace_id);
+
+/* Visits the derived views of traces selected by time, most recent first, starting at row
+ * `offset`. by_event: any activity in [start, end); otherwise the trace-id time in [start, end).
+ * fn returns false to stop. Returns 0 or ERR_INTERNAL; *visited counts rows read. */
+typedef bool (*xray_db_trace_fn)(void *ctx, json_t *derived);
+int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event,
+                        int64_t offset, xray_db_trace_fn fn, void *ctx,
+                        int64_t *visited) MUST_CHECK;
+
+/* New reference: the derived view of one trace, or NULL when unknown. */
+json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);
+
+/* Counts for /api/v1/stats. */
+int xray_db_counts(struct store *ro, int64_t *traces, int64_t *segments) MUST_CHECK;
+
+#endif
