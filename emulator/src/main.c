@@ -1,1 +1,190 @@
-int main(void){return 0;}
+/*
+ * main.c - the `fluoro` command: `serve` (the default) wires the modules together in order and
+ * tears them down in reverse; the other subcommands are thin HTTP clients (client.c).
+ *
+ * Threads of `serve`: this one runs the libuv loop (UDP, signals, timers); the writer thread;
+ * libmicrohttpd's listener and connection threads. Shutdown order keeps "acknowledged means
+ * committed": stop HTTP (no new writes), stop UDP, then let the writer drain and commit.
+ */
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "app.h"
+#include "client.h"
+#include "config.h"
+#include "fixture.h"
+#include "http.h"
+#include "log.h"
+#include "maintenance.h"
+#include "store.h"
+#include "udp.h"
+#include "web.h"
+
+struct serve_state {
+    uv_loop_t loop;
+    uv_signal_t sigint, sigterm;
+    struct app app;
+    char *tmpdir; /* the temporary database's directory, removed at exit */
+    char *db_path;
+};
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    struct serve_state *s = h->data;
+    log_info("shutting down", "signal=%d", signum);
+    s->app.stopping = 1;
+    uv_stop(&s->loop);
+}
+
+static int make_db_path(struct serve_state *s, const struct config *cfg)
+{
+    if (cfg->db_path[0]) {
+        s->db_path = xstrdup(cfg->db_path);
+        return 0;
+    }
+    const char *tmp = getenv("TMPDIR");
+    char *templ = xasprintf("%s/fluoro-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(templ)) {
+        free(templ);
+        log_error("cannot create a temporary directory", "%s", "");
+        return ERR_INTERNAL;
+    }
+    s->tmpdir = templ;
+    s->db_path = xasprintf("%s/fluoro.db", templ);
+    return 0;
+}
+
+static void remove_temp_db(struct serve_state *s)
+{
+    if (!s->tmpdir) {
+        return;
+    }
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+        char *p = xasprintf("%s%s", s->db_path, suffixes[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(s->tmpdir);
+}
+
+static int load_demo(struct app *app)
+{
+    const struct web_asset *demo = web_find(demo_fixtures, "/demo.jsonl");
+    struct fixture_result res;
+    if (!demo) {
+        log_error("demo fixture missing from the build", "%s", "");
+        return ERR_INTERNAL;
+    }
+    int rc = fixture_load(app, (const char *)demo->bytes, demo->len, true, &res);
+    if (rc < 0) {
+        log_error("demo fixture failed to load", "line=%d error=\"%s\"", res.line, res.msg);
+        return rc;
+    }
+    log_info("demo data loaded", "segments=%lld log_events=%lld", (long long)res.segments,
+             (long long)res.log_events);
+    return 0;
+}
+
+static int serve(const struct config *cfg)
+{
+    struct serve_state s = {0};
+    struct store *rw = NULL;
+    struct udp_receiver *udp = NULL;
+    struct MHD_Daemon *httpd = NULL;
+    struct maintenance *maint = NULL;
+    int rc = make_db_path(&s, cfg);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = store_open_rw(s.db_path, &rw);
+    if (rc < 0) {
+        log_error("cannot open the database", "path=\"%s\"", s.db_path);
+        goto out;
+    }
+    store_set_path(s.db_path);
+    uv_loop_init(&s.loop);
+    s.app.cfg = cfg;
+    s.app.db_path = s.db_path;
+    s.app.started_at = now_epoch();
+    s.app.queue = queue_new((size_t)cfg->queue_size);
+    rc = writer_start(s.app.queue, rw, &s.app.writer);
+    if (rc == 0) {
+        rc = udp_start(&s.loop, cfg->udp_address, s.app.queue, &udp);
+    }
+    if (rc == 0) {
+        rc = http_start(&s.app, &httpd);
+    }
+    if (rc == 0 && cfg->demo) {
+        rc = load_demo(&s.app);
+    }
+    if (rc < 0) {
+        goto out;
+    }
+    maint = maintenance_start(&s.loop, &s.app);
+    s.sigint.data = s.sigterm.data = &s;
+    uv_signal_init(&s.loop, &s.sigint);
+    uv_signal_init(&s.loop, &s.sigterm);
+    uv_signal_start(&s.sigint, on_signal, SIGINT);
+    uv_signal_start(&s.sigterm, on_signal, SIGTERM);
+    log_info("fluoro listening", "udp=%s http=%s db=\"%s\" version=%s", cfg->udp_address,
+             cfg->http_address, cfg->db_path[0] ? cfg->db_path : "(temporary)", FLUORO_VERSION);
+    uv_run(&s.loop, UV_RUN_DEFAULT);
+out:
+    s.app.stopping = 1;
+    http_stop(httpd);
+    udp_stop(udp);
+    maintenance_stop(maint);
+    if (s.sigint.data) {
+        uv_close((uv_handle_t *)&s.sigint, NULL);
+        uv_close((uv_handle_t *)&s.sigterm, NULL);
+    }
+    if (s.app.queue) {
+        uv_run(&s.loop, UV_RUN_DEFAULT); /* finish the closes */
+        if (uv_loop_close(&s.loop) != 0) {
+            log_warn("event loop had open handles at exit", "%s", "");
+        }
+    }
+    writer_stop(s.app.writer); /* drains and commits whatever was acknowledged */
+    queue_free(s.app.queue);
+    store_close(rw);
+    store_set_path(NULL);
+    remove_temp_db(&s);
+    free(s.db_path);
+    free(s.tmpdir);
+    return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    fluoro_json_init();
+    signal(SIGPIPE, SIG_IGN);
+    const char *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : "serve";
+    int first = argc > 1 && argv[1][0] != '-' ? 2 : 1;
+    if (strcmp(cmd, "serve") != 0) {
+        return client_main(cmd, argc - first, argv + first);
+    }
+    struct config cfg;
+    struct errbuf err = {{0}, -1};
+    if (config_parse(&cfg, argc - first, argv + first, &err) < 0) {
+        fprintf(stderr, "fluoro: %s\n", err.msg);
+        config_fini(&cfg);
+        return 2;
+    }
+    int rc = 0;
+    if (cfg.show_help) {
+        config_usage(stdout);
+    } else if (cfg.show_version) {
+        printf("fluoro %s\n", FLUORO_VERSION);
+    } else {
+        log_threshold = cfg.log_level_value;
+        rc = serve(&cfg);
+    }
+    config_fini(&cfg);
+    return rc;
+}

@@ -57,6 +57,30 @@ const char *const store_migrations[] = {
     "CREATE TABLE resource_tags("
     "  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(arn, key));"
     "CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    /* 2: CloudWatch Logs groups, streams and events, with FTS5 over messages (DESIGN.md §4) */
+    "CREATE TABLE log_groups("
+    "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL,"
+    "  retention_days INTEGER, kms_key_id TEXT, stored_bytes INTEGER NOT NULL DEFAULT 0,"
+    "  log_group_class TEXT NOT NULL DEFAULT 'STANDARD');"
+    "CREATE TABLE log_streams("
+    "  id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL REFERENCES log_groups(id)"
+    "  ON DELETE CASCADE, name TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  first_event_ts INTEGER, last_event_ts INTEGER, last_ingest_ts INTEGER,"
+    "  stored_bytes INTEGER NOT NULL DEFAULT 0, UNIQUE(group_id, name));"
+    "CREATE TABLE log_events("
+    "  id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, stream_id INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL, ingest_ts INTEGER NOT NULL, message TEXT NOT NULL,"
+    "  trace_id TEXT);"
+    "CREATE INDEX log_events_by_stream ON log_events(stream_id, ts, id);"
+    "CREATE INDEX log_events_by_group ON log_events(group_id, ts, id);"
+    "CREATE INDEX log_events_by_trace ON log_events(trace_id) WHERE trace_id IS NOT NULL;"
+    "CREATE VIRTUAL TABLE log_events_fts USING fts5(message, content='log_events',"
+    "  content_rowid='id');"
+    "CREATE TRIGGER log_events_ai AFTER INSERT ON log_events BEGIN"
+    "  INSERT INTO log_events_fts(rowid, message) VALUES (new.id, new.message); END;"
+    "CREATE TRIGGER log_events_ad AFTER DELETE ON log_events BEGIN"
+    "  INSERT INTO log_events_fts(log_events_fts, rowid, message)"
+    "  VALUES ('delete', old.id, old.message); END",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

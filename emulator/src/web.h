@@ -15,7 +15,12 @@ struct web_asset {
     const char *etag;
 };
 
-/* Terminated by an entry whose path is NULL. */
+/* Generated tables, each terminated by an entry whose path is NULL: the UI's files, and the
+ * demo fixtures (fixtures/demo.jsonl as "/demo.jsonl"). */
 extern const struct web_asset web_assets[];
+extern const struct web_asset demo_fixtures[];
+
+/* The asset at path in table, or NULL. */
+const struct web_asset *web_find(const struct web_asset *table, const char *path);
 
 #endif

@@ -1,0 +1,25 @@
+/*
+ * fixture.h - loading fixture files (docs/fixtures.md): JSON lines, each either a segment
+ * document (segment or independent subsegment) or {"log": {"group", "stream", "timestamp" (epoch
+ * ms), "message"}}. Optionally shifted so the newest item lands at "now", with trace ids
+ * rewritten to match (also inside log messages). Parsing and validation run on the caller's
+ * thread; the writes go through the writer in one transaction, so a load is all or nothing.
+ */
+#ifndef FIXTURE_H
+#define FIXTURE_H
+
+#include "app.h"
+
+struct fixture_result {
+    int64_t segments;
+    int64_t log_events;
+    int line;      /* first bad line (1-based) when ERR_INVALID */
+    char msg[256]; /* why it is bad */
+};
+
+/* Loads text (len bytes). Returns 0, ERR_INVALID (nothing stored; res says where and why) or
+ * ERR_INTERNAL. Any thread except the writer. */
+int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_now,
+                 struct fixture_result *res) MUST_CHECK;
+
+#endif

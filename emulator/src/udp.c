@@ -1,0 +1,135 @@
+/*
+ * udp.c - UDP receive on the loop thread (see udp.h). libuv's recvmmsg mode hands us up to
+ * RECV_BATCH datagrams per system call out of one big buffer; each datagram is copied into its
+ * own queue item so the buffer can be reused at once. The loop thread never blocks: a full
+ * queue drops the datagram and counts it (DESIGN.md §2).
+ */
+#include "udp.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "log.h"
+#include "metrics.h"
+
+#define DATAGRAM_MAX 65536
+#define RECV_BATCH 32
+#define RCVBUF_WANTED (8 * 1024 * 1024)
+
+struct udp_receiver {
+    uv_udp_t handle;
+    struct queue *q;
+    bool open;
+};
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)h;
+    (void)suggested;
+    /* With UV_UDP_RECVMMSG libuv splits one buffer into 64 KiB slices, one per datagram. */
+    size_t len = (size_t)DATAGRAM_MAX * RECV_BATCH;
+    buf->base = xmalloc(len);
+    buf->len = len;
+}
+
+static void on_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const struct sockaddr *addr,
+                    unsigned flags)
+{
+    struct udp_receiver *u = h->data;
+    if (nread > 0) {
+        METRIC_INC(udp_received);
+        if (flags & UV_UDP_PARTIAL) {
+            /* Truncated by the kernel: the document cannot be valid; let the writer reject it
+             * as it would any malformed datagram, so it is counted by reason. */
+            log_ratelimited(LOG_WARN, "datagram truncated", "bytes=%zd", nread);
+        }
+        if (!queue_push_datagram(u->q, buf->base, (size_t)nread, now_epoch())) {
+            METRIC_INC(udp_dropped);
+            log_ratelimited(LOG_WARN, "ingest queue full, datagram dropped", "bytes=%zd", nread);
+        }
+    } else if (nread < 0) {
+        log_ratelimited(LOG_WARN, "udp receive error", "error=\"%s\"", uv_strerror((int)nread));
+    } else if (addr) {
+        /* An empty datagram: received, and rejected as having no header. */
+        METRIC_INC(udp_received);
+        METRIC_INC(udp_rejected[SEGMENT_REJECT_NO_HEADER]);
+    }
+    /* In recvmmsg mode each datagram arrives as a chunk of one big buffer, which is freed once,
+     * on the final UV_UDP_MMSG_FREE call; every other call owns its buffer. */
+    if (!(flags & UV_UDP_MMSG_CHUNK)) {
+        free(buf->base);
+    }
+}
+
+static void raise_rcvbuf(struct udp_receiver *u)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&u->handle, &fd) != 0) {
+        return;
+    }
+    int want = RCVBUF_WANTED;
+    /* SO_RCVBUFFORCE passes rmem_max when we are root; fall back to the capped request. */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+    }
+    int got = 0;
+    socklen_t len = sizeof(got);
+    getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    METRIC_SET(udp_rcvbuf_bytes, (uint64_t)got);
+    log_info("udp receive buffer", "requested=%d effective=%d", want, got);
+}
+
+int udp_start(uv_loop_t *loop, const char *address, struct queue *q, struct udp_receiver **out)
+{
+    char host[256];
+    int port;
+    struct sockaddr_storage sa;
+    struct udp_receiver *u = NULL;
+    int rc = config_split_address(address, host, sizeof(host), &port);
+    *out = NULL;
+    if (rc < 0) {
+        return rc;
+    }
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&sa) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&sa) != 0) {
+        log_error("udp address is not an IP address", "address=\"%s\"", address);
+        return ERR_INVALID;
+    }
+    u = xcalloc(1, sizeof(*u));
+    u->q = q;
+    u->handle.data = u;
+    if (uv_udp_init_ex(loop, &u->handle, AF_UNSPEC | UV_UDP_RECVMMSG) != 0) {
+        free(u);
+        return ERR_INTERNAL;
+    }
+    u->open = true;
+    int err = uv_udp_bind(&u->handle, (const struct sockaddr *)&sa, UV_UDP_REUSEADDR);
+    if (err == 0) {
+        raise_rcvbuf(u);
+        err = uv_udp_recv_start(&u->handle, on_alloc, on_recv);
+    }
+    if (err != 0) {
+        log_error("cannot listen for UDP", "address=\"%s\" error=\"%s\"", address,
+                  uv_strerror(err));
+        udp_stop(u);
+        return ERR_INVALID;
+    }
+    *out = u;
+    return 0;
+}
+
+static void on_close(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void udp_stop(struct udp_receiver *u)
+{
+    if (!u) {
+        return;
+    }
+    uv_udp_recv_stop(&u->handle);
+    uv_close((uv_handle_t *)&u->handle, on_close);
+}

@@ -1,0 +1,38 @@
+/*
+ * xray_query.h - trace search shared by GetTraceSummaries, the /api/v1 trace list and CI
+ * assertions: a time window, an optional compiled filter expression, offset pagination. Also the
+ * group resolver that lets filter expressions say `group.name = "x"`. HTTP threads, each with
+ * its own read-only store.
+ */
+#ifndef XRAY_QUERY_H
+#define XRAY_QUERY_H
+
+#include <jansson.h>
+
+#include "fexpr.h"
+#include "store.h"
+
+struct xray_query {
+    double start, end;
+    bool by_event;             /* TimeRangeType=Event: any activity in the window */
+    const struct fexpr *filter; /* NULL = every trace */
+    int64_t offset;            /* rows of the time-ordered scan already consumed */
+    size_t limit;              /* most matches to return */
+};
+
+struct xray_query_page {
+    json_t *matches;     /* new reference: array of derived views, most recent first */
+    int64_t next_offset; /* -1 when the scan is exhausted */
+    int64_t processed;   /* traces examined */
+};
+
+/* Runs the query on ro. Returns 0 or ERR_INTERNAL; on success page->matches is owned by the
+ * caller. */
+int xray_query_run(struct store *ro, const struct xray_query *q,
+                   struct xray_query_page *page) MUST_CHECK;
+
+/* Compiles an expression with group references resolved from ro's xray_groups table. */
+int xray_query_compile(struct store *ro, const char *expr, struct fexpr **out,
+                       struct errbuf *err) MUST_CHECK;
+
+#endif
