@@ -1,0 +1,150 @@
+"""Shared pytest fixtures: start the real fluoro binary on free ports with a temporary database
+and hand tests its addresses. FLUORO_BIN picks the binary (release or ASan build)."""
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FLUORO_BIN = os.environ.get("FLUORO_BIN", os.path.join(ROOT, "build", "fluoro"))
+
+
+def free_port():
+    """A port free for both TCP and UDP on 127.0.0.1 (fluoro uses the same number for both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free port")
+
+
+class Fluoro:
+    """A running fluoro process."""
+
+    def __init__(self, extra_args=(), env=None):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="fluoro-test-")
+        self.db = os.path.join(self.dir, "test.db")
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.udp = ("127.0.0.1", self.port)
+        self.log_path = os.path.join(self.dir, "fluoro.log")
+        args = [FLUORO_BIN, "serve", "--udp-address", "127.0.0.1:%d" % self.port,
+                "--http-address", "127.0.0.1:%d" % self.port, "--db", self.db,
+                "--log-level", "debug"] + list(extra_args)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=dict(os.environ, **(env or {})))
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("fluoro exited early:\n" + self.read_log())
+            try:
+                self.get("/health")
+                return
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        raise RuntimeError("fluoro did not become healthy:\n" + self.read_log())
+
+    def read_log(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def request(self, method, path, body=None, headers=None):
+        """Returns (status, headers, body bytes) without raising on HTTP errors."""
+        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def get(self, path):
+        status, _, body = self.request("GET", path)
+        if status != 200:
+            raise AssertionError("GET %s -> %d %s" % (path, status, body[:500]))
+        return json.loads(body) if body[:1] in (b"{", b"[") else body.decode()
+
+    def post(self, path, body=None):
+        status, _, data = self.request("POST", path, body if body is not None else b"")
+        return status, (json.loads(data) if data[:1] in (b"{", b"[") else data.decode())
+
+    def send_udp(self, payload):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(payload if isinstance(payload, bytes) else payload.encode(), self.udp)
+
+    def wait_idle(self, idle_ms=100, timeout_ms=10000):
+        return self.get("/api/v1/wait?idle_ms=%d&timeout_ms=%d" % (idle_ms, timeout_ms))
+
+    def stats(self):
+        return self.get("/api/v1/stats")
+
+    def stop(self):
+        """SIGTERM and wait; returns the exit status. Fails on sanitizer reports."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        log = self.read_log()
+        assert "ERROR: AddressSanitizer" not in log and "runtime error:" not in log, log[-4000:]
+        return self.proc.returncode
+
+
+@pytest.fixture
+def fluoro():
+    f = Fluoro()
+    yield f
+    code = f.stop()
+    assert code == 0, "fluoro exited with %s:\n%s" % (code, f.read_log()[-4000:])
+
+
+@pytest.fixture
+def fluoro_factory():
+    started = []
+
+    def start(*args, **kw):
+        f = Fluoro(*args, **kw)
+        started.append(f)
+        return f
+    yield start
+    for f in started:
+        f.stop()
+
+
+@pytest.fixture
+def aws_env(fluoro):
+    """Environment for AWS CLI / SDK subprocesses pointed at fluoro with dummy credentials."""
+    return dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
+                AWS_DEFAULT_REGION="us-east-1", AWS_REGION="us-east-1", AWS_MAX_ATTEMPTS="1",
+                AWS_PAGER="", AWS_ENDPOINT_URL=fluoro.url,
+                AWS_XRAY_DAEMON_ADDRESS="127.0.0.1:%d" % fluoro.port)
+
+
+@pytest.fixture
+def boto(fluoro):
+    """boto3 client factory: boto("xray"), boto("logs")."""
+    import boto3
+    from botocore.config import Config
+
+    def make(service):
+        return boto3.client(service, endpoint_url=fluoro.url, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test",
+                            config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+    return make
