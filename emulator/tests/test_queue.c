@@ -1,0 +1,55 @@
+#include <criterion/criterion.h>
+#include <stdlib.h>
+
+#include "queue.h"
+
+TestSuite(queue);
+
+Test(queue, refuses_datagrams_past_capacity_but_never_commands)
+{
+    struct queue *q = queue_new(2);
+    cr_assert(queue_push_datagram(q, "a", 1, 1.0));
+    cr_assert(queue_push_datagram(q, "b", 1, 1.0));
+    cr_assert_not(queue_push_datagram(q, "c", 1, 1.0));
+    cr_assert(queue_push_command(q, (struct writer_cmd *)q));
+    cr_assert_eq(queue_pending(q), 3);
+    size_t n = 0;
+    struct queue_item *items = queue_pop_batch(q, 10, 0, &n);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(items->data, "a");
+    cr_assert_eq(items->next->next->kind, QUEUE_COMMAND);
+    cr_assert_eq(queue_pending(q), 3, "popped items stay pending until done");
+    queue_done(q, n);
+    cr_assert_eq(queue_pending(q), 0);
+    while (items) {
+        struct queue_item *next = items->next;
+        free(items);
+        items = next;
+    }
+    cr_assert(queue_push_datagram(q, "d", 1, 1.0), "capacity is free again");
+    queue_close(q);
+    items = queue_pop_batch(q, 10, 0, &n);
+    cr_assert_eq(n, 1, "a closed queue still drains");
+    free(items);
+    cr_assert_null(queue_pop_batch(q, 10, 0, &n));
+    queue_free(q);
+}
+
+Test(queue, pops_at_most_max)
+{
+    struct queue *q = queue_new(100);
+    for (int i = 0; i < 10; i++) {
+        cr_assert(queue_push_datagram(q, "x", 1, 1.0));
+    }
+    size_t n = 0;
+    struct queue_item *items = queue_pop_batch(q, 4, 0, &n);
+    cr_assert_eq(n, 4);
+    while (items) {
+        struct queue_item *next = items->next;
+        free(items);
+        items = next;
+    }
+    queue_done(q, n);
+    cr_assert_eq(queue_pending(q), 6);
+    queue_free(q);
+}
