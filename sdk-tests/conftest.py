@@ -2,6 +2,8 @@
 and hand tests its addresses. FLUORO_BIN picks the binary (release or ASan build)."""
 import json
 import os
+import re
+import secrets
 import socket
 import subprocess
 import tempfile
@@ -107,6 +109,81 @@ class Fluoro:
         return self.proc.returncode
 
 
+# ---- helpers shared by the X-Ray suites (import them with `from conftest import ...`) ----
+
+HEADER = '{"format":"json","version":1}'          # Node and current Python SDKs
+HEADER_SPACED = '{"format": "json", "version": 1}'  # Go and Debian's Python SDK 0.95
+
+
+def new_trace_id(t=None):
+    """A fresh X-Ray trace id whose time part is t (default now)."""
+    return "1-%08x-%s" % (int(time.time() if t is None else t), secrets.token_hex(12))
+
+
+def new_id():
+    return secrets.token_hex(8)
+
+
+def segment(name="svc", trace_id=None, start=None, duration=0.05, **fields):
+    """A complete segment document (dict); fields are added as given (None values dropped)."""
+    start = time.time() - 1 if start is None else start
+    doc = {"trace_id": trace_id or new_trace_id(start), "id": new_id(), "name": name,
+           "start_time": start, "end_time": start + duration}
+    doc.update(fields)
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def subsegment(name, start, duration=0.01, **fields):
+    """An embedded subsegment (dict)."""
+    doc = {"id": new_id(), "name": name, "start_time": start, "end_time": start + duration}
+    doc.update(fields)
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def datagram(doc, header=HEADER):
+    body = doc if isinstance(doc, (str, bytes)) else json.dumps(doc)
+    body = body if isinstance(body, bytes) else body.encode()
+    return header.encode() + b"\n" + body
+
+
+def parse_metrics(text):
+    """Prometheus text -> {(name, frozenset(labels.items())): value}."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$', line)
+        assert m, "unparseable metrics line: %r" % line
+        labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        out[(m.group(1), frozenset(labels.items()))] = float(m.group(3))
+    return out
+
+
+def metric(fluoro, name, **labels):
+    """One sample of /metrics (0 when the series is absent)."""
+    return parse_metrics(fluoro.get("/metrics")).get((name, frozenset(labels.items())), 0.0)
+
+
+def aws_client(f, service):
+    """A boto3 client for the fluoro instance f (dummy credentials, no retries)."""
+    import boto3
+    from botocore.config import Config
+    return boto3.client(service, endpoint_url=f.url, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+def all_summaries(xray, **kw):
+    """Every TraceSummary of a GetTraceSummaries query, through the boto3 paginator."""
+    out = []
+    for page in xray.get_paginator("get_trace_summaries").paginate(**kw):
+        out.extend(page["TraceSummaries"])
+    return out
+
+
+AWS_CLI = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else "aws"
+
+
 @pytest.fixture
 def fluoro():
     f = Fluoro()
@@ -140,11 +217,6 @@ def aws_env(fluoro):
 @pytest.fixture
 def boto(fluoro):
     """boto3 client factory: boto("xray"), boto("logs")."""
-    import boto3
-    from botocore.config import Config
-
     def make(service):
-        return boto3.client(service, endpoint_url=fluoro.url, region_name="us-east-1",
-                            aws_access_key_id="test", aws_secret_access_key="test",
-                            config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+        return aws_client(fluoro, service)
     return make
