@@ -96,7 +96,10 @@ def test_both_header_spellings_are_stored(fluoro):
 
 def rejected_cases():
     """(reason, datagram) for every way a datagram can be refused."""
-    good = lambda **kw: segment("reject-probe", **kw)  # noqa: E731
+    def good(**kw):
+        doc = segment("reject-probe")
+        doc.update(kw)
+        return doc
     no_end = good()
     del no_end["end_time"]
     no_name = good()
