@@ -104,7 +104,7 @@ static int parse_field(struct fpattern_cursor *c, struct fpattern_space *sp)
     f->name = xstrndup(c->s + c->i, n);
     c->i += n;
     fpattern_skip_ws(c);
-    if (c->s[c->i] == ',' || c->s[c->i] == ']') {
+    if (c->s[c->i] == ',' || c->s[c->i] == ']' || c->s[c->i] == '\0') {
         return 0;
     }
     return parse_conds(c, f);
