@@ -137,24 +137,24 @@ static void add_cause(json_t *out, json_t *c)
     }
 }
 
-/* Depth-first: a flagged entity none of whose children is flagged is where the problem began. */
-static void collect(const struct trace_idx *x, int e, int *path, size_t depth, enum kind kind,
+/* Depth-first: a flagged entity with nothing flagged anywhere below it is where the problem
+ * began (a caller's flag can come through an unflagged subsegment, e.g. an SDK call that
+ * recorded no status). Returns whether anything in e's subtree is flagged. */
+static bool collect(const struct trace_idx *x, int e, int *path, size_t depth, enum kind kind,
                     json_t *out)
 {
+    bool self = flagged(&x->ents[e], kind), below = false;
     if (depth >= MAX_PATH) {
-        return;
+        return self;
     }
     path[depth] = e;
-    bool child_flagged = false;
     for (int c = x->ents[e].first_child; c >= 0; c = x->ents[c].next_sibling) {
-        child_flagged |= flagged(&x->ents[c], kind);
+        below |= collect(x, c, path, depth + 1, kind, out);
     }
-    if (flagged(&x->ents[e], kind) && !child_flagged) {
+    if (self && !below) {
         add_cause(out, cause_json(x, path, depth + 1, kind));
     }
-    for (int c = x->ents[e].first_child; c >= 0; c = x->ents[c].next_sibling) {
-        collect(x, c, path, depth + 1, kind, out);
-    }
+    return self || below;
 }
 
 static json_t *slowest_path(const struct trace_idx *x, int *path)

@@ -700,3 +700,45 @@ Test(trace, assemble_nests_at_depth_and_keeps_orphans)
     json_decref(t);
     docs_fini(&in);
 }
+
+Test(trace, fault_through_an_unflagged_call_reports_only_the_deepest_cause)
+{
+    /* The caller's subsegment recorded no status, but the callee faulted with an exception
+     * referenced by id from the root's cause. */
+    json_t *d = derive_text(
+        "[{\"trace_id\":\"" TID "\",\"id\":\"a000000000000001\",\"name\":\"front\","
+        "\"start_time\":1,\"end_time\":2,\"fault\":true,\"cause\":\"f000000000000001\","
+        "\"subsegments\":[{\"id\":\"b000000000000001\",\"name\":\"back.svc\","
+        "\"namespace\":\"remote\",\"start_time\":1.1,\"end_time\":1.8}]},"
+        "{\"trace_id\":\"" TID "\",\"id\":\"c000000000000001\",\"name\":\"back\","
+        "\"parent_id\":\"b000000000000001\",\"start_time\":1.2,\"end_time\":1.7,\"fault\":true,"
+        "\"cause\":{\"exceptions\":[{\"id\":\"f000000000000001\",\"type\":\"Boom\"}]}}]");
+    json_t *faults = json_object_get(json_object_get(d, "summary"), "FaultRootCauses");
+    cr_assert_eq(json_array_size(faults), 1);
+    json_t *services = json_object_get(json_array_get(faults, 0), "Services");
+    cr_assert_eq(json_array_size(services), 2);
+    assert_json(json_object_get(json_array_get(services, 1), "EntityPath"),
+                "[{\"Name\":\"back\",\"Exceptions\":[{\"Name\":\"Boom\"}],\"Remote\":false}]");
+    json_decref(d);
+}
+
+Test(trace, exception_referenced_by_id_is_resolved)
+{
+    json_t *d = derive_text(
+        "[{\"trace_id\":\"" TID "\",\"id\":\"a000000000000001\",\"name\":\"front\","
+        "\"start_time\":1,\"end_time\":2,\"error\":true,\"cause\":\"f000000000000001\","
+        "\"subsegments\":[{\"id\":\"b000000000000001\",\"name\":\"inner\",\"start_time\":1.1,"
+        "\"end_time\":1.8,\"cause\":{\"exceptions\":[{\"id\":\"f000000000000002\","
+        "\"type\":\"Other\"}]}}]},"
+        "{\"type\":\"subsegment\",\"trace_id\":\"" TID "\",\"parent_id\":\"b000000000000001\","
+        "\"id\":\"b000000000000002\",\"name\":\"x\",\"start_time\":1.2,\"end_time\":1.3,"
+        "\"cause\":{\"exceptions\":[{\"id\":\"f000000000000001\",\"type\":\"NotFound\","
+        "\"message\":\"nope\"}]}}]");
+    json_t *errors = json_object_get(json_object_get(d, "summary"), "ErrorRootCauses");
+    cr_assert_eq(json_array_size(errors), 1);
+    assert_json(json_object_get(json_array_get(errors, 0), "Services"),
+                "[{\"Name\":\"front\",\"Names\":[\"front\"],\"Inferred\":false,\"EntityPath\":["
+                "{\"Name\":\"front\",\"Exceptions\":[{\"Name\":\"NotFound\",\"Message\":\"nope\"}],"
+                "\"Remote\":false}]}]");
+    json_decref(d);
+}
