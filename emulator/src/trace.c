@@ -89,7 +89,8 @@ static json_t *node_ref(const struct trace_idx *x, int k)
     return r;
 }
 
-/* One edge per (source, destination) node pair, one call per calling entity. */
+/* One edge per (source, destination) node pair, one call per calling entity. The node indexes
+ * ride along in "_src"/"_dst" while edges are gathered and are removed before returning. */
 static void add_call(const struct trace_idx *x, json_t *edges, int src, int dst, json_t *call)
 {
     size_t i;

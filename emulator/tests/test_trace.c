@@ -742,3 +742,23 @@ Test(trace, exception_referenced_by_id_is_resolved)
                 "\"Remote\":false}]}]");
     json_decref(d);
 }
+
+Test(trace, odd_documents_do_not_crash)
+{
+    /* Stored documents were validated, but derivation must not trust that. */
+    json_t *d =
+        derive_text("[42,\"x\",{\"id\":7,\"name\":[],\"start_time\":\"a\",\"subsegments\":{},"
+                    "\"annotations\":[1],\"http\":{\"response\":{\"status\":\"500\"}}},"
+                    "{\"trace_id\":\"" TID "\",\"id\":\"a000000000000001\",\"name\":\"ok\","
+                    "\"start_time\":1,\"end_time\":2,\"subsegments\":[1,null,{\"name\":\"n\"}],"
+                    "\"annotations\":{\"bad\":{\"x\":1},\"good\":true}}]");
+    cr_assert_not_null(json_object_get(d, "summary"));
+    cr_assert_eq(json_array_size(json_object_get(d, "annotations")), 1);
+    json_decref(d);
+    struct docs in;
+    docs_parse(&in, "[42,{\"type\":\"subsegment\",\"parent_id\":5},{\"subsegments\":7}]");
+    json_t *t = trace_assemble(in.items, in.n);
+    cr_assert_not_null(t);
+    json_decref(t);
+    docs_fini(&in);
+}
