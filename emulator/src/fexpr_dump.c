@@ -24,10 +24,13 @@ static int put_str(struct buf *b, const char *s)
     return rc < 0 ? rc : buf_puts(b, "\"");
 }
 
-/* The shortest %g precision that reads back as the same double. */
+/* Integers as integers, others in the shortest %g precision that reads back the same. */
 static int put_num(struct buf *b, double v)
 {
     char tmp[40];
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+        return buf_printf(b, "%lld", (long long)v);
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
         if (strtod(tmp, NULL) == v) {

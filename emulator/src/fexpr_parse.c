@@ -578,14 +578,25 @@ static int parse_group(struct parser *p, bool is_arn, struct node **out)
     } else if (rc < 0) {
         errbuf_set(p->err, pos, "could not look up group \"%s\"", n->key);
     } else if (p->group_depth + 1 > MAX_GROUP_DEPTH) {
-        rc = fail(p, pos, "groups refer to each other too deeply (a cycle?)");
+        rc = fail(p, pos, "group \"%s\" refers to other groups too deeply (a cycle?)", n->key);
     } else if (!expr || !*expr) {
         add_kid(n, node_new(N_ALL, SC_TOP)); /* a group without a filter holds every trace */
     } else {
         struct node *body = NULL;
         rc = compile_inner(expr, p, &body, &inner);
         add_kid(n, body);
-        if (rc == ERR_INVALID) {
+        if (rc == ERR_INVALID && strncmp(inner.msg, "group \"", 7) == 0) {
+            /* Already names the group at fault; only the position becomes ours. */
+            char *at = NULL;
+            for (char *q = strstr(inner.msg, " at position "); q;
+                 q = strstr(q + 1, " at position ")) {
+                at = q;
+            }
+            if (at) {
+                *at = '\0';
+            }
+            rc = fail(p, pos, "%s", inner.msg);
+        } else if (rc == ERR_INVALID) {
             rc = fail(p, pos, "group \"%s\" has an invalid filter expression (%s)", n->key,
                       inner.msg);
         } else if (rc < 0) {
