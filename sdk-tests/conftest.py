@@ -106,6 +106,7 @@ class Fluoro:
         self.log.close()
         log = self.read_log()
         assert "ERROR: AddressSanitizer" not in log and "runtime error:" not in log, log[-4000:]
+        assert "ERROR: LeakSanitizer" not in log, log[-4000:]
         return self.proc.returncode
 
 

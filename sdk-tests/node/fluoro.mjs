@@ -98,7 +98,7 @@ export class Fluoro {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGTERM');
     const { code, signal } = await this.exit;
     const log = this.log();
-    if (log.includes('ERROR: AddressSanitizer') || log.includes('runtime error:')) {
+    if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(log)) {
       throw new Error('sanitizer report:\n' + log.slice(-4000));
     }
     if (code !== 0) throw new Error(`fluoro exited with ${code ?? signal}:\n` + log.slice(-4000));
