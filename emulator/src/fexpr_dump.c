@@ -28,7 +28,7 @@ static int put_str(struct buf *b, const char *s)
 static int put_num(struct buf *b, double v)
 {
     char tmp[40];
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+    if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
         return buf_printf(b, "%lld", (long long)v);
     }
     for (int prec = 1; prec <= 17; prec++) {

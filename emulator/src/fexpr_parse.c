@@ -518,7 +518,12 @@ static int parse_rcjson(struct parser *p, struct node **out)
     int at = (int)p->lx.pos;
     j = json_loadb(p->lx.src + at, p->lx.len - at, JSON_DISABLE_EOF_CHECK, &jerr);
     if (!j) {
-        rc = fail(p, at + jerr.position, "invalid JSON in rootcause.json (%s)", jerr.text);
+        /* jansson reports the offset just past the bad token; point at its last byte. */
+        int bad = at + jerr.position;
+        if (bad > at && !strstr(jerr.text, "end of file")) {
+            bad--;
+        }
+        rc = fail(p, bad, "invalid JSON in rootcause.json (%s)", jerr.text);
         goto out;
     }
     if (!json_is_array(j)) {

@@ -207,6 +207,19 @@ Test(fexpr, rejects_too_long_and_too_deep)
     free(s);
 }
 
+Test(fexpr, rejects_empty_expressions)
+{
+    static const char *const empties[] = {"", "   ", "\t\n"};
+    for (size_t i = 0; i < ARRAY_LEN(empties); i++) {
+        struct fexpr *e = NULL;
+        struct errbuf err = {{0}, -1};
+        cr_expect_eq(fexpr_compile(empties[i], NULL, NULL, &e, &err), ERR_INVALID);
+        cr_expect_str_eq(err.msg, "empty expression at position 0");
+        cr_expect_eq(err.pos, 0);
+        cr_expect_null(e);
+    }
+}
+
 Test(fexpr, groups_need_a_resolver)
 {
     struct fexpr *e = NULL;
