@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "app.h"
+#include "checkpoint.h"
 #include "client.h"
 #include "config.h"
 #include "fixture.h"
@@ -98,6 +99,7 @@ static int serve(const struct config *cfg)
     struct udp_receiver *udp = NULL;
     struct MHD_Daemon *httpd = NULL;
     struct maintenance *maint = NULL;
+    struct checkpointer *ckpt = NULL;
     int rc = make_db_path(&s, cfg);
     if (rc < 0) {
         goto out;
@@ -108,6 +110,7 @@ static int serve(const struct config *cfg)
         goto out;
     }
     store_set_path(s.db_path);
+    ckpt = checkpoint_start(s.db_path);
     uv_loop_init(&s.loop);
     s.app.cfg = cfg;
     s.app.db_path = s.db_path;
@@ -151,6 +154,7 @@ out:
         }
     }
     writer_stop(s.app.writer); /* drains and commits whatever was acknowledged */
+    checkpoint_stop(ckpt);
     queue_free(s.app.queue);
     store_close(rw);
     store_set_path(NULL);

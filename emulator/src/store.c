@@ -110,9 +110,10 @@ int store_open_rw(const char *path, struct store **out)
     int rc = open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
     if (rc == 0) {
         /* NORMAL in WAL mode loses at most the last commits on power loss, never integrity;
-         * a developer tool trades that for ingest speed. */
+         * a developer tool trades that for ingest speed. Checkpoints run on their own thread
+         * (checkpoint.h), not inside the writer's COMMIT. */
         rc = store_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                           "PRAGMA wal_autocheckpoint=4000; PRAGMA cache_size=-65536;");
+                           "PRAGMA wal_autocheckpoint=0; PRAGMA cache_size=-65536;");
     }
     if (rc == 0) {
         rc = migrate(s);

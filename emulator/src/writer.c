@@ -30,9 +30,15 @@ struct writer_cmd {
     struct writer_cmd *next_done;
 };
 
+/* A trace touched in this batch, with the documents this batch stored for it (id -> doc). */
+struct dirty_trace {
+    char *trace_id;
+    json_t *fresh;
+};
+
 struct writer_txn {
     struct store *rw;
-    char **dirty; /* open-addressed set of trace ids touched in this batch */
+    struct dirty_trace *dirty; /* open-addressed set of traces touched in this batch */
     size_t ndirty_slots;
     size_t ndirty;
     unsigned changed;
@@ -68,17 +74,17 @@ static size_t hash_str(const char *s)
     return h;
 }
 
-void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id)
+static struct dirty_trace *touch(struct writer_txn *txn, const char *trace_id)
 {
     if ((txn->ndirty + 1) * 2 > txn->ndirty_slots) {
-        char **old = txn->dirty;
+        struct dirty_trace *old = txn->dirty;
         size_t oldn = txn->ndirty_slots;
         txn->ndirty_slots = oldn ? oldn * 2 : 256;
-        txn->dirty = xcalloc(txn->ndirty_slots, sizeof(char *));
+        txn->dirty = xcalloc(txn->ndirty_slots, sizeof(*txn->dirty));
         for (size_t i = 0; i < oldn; i++) {
-            if (old[i]) {
-                size_t j = hash_str(old[i]) & (txn->ndirty_slots - 1);
-                while (txn->dirty[j]) {
+            if (old[i].trace_id) {
+                size_t j = hash_str(old[i].trace_id) & (txn->ndirty_slots - 1);
+                while (txn->dirty[j].trace_id) {
                     j = (j + 1) & (txn->ndirty_slots - 1);
                 }
                 txn->dirty[j] = old[i];
@@ -87,21 +93,47 @@ void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id)
         free(old);
     }
     size_t i = hash_str(trace_id) & (txn->ndirty_slots - 1);
-    while (txn->dirty[i]) {
-        if (strcmp(txn->dirty[i], trace_id) == 0) {
-            return;
+    while (txn->dirty[i].trace_id) {
+        if (strcmp(txn->dirty[i].trace_id, trace_id) == 0) {
+            return &txn->dirty[i];
         }
         i = (i + 1) & (txn->ndirty_slots - 1);
     }
-    txn->dirty[i] = xstrdup(trace_id);
+    txn->dirty[i].trace_id = xstrdup(trace_id);
+    txn->dirty[i].fresh = json_object();
     txn->ndirty++;
     txn->changed |= WRITER_CHANGED_TRACES;
+    return &txn->dirty[i];
+}
+
+void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id)
+{
+    touch(txn, trace_id);
+}
+
+int writer_txn_put_segment(struct writer_txn *txn, const struct segment *seg, const char *text,
+                           size_t len, double received_at)
+{
+    enum xray_db_put outcome;
+    int rc = xray_db_put_segment(txn->rw, seg, text, len, received_at, &outcome);
+    if (rc < 0) {
+        return rc;
+    }
+    struct dirty_trace *d = touch(txn, seg->trace_id);
+    if (outcome != XRAY_DB_KEPT_EXISTING) {
+        json_object_set(d->fresh, seg->id, seg->doc);
+    }
+    if (outcome == XRAY_DB_REPLACED) {
+        METRIC_INC(segments_replaced);
+    }
+    return 0;
 }
 
 static void txn_clear(struct writer_txn *txn)
 {
     for (size_t i = 0; i < txn->ndirty_slots; i++) {
-        free(txn->dirty[i]);
+        free(txn->dirty[i].trace_id);
+        json_decref(txn->dirty[i].fresh);
     }
     free(txn->dirty);
     txn->dirty = NULL;
@@ -126,14 +158,7 @@ static bool apply_datagram(struct writer_txn *txn, const struct queue_item *it)
                         segment_reject_label(r), err.msg);
         return false;
     }
-    bool replaced = false;
-    int rc = xray_db_put_segment(txn->rw, &seg, it->received_at, &replaced);
-    if (rc == 0) {
-        writer_txn_touch_trace(txn, seg.trace_id);
-        if (replaced) {
-            METRIC_INC(segments_replaced);
-        }
-    }
+    int rc = writer_txn_put_segment(txn, &seg, body, body_len, it->received_at);
     segment_fini(&seg);
     return rc == 0;
 }
@@ -154,8 +179,8 @@ static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
 static int derive_dirty(struct writer_txn *txn)
 {
     for (size_t i = 0; i < txn->ndirty_slots; i++) {
-        if (txn->dirty[i]) {
-            int rc = xray_db_derive_trace(txn->rw, txn->dirty[i]);
+        if (txn->dirty[i].trace_id) {
+            int rc = xray_db_derive_trace(txn->rw, txn->dirty[i].trace_id, txn->dirty[i].fresh);
             if (rc < 0) {
                 return rc;
             }

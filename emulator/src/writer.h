@@ -36,6 +36,13 @@ void writer_post(struct writer *w, writer_fn fn, void *arg, void (*free_arg)(voi
  * end of the batch. */
 struct store *writer_txn_store(struct writer_txn *txn);
 void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id);
+
+struct segment;
+/* Inside a writer_fn: stores one validated segment document (text/len as received, or NULL to
+ * serialize seg->doc), marks its trace for re-derivation and keeps the parsed document for that
+ * derivation so it is not parsed twice. Returns 0 or ERR_INTERNAL. */
+int writer_txn_put_segment(struct writer_txn *txn, const struct segment *seg, const char *text,
+                           size_t len, double received_at) MUST_CHECK;
 /* Inside a writer_fn: records what kind of data changed, for live listeners (bit set). */
 enum { WRITER_CHANGED_TRACES = 1, WRITER_CHANGED_LOGS = 2 };
 void writer_txn_changed(struct writer_txn *txn, unsigned what);

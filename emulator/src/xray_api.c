@@ -54,6 +54,8 @@ static struct store *reader(struct http_reply *rep)
 
 struct put_segments {
     struct segment *segs;
+    const char **texts; /* each document as received (borrowed from the request body) */
+    size_t *lens;
     size_t n;
     double received_at;
 };
@@ -62,15 +64,9 @@ static int store_segments(struct writer_txn *txn, void *arg)
 {
     struct put_segments *p = arg;
     for (size_t i = 0; i < p->n; i++) {
-        bool replaced = false;
-        int rc = xray_db_put_segment(writer_txn_store(txn), &p->segs[i], p->received_at,
-                                     &replaced);
+        int rc = writer_txn_put_segment(txn, &p->segs[i], p->texts[i], p->lens[i], p->received_at);
         if (rc < 0) {
             return rc;
-        }
-        writer_txn_touch_trace(txn, p->segs[i].trace_id);
-        if (replaced) {
-            METRIC_INC(segments_replaced);
         }
     }
     return 0;
@@ -122,7 +118,10 @@ void xray_put_trace_segments(struct http_request *req, struct http_reply *rep)
     }
     json_t *docs = json_object_get(body, "TraceSegmentDocuments");
     json_t *unprocessed = json_array();
-    struct put_segments p = {.segs = xcalloc(json_array_size(docs) + 1, sizeof(struct segment)),
+    size_t cap = json_array_size(docs) + 1;
+    struct put_segments p = {.segs = xcalloc(cap, sizeof(struct segment)),
+                             .texts = xcalloc(cap, sizeof(char *)),
+                             .lens = xcalloc(cap, sizeof(size_t)),
                              .received_at = now_epoch()};
     size_t i;
     json_t *d;
@@ -136,6 +135,8 @@ void xray_put_trace_segments(struct http_request *req, struct http_reply *rep)
         enum segment_reject r =
             segment_parse(json_string_value(d), json_string_length(d), &p.segs[p.n], &err);
         if (r == SEGMENT_OK) {
+            p.texts[p.n] = json_string_value(d);
+            p.lens[p.n] = json_string_length(d);
             p.n++;
         } else {
             json_array_append_new(unprocessed, unprocessed_entry(json_string_value(d), r, err.msg));
@@ -153,6 +154,8 @@ out:
         segment_fini(&p.segs[k]);
     }
     free(p.segs);
+    free(p.texts);
+    free(p.lens);
     json_decref(unprocessed);
     json_decref(body);
 }

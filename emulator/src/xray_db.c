@@ -19,7 +19,7 @@ static const char SQL_SEGMENT_UPSERT[] =
     " start_time = excluded.start_time, end_time = excluded.end_time,"
     " received_at = excluded.received_at, doc = excluded.doc"
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
-static const char SQL_TRACE_DOCS[] = "SELECT doc FROM segments WHERE trace_id = ?1";
+static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
 static const char SQL_DELETE_ANNOTATIONS[] = "DELETE FROM trace_annotations WHERE trace_id = ?1";
 static const char SQL_DELETE_NODES[] = "DELETE FROM trace_nodes WHERE trace_id = ?1";
@@ -53,27 +53,30 @@ static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time 
 static const char SQL_COUNT_TRACES[] = "SELECT count(*) FROM traces";
 static const char SQL_COUNT_SEGMENTS[] = "SELECT count(*) FROM segments";
 
-int xray_db_put_segment(struct store *rw, const struct segment *seg, double received_at,
-                        bool *replaced)
+int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
+                        double received_at, enum xray_db_put *outcome)
 {
-    char *doc = NULL;
-    int rc = 0;
+    char *dumped = NULL;
     sqlite3_stmt *st = store_stmt(rw, SQL_SEGMENT_STATE);
     if (!st) {
         return ERR_INTERNAL;
     }
     sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
-    *replaced = sqlite3_step(st) == SQLITE_ROW;
+    bool existed = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
 
     st = store_stmt(rw, SQL_SEGMENT_UPSERT);
     if (!st) {
         return ERR_INTERNAL;
     }
-    doc = json_dumps(seg->doc, JSON_COMPACT);
-    if (!doc) {
-        return ERR_INTERNAL;
+    if (!text) {
+        dumped = json_dumps(seg->doc, JSON_COMPACT);
+        if (!dumped) {
+            return ERR_INTERNAL;
+        }
+        text = dumped;
+        len = strlen(dumped);
     }
     sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
@@ -87,10 +90,16 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, double rece
         sqlite3_bind_double(st, 7, seg->end_time);
     }
     sqlite3_bind_double(st, 8, received_at);
-    sqlite3_bind_text(st, 9, doc, -1, SQLITE_STATIC);
-    rc = store_step_done(rw, st, "upsert segment");
+    sqlite3_bind_text(st, 9, text, (int)len, SQLITE_STATIC);
+    int rc = store_step_done(rw, st, "upsert segment");
     sqlite3_clear_bindings(st);
-    free(doc);
+    free(dumped);
+    if (rc == 0) {
+        /* The upsert's WHERE refuses an in-progress document over a complete one. */
+        *outcome = sqlite3_changes(store_db(rw)) == 0 ? XRAY_DB_KEPT_EXISTING
+                   : existed                          ? XRAY_DB_REPLACED
+                                                      : XRAY_DB_INSERTED;
+    }
     return rc;
 }
 
@@ -277,7 +286,8 @@ static int insert_edges(struct store *rw, const char *trace_id, json_t *d)
     return 0;
 }
 
-static json_t *load_docs(struct store *s, const char *trace_id)
+/* The trace's documents, parsed; those in fresh (may be NULL) are shared instead of re-parsed. */
+static json_t *load_docs(struct store *s, const char *trace_id, json_t *fresh)
 {
     json_t *docs = json_array();
     sqlite3_stmt *st = store_stmt(s, SQL_TRACE_DOCS);
@@ -286,8 +296,13 @@ static json_t *load_docs(struct store *s, const char *trace_id)
     }
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *doc = fresh ? json_object_get(fresh, (const char *)sqlite3_column_text(st, 1)) : NULL;
+        if (doc) {
+            json_array_append(docs, doc);
+            continue;
+        }
         const char *text = (const char *)sqlite3_column_text(st, 0);
-        json_t *doc = json_loadb(text, (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        doc = json_loadb(text, (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
         if (doc) {
             json_array_append_new(docs, doc);
         }
@@ -298,12 +313,12 @@ static json_t *load_docs(struct store *s, const char *trace_id)
 
 json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 {
-    return load_docs(ro, trace_id);
+    return load_docs(ro, trace_id, NULL);
 }
 
-int xray_db_derive_trace(struct store *rw, const char *trace_id)
+int xray_db_derive_trace(struct store *rw, const char *trace_id, json_t *fresh)
 {
-    json_t *docs = load_docs(rw, trace_id);
+    json_t *docs = load_docs(rw, trace_id, fresh);
     json_t *derived = NULL;
     json_t **items = NULL;
     size_t n = json_array_size(docs);

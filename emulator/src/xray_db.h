@@ -11,14 +11,19 @@
 #include "segment.h"
 #include "store.h"
 
+enum xray_db_put { XRAY_DB_INSERTED, XRAY_DB_REPLACED, XRAY_DB_KEPT_EXISTING };
+
 /* Upserts one validated document by (trace_id, id). A complete document replaces an in-progress
  * one and a later complete one replaces an earlier; an in-progress document never replaces a
- * complete one. *replaced tells whether a document with that id existed. */
-int xray_db_put_segment(struct store *rw, const struct segment *seg, double received_at,
-                        bool *replaced) MUST_CHECK;
+ * complete one (then *outcome is XRAY_DB_KEPT_EXISTING). text/len is the document exactly as
+ * received, stored as is; NULL means serialize seg->doc (e.g. after fixture time shifting). */
+int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
+                        double received_at, enum xray_db_put *outcome) MUST_CHECK;
 
-/* Recomputes the trace's derived rows (traces, annotations, nodes, edges) from its documents. */
-int xray_db_derive_trace(struct store *rw, const char *trace_id) MUST_CHECK;
+/* Recomputes the trace's derived rows (traces, annotations, nodes, edges) from its documents.
+ * fresh (borrowed, may be NULL) maps document id -> parsed document for documents this batch
+ * stored, so they are not parsed a second time. */
+int xray_db_derive_trace(struct store *rw, const char *trace_id, json_t *fresh) MUST_CHECK;
 
 /* Deletes every X-Ray document and derived row (sampling rules and groups are kept). */
 int xray_db_reset(struct store *rw) MUST_CHECK;
