@@ -8,5 +8,8 @@ export FLUORO_BIN
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 /usr/bin/python3 -m pytest -q -x -p no:cacheprovider "$@" .
 if ls node/*.test.mjs >/dev/null 2>&1; then
+  if [ ! -d node_modules ] && [ -f package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
   node --test --test-concurrency=1 node/*.test.mjs
 fi

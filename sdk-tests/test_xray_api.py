@@ -483,7 +483,9 @@ def test_get_sampling_rules_default(fluoro, boto):
     assert isinstance(raw_default["CreatedAt"], (int, float))
     assert isinstance(raw_default["ModifiedAt"], (int, float))
     assert raw[-1]["SamplingRule"]["RuleName"] == "Default"
-    # Go sends {"NextToken": null}.
+    # botocore-style empty body without a Content-Type, and Go's {"NextToken": null}.
+    status, _, data = fluoro.request("POST", "/GetSamplingRules", b"")
+    assert status == 200 and json.loads(data)["SamplingRuleRecords"]
     status, _, data = raw_post(fluoro, "/GetSamplingRules", b'{"NextToken": null}')
     assert status == 200 and json.loads(data)["SamplingRuleRecords"]
 
