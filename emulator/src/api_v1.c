@@ -112,39 +112,6 @@ static bool query_int(struct http_request *req, struct http_reply *rep, const ch
     return true;
 }
 
-/* True when every datagram counted as received has been stored, rejected or dropped. */
-static bool udp_books_balance(void)
-{
-    return METRIC_GET(udp_received) ==
-           METRIC_GET(udp_stored) + metrics_udp_rejected_total() + METRIC_GET(udp_dropped);
-}
-
-/* The writer's idle test looks at the last push only, so a datagram sent just before this
- * request (still in the socket buffer, or between receive and push) was invisible to it and the
- * wait answered at once. Require the quiet period to also cover idle_ms after the request
- * arrived, and nothing received but unaccounted. */
-static int ingest_wait_idle(struct app *app, uint64_t start, long long idle_ms,
-                            long long timeout_ms)
-{
-    for (;;) {
-        uint64_t now = now_mono_ms();
-        long long left = timeout_ms - (long long)(now - start);
-        int rc = writer_wait_idle(app->writer, (int)idle_ms, (int)(left > 0 ? left : 0));
-        now = now_mono_ms();
-        if (rc < 0) {
-            return rc;
-        }
-        if ((long long)(now - start) >= idle_ms && udp_books_balance()) {
-            return 0;
-        }
-        if ((long long)(now - start) >= timeout_ms) {
-            return ERR_TIMEOUT;
-        }
-        struct timespec ts = {0, 5 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 void api_wait(struct http_request *req, struct http_reply *rep)
 {
     long long idle_ms, timeout_ms;
@@ -153,7 +120,7 @@ void api_wait(struct http_request *req, struct http_reply *rep)
         return;
     }
     uint64_t start = now_mono_ms();
-    int rc = ingest_wait_idle(req->app, start, idle_ms, timeout_ms);
+    int rc = writer_wait_idle(req->app->writer, (int)idle_ms, (int)timeout_ms);
     json_t *body = json_object();
     json_object_set_new(body, "idle", json_boolean(rc == 0));
     json_object_set_new(body, "waited_ms", json_integer((json_int_t)(now_mono_ms() - start)));

@@ -160,6 +160,12 @@ static bool apply_datagram(struct writer_txn *txn, const struct queue_item *it)
     }
     int rc = writer_txn_put_segment(txn, &seg, body, body_len, it->received_at);
     segment_fini(&seg);
+    if (rc < 0) {
+        /* A SQL failure after validation is a bug (logged by store_fail); count the datagram
+         * as dropped so received = stored + rejected + dropped still holds. */
+        METRIC_INC(udp_dropped);
+        METRIC_INC(writer_errors);
+    }
     return rc == 0;
 }
 
@@ -386,14 +392,22 @@ uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, un
     return g;
 }
 
+/* True when every datagram counted as received has been stored, rejected or dropped. */
+static bool udp_books_balance(void)
+{
+    return METRIC_GET(udp_received) ==
+           METRIC_GET(udp_stored) + metrics_udp_rejected_total() + METRIC_GET(udp_dropped);
+}
+
 int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms)
 {
     uint64_t start = now_mono_ms();
     for (;;) {
         uint64_t now = now_mono_ms();
         uint64_t last = queue_last_push_ms(w->q);
-        bool quiet = last == 0 || now - last >= (uint64_t)idle_ms;
-        if (queue_pending(w->q) == 0 && quiet) {
+        uint64_t quiet_since = last > start ? last : start;
+        if (queue_pending(w->q) == 0 && now - quiet_since >= (uint64_t)idle_ms &&
+            udp_books_balance()) {
             return 0;
         }
         if (now - start >= (uint64_t)timeout_ms) {

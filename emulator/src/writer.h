@@ -52,8 +52,10 @@ uint64_t writer_generation(struct writer *w);
 /* Waits until the generation passes `after` or timeout_ms passes; returns the generation and
  * the change bits accumulated since `after` in *changed (may be NULL). */
 uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, unsigned *changed);
-/* Waits until the queue is empty, the writer is idle and nothing arrived for idle_ms, or
- * timeout_ms passes. Returns 0 or ERR_TIMEOUT. */
+/* Waits until the queue is empty, the writer is idle, every UDP datagram received has been
+ * stored, rejected or dropped, and nothing arrived for idle_ms, counting from the call at the
+ * earliest (so a datagram still in the socket buffer when the call starts is waited for), or
+ * until timeout_ms passes. Returns 0 or ERR_TIMEOUT. */
 int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms) MUST_CHECK;
 
 #endif
