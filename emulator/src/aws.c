@@ -24,10 +24,9 @@ void aws_uuid(char out[37])
     }
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(out, 37,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-             b[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
 }
 
 static void add_request_id(struct http_reply *rep)
@@ -44,8 +43,8 @@ void aws_reply(struct http_reply *rep, const char *content_type, json_t *body_st
     add_request_id(rep);
 }
 
-static void send_error(struct http_reply *rep, unsigned status, const char *code,
-                       const char *msg, bool restjson)
+static void send_error(struct http_reply *rep, unsigned status, const char *code, const char *msg,
+                       bool restjson)
 {
     json_t *body = json_object();
     json_object_set_new(body, "__type", json_string(code));
@@ -110,8 +109,8 @@ json_t *aws_parse_body(const struct http_request *req, struct errbuf *err)
     json_error_t jerr;
     json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
     if (!body) {
-        errbuf_set(err, jerr.position, "Could not parse request body: %s at position %d",
-                   jerr.text, jerr.position);
+        errbuf_set(err, jerr.position, "Could not parse request body: %s at position %d", jerr.text,
+                   jerr.position);
         return NULL;
     }
     if (!json_is_object(body)) {
@@ -124,7 +123,7 @@ json_t *aws_parse_body(const struct http_request *req, struct errbuf *err)
 
 static const char *type_name(enum aws_type t)
 {
-    static const char *const names[] = {"string", "integer", "number",  "boolean",
+    static const char *const names[] = {"string", "integer", "number",    "boolean",
                                         "list",   "map",     "structure", "timestamp"};
     return names[t];
 }
@@ -228,8 +227,7 @@ static int check_member(const json_t *v, const struct aws_member *m, struct errb
     return 0;
 }
 
-int aws_validate(const json_t *obj, const struct aws_member *members, size_t n,
-                 struct errbuf *err)
+int aws_validate(const json_t *obj, const struct aws_member *members, size_t n, struct errbuf *err)
 {
     for (size_t i = 0; i < n; i++) {
         const struct aws_member *m = &members[i];
@@ -305,8 +303,8 @@ int aws_token_decode(const char *token, const char *scope, int64_t *offset)
     unsigned long long off = 0;
     unsigned int h = 0;
     int used = 0;
-    if (!token || sscanf(token, "%llx.%8x%n", &off, &h, &used) != 2 ||
-        token[used] != '\0' || h != scope_hash(scope)) {
+    if (!token || sscanf(token, "%llx.%8x%n", &off, &h, &used) != 2 || token[used] != '\0' ||
+        h != scope_hash(scope)) {
         return ERR_INVALID;
     }
     *offset = (int64_t)off;

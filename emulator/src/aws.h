@@ -31,15 +31,23 @@ json_t *aws_parse_body(const struct http_request *req, struct errbuf *err);
 
 /* Member validation driven by a table, with AWS's message wording:
  * "1 validation error detected: Value 'x' at 'name' failed to satisfy constraint: …". */
-enum aws_type { AWS_STRING, AWS_INTEGER, AWS_NUMBER, AWS_BOOLEAN, AWS_LIST, AWS_MAP, AWS_STRUCT,
-                AWS_TIMESTAMP };
+enum aws_type {
+    AWS_STRING,
+    AWS_INTEGER,
+    AWS_NUMBER,
+    AWS_BOOLEAN,
+    AWS_LIST,
+    AWS_MAP,
+    AWS_STRUCT,
+    AWS_TIMESTAMP
+};
 struct aws_member {
     const char *name;
     enum aws_type type;
     bool required;
     double min; /* length for strings/lists/maps, value for numbers; -1 = none */
     double max;
-    const char *pattern; /* POSIX ERE, anchored by the checker; NULL = none */
+    const char *pattern;      /* POSIX ERE, anchored by the checker; NULL = none */
     const char *const *enums; /* NULL-terminated; NULL = any */
 };
 /* Checks obj's members against the table; unknown members are ignored like AWS does.

@@ -14,9 +14,9 @@
 enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT };
 
 struct option_def {
-    const char *name;  /* long flag without "--" */
-    char alias;        /* short flag, or 0 */
-    const char *env;   /* environment variable */
+    const char *name; /* long flag without "--" */
+    char alias;       /* short flag, or 0 */
+    const char *env;  /* environment variable */
     enum opt_type type;
     const char *defval;
     size_t offset;
@@ -39,8 +39,8 @@ static const struct option_def options[] = {
      "serve the UI from this directory instead of the embedded copy"},
     {"queue-size", 0, "FLUORO_QUEUE_SIZE", OPT_INT, "65536", OFF(queue_size),
      "ingest queue capacity in datagrams; a full queue drops and counts"},
-    {"trace-retention", 0, "FLUORO_TRACE_RETENTION", OPT_DURATION_S, "30d",
-     OFF(trace_retention_s), "remove traces older than this (e.g. 30d, 12h)"},
+    {"trace-retention", 0, "FLUORO_TRACE_RETENTION", OPT_DURATION_S, "30d", OFF(trace_retention_s),
+     "remove traces older than this (e.g. 30d, 12h)"},
     {"max-db-size", 0, "FLUORO_MAX_DB_SIZE", OPT_SIZE, "0", OFF(max_db_size),
      "prune the oldest traces past this size (e.g. 500MB; 0 = unlimited)"},
     {"http-body-limit", 0, "FLUORO_HTTP_BODY_LIMIT", OPT_SIZE, "16MiB", OFF(http_body_limit),
@@ -79,9 +79,9 @@ int config_parse_size(const char *s, int64_t *bytes)
     static const struct {
         const char *suffix;
         double factor;
-    } units[] = {{"", 1},           {"B", 1},           {"KB", 1e3},  {"MB", 1e6},
-                 {"GB", 1e9},       {"KiB", 1024.0},    {"MiB", 1048576.0},
-                 {"GiB", 1073741824.0}, {"K", 1024.0},  {"M", 1048576.0}, {"G", 1073741824.0}};
+    } units[] = {{"", 1},       {"B", 1},         {"KB", 1e3},        {"MB", 1e6},
+                 {"GB", 1e9},   {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+                 {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}};
     char *end = NULL;
     double v = strtod(s, &end);
     if (end == s || v < 0) {

@@ -38,7 +38,8 @@ struct errbuf {
     int pos;
 };
 
-/* Fills `err` (which may be NULL) and returns ERR_INVALID, so parsers can `return errbuf_set(...)`. */
+/* Fills `err` (which may be NULL) and returns ERR_INVALID, so parsers can `return errbuf_set(...)`.
+ */
 int errbuf_set(struct errbuf *err, int pos, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 /* Allocation that never returns NULL: out-of-memory aborts the process (Redis zmalloc). */

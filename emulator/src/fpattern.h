@@ -19,8 +19,8 @@ bool fpattern_match(const struct fpattern *p, const char *msg, size_t len);
 
 /* For metric filters: on a match, the value of the named field (`$.latency` in JSON patterns or a
  * space-delimited field name) as a number in *value. Returns true when the message matched. */
-bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len,
-                          const char *field, double *value, bool *has_value);
+bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len, const char *field,
+                          double *value, bool *has_value);
 
 /* An FTS5 MATCH expression that every matching message satisfies (a necessary condition used to
  * narrow candidates), or NULL when the pattern gives none. Borrowed from p. */

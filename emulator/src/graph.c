@@ -167,7 +167,8 @@ static void add_node(struct graph *g, const json_t *node)
 
 static void add_edge(struct graph *g, const json_t *edge)
 {
-    const json_t *src = json_object_get(edge, "source"), *dst = json_object_get(edge, "destination");
+    const json_t *src = json_object_get(edge, "source"),
+                 *dst = json_object_get(edge, "destination");
     size_t si = node_index(g, str_or_empty(json_object_get(src, "name")),
                            str_or_empty(json_object_get(src, "type")));
     size_t di = node_index(g, str_or_empty(json_object_get(dst, "name")),
@@ -269,8 +270,7 @@ static json_t *node_json(const struct graph *g, size_t i)
         json_object_set_new(out, "AccountId", json_string(n->account_id));
     }
     json_object_set_new(out, "Type", json_string(n->type));
-    json_object_set_new(out, "State",
-                        json_string(n->client || n->inferred ? "unknown" : "active"));
+    json_object_set_new(out, "State", json_string(n->client || n->inferred ? "unknown" : "active"));
     if (isfinite(n->start)) {
         json_object_set_new(out, "StartTime", json_real(n->start));
         json_object_set_new(out, "EndTime", json_real(n->end));

@@ -129,8 +129,7 @@ static void not_found(struct http_request *req, struct http_reply *rep, bool pat
 {
     unsigned status = path_known ? 405 : 404;
     if (req->target) {
-        aws_err_awsjson(rep, 400, "UnknownOperationException", "Unknown operation %s",
-                        req->target);
+        aws_err_awsjson(rep, 400, "UnknownOperationException", "Unknown operation %s", req->target);
     } else if (strncmp(req->path, "/api/", 5) == 0 || strcmp(req->method, "GET") == 0) {
         api_err(rep, status, path_known ? "MethodNotAllowed" : "NotFound", -1,
                 "%s %s is not a fluoro route", req->method, req->path);
@@ -211,8 +210,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, struct http_reply
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **state)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **state)
 {
     (void)version;
     struct app *app = cls;
@@ -286,8 +285,8 @@ int http_start(struct app *app, struct MHD_Daemon **out)
 {
     char host[256];
     int port;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
     struct addrinfo *ai = NULL;
     char portstr[16];
     *out = NULL;

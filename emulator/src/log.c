@@ -32,8 +32,8 @@ void log_write(enum log_level lvl, const char *msg, const char *fmt, ...)
     struct tm tm;
     gmtime_r(&t, &tm);
     int n = (int)strftime(line, sizeof(line), "ts=%Y-%m-%dT%H:%M:%SZ", &tm);
-    n += snprintf(line + n, sizeof(line) - (size_t)n, " level=%s msg=\"%s\"", level_names[lvl],
-                  msg);
+    n +=
+        snprintf(line + n, sizeof(line) - (size_t)n, " level=%s msg=\"%s\"", level_names[lvl], msg);
     if (fmt && *fmt && n < (int)sizeof(line) - 2) {
         line[n++] = ' ';
         va_list ap;

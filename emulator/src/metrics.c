@@ -113,8 +113,7 @@ int metrics_render_prometheus(struct buf *out)
     for (size_t i = 0; i < ARRAY_LEN(scalars) && rc == 0; i++) {
         const struct scalar_def *d = &scalars[i];
         rc = buf_printf(out, "# HELP fluoro_%s %s\n# TYPE fluoro_%s %s\nfluoro_%s %llu\n", d->name,
-                        d->help, d->name, d->type, d->name,
-                        (unsigned long long)scalar_value(d));
+                        d->help, d->name, d->type, d->name, (unsigned long long)scalar_value(d));
     }
     if (rc == 0) {
         rc = buf_puts(out, "# HELP fluoro_udp_rejected_total UDP datagrams rejected, by reason\n"
@@ -134,9 +133,9 @@ int metrics_render_prometheus(struct buf *out)
             uint64_t v = metrics.http_requests[r][s];
             char tmp[16];
             if (v) {
-                rc = buf_printf(out, "fluoro_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-                                route_labels[r], status_label(s, tmp, sizeof(tmp)),
-                                (unsigned long long)v);
+                rc = buf_printf(
+                    out, "fluoro_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+                    route_labels[r], status_label(s, tmp, sizeof(tmp)), (unsigned long long)v);
             }
         }
     }
@@ -147,7 +146,8 @@ json_t *metrics_to_json(void)
 {
     json_t *root = json_object();
     for (size_t i = 0; i < ARRAY_LEN(scalars); i++) {
-        json_object_set_new(root, scalars[i].name, json_integer((json_int_t)scalar_value(&scalars[i])));
+        json_object_set_new(root, scalars[i].name,
+                            json_integer((json_int_t)scalar_value(&scalars[i])));
     }
     json_t *rej = json_object();
     for (int r = 1; r < SEGMENT_REJECT_COUNT; r++) {

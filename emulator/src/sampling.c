@@ -14,24 +14,22 @@ static const char SQL_LAST_MOD[] = "SELECT max(modified_at) FROM sampling_rules"
 static const char SQL_INSERT_STAT[] =
     "INSERT INTO sampling_statistics(rule_name, client_id, ts, request_count, sampled_count,"
     " borrow_count, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char SQL_CLIENTS[] =
-    "SELECT count(DISTINCT client_id) FROM sampling_statistics"
-    " WHERE rule_name = ?1 AND received_at >= ?2";
+static const char SQL_CLIENTS[] = "SELECT count(DISTINCT client_id) FROM sampling_statistics"
+                                  " WHERE rule_name = ?1 AND received_at >= ?2";
 static const char SQL_TRIM_STATS[] = "DELETE FROM sampling_statistics WHERE received_at < ?1";
 
 /* The service's built-in rule: first request each second plus 5 % (reference/xray-api.md). */
 static json_t *default_record(const char *region, const char *account_id)
 {
-    json_t *rule = json_pack(
-        "{s:s, s:s, s:s, s:i, s:f, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:{}}", "RuleName",
-        "Default", "RuleARN", "", "ResourceARN", "*", "Priority", 10000, "FixedRate", 0.05,
-        "ReservoirSize", 1, "ServiceName", "*", "ServiceType", "*", "Host", "*", "HTTPMethod",
-        "*", "URLPath", "*", "Version", 1, "Attributes");
+    json_t *rule =
+        json_pack("{s:s, s:s, s:s, s:i, s:f, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:{}}", "RuleName",
+                  "Default", "RuleARN", "", "ResourceARN", "*", "Priority", 10000, "FixedRate",
+                  0.05, "ReservoirSize", 1, "ServiceName", "*", "ServiceType", "*", "Host", "*",
+                  "HTTPMethod", "*", "URLPath", "*", "Version", 1, "Attributes");
     char *arn = xasprintf("arn:aws:xray:%s:%s:sampling-rule/Default", region, account_id);
     json_object_set_new(rule, "RuleARN", json_string(arn));
     free(arn);
-    return json_pack("{s:o, s:f, s:f}", "SamplingRule", rule, "CreatedAt", 0.0, "ModifiedAt",
-                     0.0);
+    return json_pack("{s:o, s:f, s:f}", "SamplingRule", rule, "CreatedAt", 0.0, "ModifiedAt", 0.0);
 }
 
 static int compare_records(const void *a, const void *b)
@@ -57,12 +55,11 @@ json_t *sampling_rule_records(struct store *ro, const char *region, const char *
         if (!rule) {
             continue;
         }
-        have_default |= strcmp(json_string_value(json_object_get(rule, "RuleName")) ?: "",
-                               "Default") == 0;
-        json_array_append_new(records,
-                              json_pack("{s:o, s:f, s:f}", "SamplingRule", rule, "CreatedAt",
-                                        sqlite3_column_double(st, 1), "ModifiedAt",
-                                        sqlite3_column_double(st, 2)));
+        have_default |=
+            strcmp(json_string_value(json_object_get(rule, "RuleName")) ?: "", "Default") == 0;
+        json_array_append_new(records, json_pack("{s:o, s:f, s:f}", "SamplingRule", rule,
+                                                 "CreatedAt", sqlite3_column_double(st, 1),
+                                                 "ModifiedAt", sqlite3_column_double(st, 2)));
     }
     if (st) {
         sqlite3_reset(st);
@@ -174,21 +171,21 @@ json_t *sampling_targets(struct store *ro, const json_t *docs, const char *regio
         const json_t *rule = find_rule(records, name);
         if (!rule) {
             json_array_append_new(unprocessed,
-                                  json_pack("{s:s, s:s, s:s}", "RuleName", name, "ErrorCode",
-                                            "400", "Message", "Sampling rule does not exist"));
+                                  json_pack("{s:s, s:s, s:s}", "RuleName", name, "ErrorCode", "400",
+                                            "Message", "Sampling rule does not exist"));
             continue;
         }
         json_int_t reservoir = json_integer_value(json_object_get(rule, "ReservoirSize"));
         int64_t clients = reporting_clients(ro, name, now - SAMPLING_INTERVAL_S * 2);
-        json_int_t quota = reservoir > 0 ? (json_int_t)ceil((double)reservoir / (double)clients) : 0;
-        json_array_append_new(
-            targets, json_pack("{s:s, s:O, s:I, s:f, s:i}", "RuleName", name, "FixedRate",
-                               json_object_get(rule, "FixedRate"), "ReservoirQuota", quota,
-                               "ReservoirQuotaTTL", floor(now) + SAMPLING_QUOTA_TTL_S,
-                               "Interval", SAMPLING_INTERVAL_S));
+        json_int_t quota =
+            reservoir > 0 ? (json_int_t)ceil((double)reservoir / (double)clients) : 0;
+        json_array_append_new(targets,
+                              json_pack("{s:s, s:O, s:I, s:f, s:i}", "RuleName", name, "FixedRate",
+                                        json_object_get(rule, "FixedRate"), "ReservoirQuota", quota,
+                                        "ReservoirQuotaTTL", floor(now) + SAMPLING_QUOTA_TTL_S,
+                                        "Interval", SAMPLING_INTERVAL_S));
     }
     json_decref(records);
-    return json_pack("{s:o, s:f, s:o}", "SamplingTargetDocuments", targets,
-                     "LastRuleModification", sampling_last_modification(ro),
-                     "UnprocessedStatistics", unprocessed);
+    return json_pack("{s:o, s:f, s:o}", "SamplingTargetDocuments", targets, "LastRuleModification",
+                     sampling_last_modification(ro), "UnprocessedStatistics", unprocessed);
 }

@@ -15,17 +15,17 @@
 
 /* Why a datagram or document was refused. The names are the metric label values. */
 #define SEGMENT_REJECT_REASONS(X)                                                                  \
-    X(NO_HEADER, "no_header")         /* no newline, or nothing after it */                       \
-    X(BAD_HEADER, "bad_header")       /* header not {"format":"json","version":1} */              \
-    X(NOT_JSON, "not_json")           /* document is not parseable JSON */                        \
-    X(NOT_OBJECT, "not_object")       /* document is JSON but not an object */                    \
-    X(TOO_LARGE, "too_large")         /* over SEGMENT_MAX_DOC */                                  \
-    X(MISSING_FIELD, "missing_field") /* a required field is absent */                            \
-    X(WRONG_TYPE, "wrong_type")       /* a field has the wrong JSON type */                       \
-    X(BAD_TRACE_ID, "bad_trace_id")   /* trace_id not 1-8hex-24hex */                             \
-    X(BAD_ID, "bad_id")               /* id / parent_id not 16 hex */                             \
-    X(BAD_NAME, "bad_name")           /* empty, > 200 chars or disallowed characters */           \
-    X(BAD_TIME, "bad_time")           /* end_time < start_time, negative or non-finite */         \
+    X(NO_HEADER, "no_header")           /* no newline, or nothing after it */                      \
+    X(BAD_HEADER, "bad_header")         /* header not {"format":"json","version":1} */             \
+    X(NOT_JSON, "not_json")             /* document is not parseable JSON */                       \
+    X(NOT_OBJECT, "not_object")         /* document is JSON but not an object */                   \
+    X(TOO_LARGE, "too_large")           /* over SEGMENT_MAX_DOC */                                 \
+    X(MISSING_FIELD, "missing_field")   /* a required field is absent */                           \
+    X(WRONG_TYPE, "wrong_type")         /* a field has the wrong JSON type */                      \
+    X(BAD_TRACE_ID, "bad_trace_id")     /* trace_id not 1-8hex-24hex */                            \
+    X(BAD_ID, "bad_id")                 /* id / parent_id not 16 hex */                            \
+    X(BAD_NAME, "bad_name")             /* empty, > 200 chars or disallowed characters */          \
+    X(BAD_TIME, "bad_time")             /* end_time < start_time, negative or non-finite */        \
     X(BAD_SUBSEGMENT, "bad_subsegment") /* an embedded subsegment breaks a rule above */
 
 enum segment_reject {

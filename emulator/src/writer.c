@@ -257,7 +257,8 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         log_ratelimited(LOG_ERROR, "writer batch rolled back", "items=%zu", count);
     }
     clock_gettime(CLOCK_MONOTONIC, &ts1);
-    uint64_t us = (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
+    uint64_t us =
+        (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
     metrics_record_batch(count, us);
     unsigned changed = txn.changed;
     txn_clear(&txn);
@@ -372,8 +373,7 @@ uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, un
     struct timespec deadline;
     deadline_after(&deadline, timeout_ms);
     pthread_mutex_lock(&w->mu);
-    while (w->generation <= after &&
-           pthread_cond_timedwait(&w->cond, &w->mu, &deadline) == 0) {
+    while (w->generation <= after && pthread_cond_timedwait(&w->cond, &w->mu, &deadline) == 0) {
     }
     uint64_t g = w->generation;
     unsigned bits = 0;

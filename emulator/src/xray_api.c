@@ -268,8 +268,7 @@ static bool compile_filter(struct http_reply *rep, struct store *ro, const char 
 
 /* The group's stored filter expression (new string, NULL when none); replies and returns false
  * for an unknown group. */
-static bool group_filter(struct http_reply *rep, struct store *ro, const json_t *body,
-                         char **expr)
+static bool group_filter(struct http_reply *rep, struct store *ro, const json_t *body, char **expr)
 {
     const char *name = json_string_value(json_object_get(body, "GroupName"));
     const char *arn = json_string_value(json_object_get(body, "GroupARN"));
@@ -318,7 +317,8 @@ void xray_get_trace_summaries(struct http_request *req, struct http_reply *rep)
     const char *expr = json_string_value(json_object_get(body, "FilterExpression"));
     const char *token = json_string_value(json_object_get(body, "NextToken"));
     const char *range = json_string_value(json_object_get(body, "TimeRangeType"));
-    if (!ro || !time_window(rep, body, &q.start, &q.end) || !compile_filter(rep, ro, expr, &filter)) {
+    if (!ro || !time_window(rep, body, &q.start, &q.end) ||
+        !compile_filter(rep, ro, expr, &filter)) {
         goto out;
     }
     q.by_event = range && strcmp(range, "Event") == 0;
@@ -479,8 +479,8 @@ void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
     {
         struct errbuf err = {{0}, -1};
         if (!json_is_object(d) || aws_validate(d, doc_members, ARRAY_LEN(doc_members), &err) < 0) {
-            invalid(rep, json_is_object(d) ? err.msg
-                                           : "SamplingStatisticsDocuments must hold objects");
+            invalid(rep,
+                    json_is_object(d) ? err.msg : "SamplingStatisticsDocuments must hold objects");
             goto out;
         }
     }

@@ -296,7 +296,8 @@ static json_t *load_docs(struct store *s, const char *trace_id, json_t *fresh)
     }
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *doc = fresh ? json_object_get(fresh, (const char *)sqlite3_column_text(st, 1)) : NULL;
+        json_t *doc =
+            fresh ? json_object_get(fresh, (const char *)sqlite3_column_text(st, 1)) : NULL;
         if (doc) {
             json_array_append(docs, doc);
             continue;
@@ -399,8 +400,8 @@ int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted)
     return delete_selected(rw, SQL_OLDEST, n, deleted);
 }
 
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event,
-                        int64_t offset, xray_db_trace_fn fn, void *ctx, int64_t *visited)
+int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
+                        xray_db_trace_fn fn, void *ctx, int64_t *visited)
 {
     sqlite3_stmt *st = store_stmt(ro, by_event ? SQL_SCAN_BY_EVENT : SQL_SCAN_BY_ID_TIME);
     if (!st) {

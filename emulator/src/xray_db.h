@@ -40,9 +40,8 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id);
  * `offset`. by_event: any activity in [start, end); otherwise the trace-id time in [start, end).
  * fn returns false to stop. Returns 0 or ERR_INTERNAL; *visited counts rows read. */
 typedef bool (*xray_db_trace_fn)(void *ctx, json_t *derived);
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event,
-                        int64_t offset, xray_db_trace_fn fn, void *ctx,
-                        int64_t *visited) MUST_CHECK;
+int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
+                        xray_db_trace_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
 
 /* New reference: the derived view of one trace, or NULL when unknown. */
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);

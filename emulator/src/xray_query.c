@@ -34,8 +34,8 @@ int xray_query_run(struct store *ro, const struct xray_query *q, struct xray_que
 {
     struct scan_ctx c = {.q = q, .matches = json_array()};
     int64_t visited = 0;
-    int rc = xray_db_scan_traces(ro, q->start, q->end, q->by_event, q->offset, on_trace, &c,
-                                 &visited);
+    int rc =
+        xray_db_scan_traces(ro, q->start, q->end, q->by_event, q->offset, on_trace, &c, &visited);
     if (rc < 0) {
         json_decref(c.matches);
         return rc;

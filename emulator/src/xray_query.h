@@ -14,10 +14,10 @@
 
 struct xray_query {
     double start, end;
-    bool by_event;             /* TimeRangeType=Event: any activity in the window */
+    bool by_event;              /* TimeRangeType=Event: any activity in the window */
     const struct fexpr *filter; /* NULL = every trace */
-    int64_t offset;            /* rows of the time-ordered scan already consumed */
-    size_t limit;              /* most matches to return */
+    int64_t offset;             /* rows of the time-ordered scan already consumed */
+    size_t limit;               /* most matches to return */
 };
 
 struct xray_query_page {

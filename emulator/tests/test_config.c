@@ -28,8 +28,14 @@ Test(config, daemon_style_aliases_and_inline_values)
 {
     struct config cfg;
     struct errbuf err = {{0}, -1};
-    char *argv[] = {"-b", "0.0.0.0:3000", "--http-address=127.0.0.1:3001", "--demo",
-                    "--trace-retention", "12h", "--max-db-size", "1MiB"};
+    char *argv[] = {"-b",
+                    "0.0.0.0:3000",
+                    "--http-address=127.0.0.1:3001",
+                    "--demo",
+                    "--trace-retention",
+                    "12h",
+                    "--max-db-size",
+                    "1MiB"};
     cr_assert_eq(parse(&cfg, 8, argv, &err), 0, "%s", err.msg);
     cr_assert_str_eq(cfg.udp_address, "0.0.0.0:3000");
     cr_assert_str_eq(cfg.http_address, "127.0.0.1:3001");

@@ -97,8 +97,8 @@ int main(int argc, char **argv)
         size_t len;
         unsigned char *data = read_all(argv[i], &len);
         const char *rel = argv[i] + rootlen;
-        fprintf(out, "    {\"%s\", \"%s\", %s_%d, %zu, \"\\\"%016llx\\\"\"},\n", rel,
-                mime_of(rel), name, i, len, (unsigned long long)fnv1a(data, len));
+        fprintf(out, "    {\"%s\", \"%s\", %s_%d, %zu, \"\\\"%016llx\\\"\"},\n", rel, mime_of(rel),
+                name, i, len, (unsigned long long)fnv1a(data, len));
         free(data);
     }
     fprintf(out, "    {0, 0, 0, 0, 0},\n};\n");
