@@ -1,7 +1,9 @@
 /*
- * writer.c - the writer thread (see writer.h). One loop: pop a batch, BEGIN IMMEDIATE, apply each
- * item (datagrams are parsed and validated here, never on the loop thread), re-derive each
- * touched trace once, COMMIT, then count, wake command callers and bump the generation.
+ * writer.c - the writer thread (see writer.h). One loop: pop a batch; parse and validate its
+ * datagrams on the pool (never on the loop thread); BEGIN IMMEDIATE; apply each item in queue
+ * order; re-derive each touched trace once (documents read here, derivation on the pool, rows
+ * written here); COMMIT; then count, wake command callers and bump the generation. Only this
+ * thread ever uses the read-write connection; pool threads touch no SQLite.
  * Invariant: a command's caller is woken only after the transaction holding its write has
  * committed or been rolled back, and a datagram is counted stored only after its commit.
  */
@@ -11,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "segment.h"
+#include "trace.h"
 #include "xray_db.h"
 
 #define BATCH_MAX 1000
@@ -47,6 +52,7 @@ struct writer_txn {
 struct writer {
     struct queue *q;
     struct store *rw;
+    struct pool *pool; /* helpers for parsing and derivation (never for SQL) */
     pthread_t thread;
     bool started;
     pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
@@ -141,25 +147,36 @@ static void txn_clear(struct writer_txn *txn)
     txn->changed = 0;
 }
 
-/* Parses, validates and stores one UDP datagram. Returns true when it was stored. */
-static bool apply_datagram(struct writer_txn *txn, const struct queue_item *it)
-{
-    const char *body = NULL;
-    size_t body_len = 0;
+/* One datagram of the batch, parsed on whichever pool thread claimed it. */
+struct parsed {
+    const struct queue_item *it;
+    enum segment_reject reject;
     struct segment seg;
-    struct errbuf err = {{0}, -1};
-    enum segment_reject r = segment_split_datagram(it->data, it->len, &body, &body_len);
-    if (r == SEGMENT_OK) {
-        r = segment_parse(body, body_len, &seg, &err);
+    const char *body;
+    size_t body_len;
+    struct errbuf err;
+};
+
+static void parse_one(void *ctx, size_t i)
+{
+    struct parsed *p = &((struct parsed *)ctx)[i];
+    p->err.pos = -1;
+    p->reject = segment_split_datagram(p->it->data, p->it->len, &p->body, &p->body_len);
+    if (p->reject == SEGMENT_OK) {
+        p->reject = segment_parse(p->body, p->body_len, &p->seg, &p->err);
     }
-    if (r != SEGMENT_OK) {
-        METRIC_INC(udp_rejected[r]);
+}
+
+/* Stores one parsed datagram (or counts its rejection). Returns true when it was stored. */
+static bool store_datagram(struct writer_txn *txn, struct parsed *p)
+{
+    if (p->reject != SEGMENT_OK) {
+        METRIC_INC(udp_rejected[p->reject]);
         log_ratelimited(LOG_DEBUG, "segment rejected", "reason=%s detail=\"%s\"",
-                        segment_reject_label(r), err.msg);
+                        segment_reject_label(p->reject), p->err.msg);
         return false;
     }
-    int rc = writer_txn_put_segment(txn, &seg, body, body_len, it->received_at);
-    segment_fini(&seg);
+    int rc = writer_txn_put_segment(txn, &p->seg, p->body, p->body_len, p->it->received_at);
     if (rc < 0) {
         /* A SQL failure after validation is a bug (logged by store_fail); count the datagram
          * as dropped so received = stored + rejected + dropped still holds. */
@@ -182,18 +199,66 @@ static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
     sqlite3_exec(store_db(txn->rw), "RELEASE cmd", NULL, NULL, NULL);
 }
 
-static int derive_dirty(struct writer_txn *txn)
+/* One trace to re-derive: its stored documents are read on the writer thread, the derivation
+ * itself (parse, trace_derive, serialize) runs on a pool thread. */
+struct derive_job {
+    const struct dirty_trace *trace;
+    struct xray_db_docs docs;
+    json_t *derived;
+    char *text;
+};
+
+static void derive_one(void *ctx, size_t i)
 {
-    for (size_t i = 0; i < txn->ndirty_slots; i++) {
-        if (txn->dirty[i].trace_id) {
-            int rc = xray_db_derive_trace(txn->rw, txn->dirty[i].trace_id, txn->dirty[i].fresh);
-            if (rc < 0) {
-                return rc;
-            }
-            METRIC_INC(writer_traces_derived);
+    struct derive_job *job = &((struct derive_job *)ctx)[i];
+    size_t n = job->docs.n;
+    json_t **items = xmalloc((n + 1) * sizeof(*items));
+    json_t *parsed = json_array(); /* owns the documents parsed here */
+    size_t used = 0;
+    for (size_t k = 0; k < n; k++) {
+        /* Documents this batch stored are already parsed: share them. */
+        json_t *doc = json_object_get(job->trace->fresh, job->docs.ids[k]);
+        if (!doc) {
+            doc = json_loads(job->docs.texts[k], 0, NULL);
+            json_array_append_new(parsed, doc);
+        }
+        if (doc) {
+            items[used++] = doc;
         }
     }
-    return 0;
+    job->derived = used ? trace_derive(items, used) : NULL;
+    job->text = job->derived ? json_dumps(job->derived, JSON_COMPACT) : NULL;
+    free(items);
+    json_decref(parsed);
+}
+
+static int derive_dirty(struct writer *w, struct writer_txn *txn)
+{
+    struct derive_job *jobs = xcalloc(txn->ndirty + 1, sizeof(*jobs));
+    size_t n = 0;
+    int rc = 0;
+    for (size_t i = 0; i < txn->ndirty_slots && rc == 0; i++) {
+        if (txn->dirty[i].trace_id) {
+            jobs[n].trace = &txn->dirty[i];
+            rc = xray_db_load_docs(txn->rw, txn->dirty[i].trace_id, &jobs[n].docs);
+            n++;
+        }
+    }
+    if (rc == 0) {
+        pool_run(w->pool, derive_one, jobs, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0) {
+            rc = xray_db_replace_derived(txn->rw, jobs[i].trace->trace_id, jobs[i].derived,
+                                         jobs[i].text, jobs[i].docs.n);
+            METRIC_INC(writer_traces_derived);
+        }
+        xray_db_docs_fini(&jobs[i].docs);
+        json_decref(jobs[i].derived);
+        free(jobs[i].text);
+    }
+    free(jobs);
+    return rc;
 }
 
 /* Wakes callers and frees posted commands once the batch's fate is known. */
@@ -231,15 +296,25 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     uint64_t stored = 0;
     bool committed = false;
+    /* Parse outside the transaction and on every core; store in queue order. */
+    struct parsed *parsed = xcalloc(count + 1, sizeof(*parsed));
+    size_t nparsed = 0;
+    for (struct queue_item *it = items; it; it = it->next) {
+        if (it->kind == QUEUE_DATAGRAM) {
+            parsed[nparsed++].it = it;
+        }
+    }
+    pool_run(w->pool, parse_one, parsed, nparsed);
     if (store_exec(w->rw, "BEGIN IMMEDIATE") == 0) {
+        size_t k = 0;
         for (struct queue_item *it = items; it; it = it->next) {
             if (it->kind == QUEUE_DATAGRAM) {
-                stored += apply_datagram(&txn, it);
+                stored += store_datagram(&txn, &parsed[k++]);
             } else {
                 apply_command(&txn, it->cmd);
             }
         }
-        committed = derive_dirty(&txn) == 0 && store_exec(w->rw, "COMMIT") == 0;
+        committed = derive_dirty(w, &txn) == 0 && store_exec(w->rw, "COMMIT") == 0;
         if (!committed) {
             sqlite3_exec(store_db(w->rw), "ROLLBACK", NULL, NULL, NULL);
         }
@@ -256,6 +331,12 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         }
         log_ratelimited(LOG_ERROR, "writer batch rolled back", "items=%zu", count);
     }
+    for (size_t k = 0; k < nparsed; k++) {
+        if (parsed[k].reject == SEGMENT_OK) {
+            segment_fini(&parsed[k].seg);
+        }
+    }
+    free(parsed);
     clock_gettime(CLOCK_MONOTONIC, &ts1);
     uint64_t us =
         (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
@@ -290,6 +371,8 @@ int writer_start(struct queue *q, struct store *rw, struct writer **out)
     struct writer *w = xcalloc(1, sizeof(*w));
     w->q = q;
     w->rw = rw;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    w->pool = pool_new(cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0);
     pthread_mutex_init(&w->mu, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -315,6 +398,7 @@ void writer_stop(struct writer *w)
     if (w->started) {
         pthread_join(w->thread, NULL);
     }
+    pool_free(w->pool);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cond);
     free(w);

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
-
 static const char SQL_SEGMENT_STATE[] =
     "SELECT in_progress FROM segments WHERE trace_id = ?1 AND id = ?2";
 static const char SQL_SEGMENT_UPSERT[] =
@@ -152,7 +150,8 @@ static void bind_json_int(sqlite3_stmt *st, int idx, const json_t *v)
     }
 }
 
-static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, size_t ndocs)
+static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, const char *text,
+                            size_t ndocs)
 {
     sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_TRACE);
     if (!st) {
@@ -160,10 +159,6 @@ static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, s
     }
     json_t *root = json_object_get(d, "root");
     json_t *http = json_object_get(root, "http");
-    char *text = json_dumps(d, JSON_COMPACT);
-    if (!text) {
-        return ERR_INTERNAL;
-    }
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
     bind_json_real(st, 3, json_object_get(d, "start_time"));
@@ -185,7 +180,6 @@ static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, s
     sqlite3_bind_text(st, 19, text, -1, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "insert trace");
     sqlite3_clear_bindings(st);
-    free(text);
     return rc;
 }
 
@@ -286,70 +280,75 @@ static int insert_edges(struct store *rw, const char *trace_id, json_t *d)
     return 0;
 }
 
-/* The trace's documents, parsed; those in fresh (may be NULL) are shared instead of re-parsed. */
-static json_t *load_docs(struct store *s, const char *trace_id, json_t *fresh)
+int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out)
 {
-    json_t *docs = json_array();
+    size_t cap = 0;
+    memset(out, 0, sizeof(*out));
     sqlite3_stmt *st = store_stmt(s, SQL_TRACE_DOCS);
     if (!st) {
-        return docs;
+        return ERR_INTERNAL;
     }
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *doc =
-            fresh ? json_object_get(fresh, (const char *)sqlite3_column_text(st, 1)) : NULL;
-        if (doc) {
-            json_array_append(docs, doc);
-            continue;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == cap) {
+            cap = cap ? cap * 2 : 8;
+            out->ids = xrealloc(out->ids, cap * sizeof(char *));
+            out->texts = xrealloc(out->texts, cap * sizeof(char *));
         }
-        const char *text = (const char *)sqlite3_column_text(st, 0);
-        doc = json_loadb(text, (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        if (doc) {
-            json_array_append_new(docs, doc);
-        }
+        out->texts[out->n] =
+            xstrndup((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        out->ids[out->n] = xstrdup((const char *)sqlite3_column_text(st, 1));
+        out->n++;
     }
     sqlite3_reset(st);
-    return docs;
+    return rc == SQLITE_DONE ? 0 : store_fail(s, "load trace documents");
+}
+
+void xray_db_docs_fini(struct xray_db_docs *d)
+{
+    for (size_t i = 0; i < d->n; i++) {
+        free(d->ids[i]);
+        free(d->texts[i]);
+    }
+    free(d->ids);
+    free(d->texts);
+    memset(d, 0, sizeof(*d));
 }
 
 json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 {
-    return load_docs(ro, trace_id, NULL);
+    struct xray_db_docs d;
+    json_t *docs = json_array();
+    if (xray_db_load_docs(ro, trace_id, &d) < 0) {
+        return docs;
+    }
+    for (size_t i = 0; i < d.n; i++) {
+        json_t *doc = json_loads(d.texts[i], 0, NULL);
+        if (doc) {
+            json_array_append_new(docs, doc);
+        }
+    }
+    xray_db_docs_fini(&d);
+    return docs;
 }
 
-int xray_db_derive_trace(struct store *rw, const char *trace_id, json_t *fresh)
+int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *derived,
+                            const char *derived_text, size_t ndocs)
 {
-    json_t *docs = load_docs(rw, trace_id, fresh);
-    json_t *derived = NULL;
-    json_t **items = NULL;
-    size_t n = json_array_size(docs);
     int rc = delete_trace_rows(rw, trace_id, false);
-    if (rc < 0 || n == 0) {
-        goto out;
+    if (rc == 0 && derived) {
+        rc = insert_trace_row(rw, trace_id, derived, derived_text, ndocs);
     }
-    items = xmalloc(n * sizeof(*items));
-    for (size_t i = 0; i < n; i++) {
-        items[i] = json_array_get(docs, i);
-    }
-    derived = trace_derive(items, n);
-    if (!derived) {
-        rc = ERR_INTERNAL;
-        goto out;
-    }
-    rc = insert_trace_row(rw, trace_id, derived, n);
-    if (rc == 0) {
+    if (rc == 0 && derived) {
         rc = insert_annotations(rw, trace_id, derived);
     }
-    if (rc == 0) {
+    if (rc == 0 && derived) {
         rc = insert_nodes(rw, trace_id, derived);
     }
-    if (rc == 0) {
+    if (rc == 0 && derived) {
         rc = insert_edges(rw, trace_id, derived);
     }
-out:
-    free(items);
-    json_decref(derived);
-    json_decref(docs);
     return rc;
 }
 

@@ -20,10 +20,21 @@ enum xray_db_put { XRAY_DB_INSERTED, XRAY_DB_REPLACED, XRAY_DB_KEPT_EXISTING };
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
                         double received_at, enum xray_db_put *outcome) MUST_CHECK;
 
-/* Recomputes the trace's derived rows (traces, annotations, nodes, edges) from its documents.
- * fresh (borrowed, may be NULL) maps document id -> parsed document for documents this batch
- * stored, so they are not parsed a second time. */
-int xray_db_derive_trace(struct store *rw, const char *trace_id, json_t *fresh) MUST_CHECK;
+/* The stored documents of one trace as text, for derivation off the SQL connection. */
+struct xray_db_docs {
+    size_t n;
+    char **ids;   /* owned */
+    char **texts; /* owned, NUL-terminated */
+};
+
+/* Reads the trace's documents into *out (release with xray_db_docs_fini). */
+int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out) MUST_CHECK;
+void xray_db_docs_fini(struct xray_db_docs *d);
+
+/* Replaces the trace's derived rows (traces, annotations, nodes, edges) with those of derived
+ * (the trace_derive() view, borrowed) whose JSON text is derived_text; ndocs documents. */
+int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *derived,
+                            const char *derived_text, size_t ndocs) MUST_CHECK;
 
 /* Deletes every X-Ray document and derived row (sampling rules and groups are kept). */
 int xray_db_reset(struct store *rw) MUST_CHECK;
