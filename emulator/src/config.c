@@ -195,17 +195,22 @@ static int validate(struct config *cfg, struct errbuf *err)
     char host[256];
     int port;
     if (log_parse_level(cfg->log_level, &cfg->log_level_value) < 0) {
-        return errbuf_set(err, -1, "--log-level: \"%s\" is not debug, info, warn, error or off",
-                          cfg->log_level);
+        return errbuf_set(
+            err, -1,
+            "--log-level (FLUORO_LOG_LEVEL): \"%s\" is not debug, info, warn, error or off",
+            cfg->log_level);
     }
     if (config_split_address(cfg->udp_address, host, sizeof(host), &port) < 0) {
-        return errbuf_set(err, -1, "--udp-address: \"%s\" is not HOST:PORT", cfg->udp_address);
+        return errbuf_set(err, -1, "--udp-address (FLUORO_UDP_ADDRESS): \"%s\" is not HOST:PORT",
+                          cfg->udp_address);
     }
     if (config_split_address(cfg->http_address, host, sizeof(host), &port) < 0) {
-        return errbuf_set(err, -1, "--http-address: \"%s\" is not HOST:PORT", cfg->http_address);
+        return errbuf_set(err, -1, "--http-address (FLUORO_HTTP_ADDRESS): \"%s\" is not HOST:PORT",
+                          cfg->http_address);
     }
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12) {
-        return errbuf_set(err, -1, "--account-id: \"%s\" is not 12 digits", cfg->account_id);
+        return errbuf_set(err, -1, "--account-id (FLUORO_ACCOUNT_ID): \"%s\" is not 12 digits",
+                          cfg->account_id);
     }
     return 0;
 }

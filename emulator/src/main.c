@@ -23,6 +23,7 @@
 #include "http.h"
 #include "log.h"
 #include "maintenance.h"
+#include "metrics.h"
 #include "store.h"
 #include "udp.h"
 #include "web.h"
@@ -157,6 +158,11 @@ out:
     }
     writer_stop(s.app.writer); /* drains and commits whatever was acknowledged */
     checkpoint_stop(ckpt);
+    log_info("stopped", "udp_received=%llu udp_stored=%llu udp_rejected=%llu udp_dropped=%llu",
+             (unsigned long long)METRIC_GET(udp_received),
+             (unsigned long long)METRIC_GET(udp_stored),
+             (unsigned long long)metrics_udp_rejected_total(),
+             (unsigned long long)METRIC_GET(udp_dropped));
     queue_free(s.app.queue);
     store_close(rw);
     store_set_path(NULL);

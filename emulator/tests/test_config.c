@@ -66,7 +66,7 @@ Test(config, bad_values_are_named)
     struct errbuf err = {{0}, -1};
     char *a1[] = {"--udp-address", "nocolon"};
     cr_assert_eq(parse(&cfg, 2, a1, &err), ERR_INVALID);
-    cr_assert_str_eq(err.msg, "--udp-address: \"nocolon\" is not HOST:PORT");
+    cr_assert_str_eq(err.msg, "--udp-address (FLUORO_UDP_ADDRESS): \"nocolon\" is not HOST:PORT");
     config_fini(&cfg);
     char *a2[] = {"--bogus"};
     cr_assert_eq(parse(&cfg, 1, a2, &err), ERR_INVALID);
