@@ -19,9 +19,6 @@ static const char SQL_SEGMENT_UPSERT[] =
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
-static const char SQL_DELETE_ANNOTATIONS[] = "DELETE FROM trace_annotations WHERE trace_id = ?1";
-static const char SQL_DELETE_NODES[] = "DELETE FROM trace_nodes WHERE trace_id = ?1";
-static const char SQL_DELETE_EDGES[] = "DELETE FROM trace_edges WHERE trace_id = ?1";
 static const char SQL_DELETE_SEGMENTS[] = "DELETE FROM segments WHERE trace_id = ?1";
 static const char SQL_INSERT_TRACE[] =
     "INSERT INTO traces(trace_id, id_time, start_time, end_time, duration, response_time,"
@@ -29,16 +26,6 @@ static const char SQL_INSERT_TRACE[] =
     " http_method, http_url, segment_count, revision, updated_at, derived)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19)";
-static const char SQL_INSERT_ANNOTATION[] =
-    "INSERT INTO trace_annotations(trace_id, key, str, num, bool) VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_INSERT_NODE[] =
-    "INSERT INTO trace_nodes(trace_id, name, type, account_id, is_root, inferred, client,"
-    " start_time, end_time, response_time, ok, error, fault, throttle, http_status)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
-static const char SQL_INSERT_EDGE[] =
-    "INSERT INTO trace_edges(trace_id, src_name, src_type, dst_name, dst_type, start_time,"
-    " end_time, response_time, ok, error, fault, throttle, http_status)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 static const char SQL_SCAN_BY_ID_TIME[] =
     "SELECT derived FROM traces WHERE id_time >= ?1 AND id_time < ?2"
     " ORDER BY id_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
@@ -103,8 +90,7 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
 
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
-    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_ANNOTATIONS, SQL_DELETE_NODES,
-                                SQL_DELETE_EDGES, SQL_DELETE_SEGMENTS};
+    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     for (size_t i = 0; i < n; i++) {
         sqlite3_stmt *st = store_stmt(rw, sqls[i]);
@@ -183,103 +169,6 @@ static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, c
     return rc;
 }
 
-static int insert_annotations(struct store *rw, const char *trace_id, json_t *d)
-{
-    size_t i;
-    json_t *a;
-    json_array_foreach(json_object_get(d, "annotations"), i, a)
-    {
-        sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_ANNOTATION);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        json_t *v = json_object_get(a, "value");
-        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-        bind_json_text(st, 2, json_object_get(a, "key"));
-        bind_json_text(st, 3, json_is_string(v) ? v : NULL);
-        bind_json_real(st, 4, v);
-        if (json_is_boolean(v)) {
-            sqlite3_bind_int(st, 5, json_is_true(v));
-        }
-        int rc = store_step_done(rw, st, "insert annotation");
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-/* Binds the shared timing/status members of a node segment or an edge call from `first`. */
-static void bind_call(sqlite3_stmt *st, int first, json_t *c)
-{
-    bind_json_real(st, first, json_object_get(c, "start_time"));
-    bind_json_real(st, first + 1, json_object_get(c, "end_time"));
-    bind_json_real(st, first + 2, json_object_get(c, "response_time"));
-    bind_json_bool(st, first + 3, json_object_get(c, "ok"));
-    bind_json_bool(st, first + 4, json_object_get(c, "error"));
-    bind_json_bool(st, first + 5, json_object_get(c, "fault"));
-    bind_json_bool(st, first + 6, json_object_get(c, "throttle"));
-    bind_json_int(st, first + 7, json_object_get(c, "http_status"));
-}
-
-static int insert_nodes(struct store *rw, const char *trace_id, json_t *d)
-{
-    size_t i, k;
-    json_t *node, *seg;
-    json_array_foreach(json_object_get(d, "nodes"), i, node)
-    {
-        json_array_foreach(json_object_get(node, "segments"), k, seg)
-        {
-            sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_NODE);
-            if (!st) {
-                return ERR_INTERNAL;
-            }
-            sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-            bind_json_text(st, 2, json_object_get(node, "name"));
-            store_bind_text(st, 3, json_string_value(json_object_get(node, "type")) ?: "");
-            bind_json_text(st, 4, json_object_get(node, "account_id"));
-            bind_json_bool(st, 5, json_object_get(node, "root"));
-            bind_json_bool(st, 6, json_object_get(node, "inferred"));
-            bind_json_bool(st, 7, json_object_get(node, "client"));
-            bind_call(st, 8, seg);
-            int rc = store_step_done(rw, st, "insert node");
-            if (rc < 0) {
-                return rc;
-            }
-        }
-    }
-    return 0;
-}
-
-static int insert_edges(struct store *rw, const char *trace_id, json_t *d)
-{
-    size_t i, k;
-    json_t *edge, *call;
-    json_array_foreach(json_object_get(d, "edges"), i, edge)
-    {
-        json_t *src = json_object_get(edge, "source");
-        json_t *dst = json_object_get(edge, "destination");
-        json_array_foreach(json_object_get(edge, "calls"), k, call)
-        {
-            sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_EDGE);
-            if (!st) {
-                return ERR_INTERNAL;
-            }
-            sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-            bind_json_text(st, 2, json_object_get(src, "name"));
-            store_bind_text(st, 3, json_string_value(json_object_get(src, "type")) ?: "");
-            bind_json_text(st, 4, json_object_get(dst, "name"));
-            store_bind_text(st, 5, json_string_value(json_object_get(dst, "type")) ?: "");
-            bind_call(st, 6, call);
-            int rc = store_step_done(rw, st, "insert edge");
-            if (rc < 0) {
-                return rc;
-            }
-        }
-    }
-    return 0;
-}
-
 int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out)
 {
     size_t cap = 0;
@@ -339,15 +228,6 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *deri
     int rc = delete_trace_rows(rw, trace_id, false);
     if (rc == 0 && derived) {
         rc = insert_trace_row(rw, trace_id, derived, derived_text, ndocs);
-    }
-    if (rc == 0 && derived) {
-        rc = insert_annotations(rw, trace_id, derived);
-    }
-    if (rc == 0 && derived) {
-        rc = insert_nodes(rw, trace_id, derived);
-    }
-    if (rc == 0 && derived) {
-        rc = insert_edges(rw, trace_id, derived);
     }
     return rc;
 }

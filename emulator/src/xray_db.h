@@ -31,8 +31,8 @@ struct xray_db_docs {
 int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out) MUST_CHECK;
 void xray_db_docs_fini(struct xray_db_docs *d);
 
-/* Replaces the trace's derived rows (traces, annotations, nodes, edges) with those of derived
- * (the trace_derive() view, borrowed) whose JSON text is derived_text; ndocs documents. */
+/* Replaces the trace's derived row with that of derived (the trace_derive() view, borrowed,
+ * NULL = none) whose JSON text is derived_text; ndocs documents. */
 int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *derived,
                             const char *derived_text, size_t ndocs) MUST_CHECK;
 
