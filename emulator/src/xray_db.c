@@ -4,6 +4,7 @@
  */
 #include "xray_db.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,64 +107,87 @@ static int delete_trace_rows(struct store *rw, const char *trace_id, bool docume
     return 0;
 }
 
-static void bind_json_real(sqlite3_stmt *st, int idx, const json_t *v)
+static double json_real_or_nan(const json_t *v)
 {
-    if (json_is_number(v)) {
-        sqlite3_bind_double(st, idx, json_number_value(v));
-    } else {
-        sqlite3_bind_null(st, idx);
-    }
+    return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static void bind_json_bool(sqlite3_stmt *st, int idx, const json_t *v)
+static char *json_strdup_or_null(const json_t *v)
 {
-    sqlite3_bind_int(st, idx, json_is_true(v));
+    const char *s = json_string_value(v);
+    return s ? xstrdup(s) : NULL;
 }
 
-static void bind_json_text(sqlite3_stmt *st, int idx, const json_t *v)
-{
-    store_bind_text(st, idx, json_string_value(v));
-}
-
-static void bind_json_int(sqlite3_stmt *st, int idx, const json_t *v)
-{
-    if (json_is_integer(v)) {
-        sqlite3_bind_int64(st, idx, json_integer_value(v));
-    } else if (json_is_number(v)) {
-        sqlite3_bind_int64(st, idx, (sqlite3_int64)json_number_value(v));
-    } else {
-        sqlite3_bind_null(st, idx);
-    }
-}
-
-static int insert_trace_row(struct store *rw, const char *trace_id, json_t *d, const char *text,
+void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *d, char *derived_text,
                             size_t ndocs)
+{
+    const json_t *root = json_object_get(d, "root");
+    const json_t *http = json_object_get(root, "http");
+    const json_t *status = json_object_get(http, "status");
+    row->start_time = json_real_or_nan(json_object_get(d, "start_time"));
+    row->end_time = json_real_or_nan(json_object_get(d, "end_time"));
+    row->duration = json_real_or_nan(json_object_get(d, "duration"));
+    row->response_time = json_real_or_nan(json_object_get(d, "response_time"));
+    row->root_name = json_strdup_or_null(json_object_get(root, "name"));
+    row->root_type = json_strdup_or_null(json_object_get(root, "type"));
+    row->http_method = json_strdup_or_null(json_object_get(http, "method"));
+    row->http_url = json_strdup_or_null(json_object_get(http, "url"));
+    row->has_error = json_is_true(json_object_get(root, "error"));
+    row->has_fault = json_is_true(json_object_get(root, "fault"));
+    row->has_throttle = json_is_true(json_object_get(root, "throttle"));
+    row->partial = json_is_true(json_object_get(d, "partial"));
+    row->http_status = json_is_number(status) ? (int64_t)json_number_value(status) : -1;
+    row->ndocs = (int64_t)ndocs;
+    row->derived = derived_text;
+}
+
+void xray_db_trace_row_fini(struct xray_db_trace_row *row)
+{
+    free(row->root_name);
+    free(row->root_type);
+    free(row->http_method);
+    free(row->http_url);
+    free(row->derived);
+    memset(row, 0, sizeof(*row));
+}
+
+static void bind_real(sqlite3_stmt *st, int idx, double v)
+{
+    if (isnan(v)) {
+        sqlite3_bind_null(st, idx);
+    } else {
+        sqlite3_bind_double(st, idx, v);
+    }
+}
+
+static int insert_trace_row(struct store *rw, const char *trace_id,
+                            const struct xray_db_trace_row *row)
 {
     sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_TRACE);
     if (!st) {
         return ERR_INTERNAL;
     }
-    json_t *root = json_object_get(d, "root");
-    json_t *http = json_object_get(root, "http");
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
-    bind_json_real(st, 3, json_object_get(d, "start_time"));
-    bind_json_real(st, 4, json_object_get(d, "end_time"));
-    bind_json_real(st, 5, json_object_get(d, "duration"));
-    bind_json_real(st, 6, json_object_get(d, "response_time"));
-    bind_json_text(st, 7, json_object_get(root, "name"));
-    bind_json_text(st, 8, json_object_get(root, "type"));
-    bind_json_bool(st, 9, json_object_get(root, "error"));
-    bind_json_bool(st, 10, json_object_get(root, "fault"));
-    bind_json_bool(st, 11, json_object_get(root, "throttle"));
-    bind_json_bool(st, 12, json_object_get(d, "partial"));
-    bind_json_int(st, 13, json_object_get(http, "status"));
-    bind_json_text(st, 14, json_object_get(http, "method"));
-    bind_json_text(st, 15, json_object_get(http, "url"));
-    sqlite3_bind_int64(st, 16, (sqlite3_int64)ndocs);
-    sqlite3_bind_int64(st, 17, (sqlite3_int64)ndocs);
+    bind_real(st, 3, row->start_time);
+    bind_real(st, 4, row->end_time);
+    bind_real(st, 5, row->duration);
+    bind_real(st, 6, row->response_time);
+    store_bind_text(st, 7, row->root_name);
+    store_bind_text(st, 8, row->root_type);
+    sqlite3_bind_int(st, 9, row->has_error);
+    sqlite3_bind_int(st, 10, row->has_fault);
+    sqlite3_bind_int(st, 11, row->has_throttle);
+    sqlite3_bind_int(st, 12, row->partial);
+    if (row->http_status >= 0) {
+        sqlite3_bind_int64(st, 13, row->http_status);
+    }
+    store_bind_text(st, 14, row->http_method);
+    store_bind_text(st, 15, row->http_url);
+    sqlite3_bind_int64(st, 16, row->ndocs);
+    sqlite3_bind_int64(st, 17, row->ndocs);
     sqlite3_bind_double(st, 18, now_epoch());
-    sqlite3_bind_text(st, 19, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19, row->derived, -1, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "insert trace");
     sqlite3_clear_bindings(st);
     return rc;
@@ -222,12 +246,12 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
     return docs;
 }
 
-int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *derived,
-                            const char *derived_text, size_t ndocs)
+int xray_db_replace_derived(struct store *rw, const char *trace_id,
+                            const struct xray_db_trace_row *row)
 {
     int rc = delete_trace_rows(rw, trace_id, false);
-    if (rc == 0 && derived) {
-        rc = insert_trace_row(rw, trace_id, derived, derived_text, ndocs);
+    if (rc == 0 && row) {
+        rc = insert_trace_row(rw, trace_id, row);
     }
     return rc;
 }

@@ -7,6 +7,7 @@
 #define XRAY_DB_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "segment.h"
 #include "store.h"
@@ -31,10 +32,25 @@ struct xray_db_docs {
 int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out) MUST_CHECK;
 void xray_db_docs_fini(struct xray_db_docs *d);
 
-/* Replaces the trace's derived row with that of derived (the trace_derive() view, borrowed,
- * NULL = none) whose JSON text is derived_text; ndocs documents. */
-int xray_db_replace_derived(struct store *rw, const char *trace_id, json_t *derived,
-                            const char *derived_text, size_t ndocs) MUST_CHECK;
+/* A trace's derived row: the scalar columns SQL filters and orders by, and the derived view
+ * (trace.h) as JSON text. Built from the view on any thread, written by the writer. */
+struct xray_db_trace_row {
+    double start_time, end_time, duration, response_time; /* NAN = unknown */
+    char *root_name, *root_type, *http_method, *http_url; /* owned, may be NULL */
+    bool has_error, has_fault, has_throttle, partial;
+    int64_t http_status; /* -1 = none */
+    int64_t ndocs;
+    char *derived; /* owned JSON text of the view */
+};
+
+/* Fills *row from a derived view (borrowed); takes ownership of derived_text. Any thread. */
+void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *derived,
+                            char *derived_text, size_t ndocs);
+void xray_db_trace_row_fini(struct xray_db_trace_row *row);
+
+/* Replaces the trace's derived row with *row, or just deletes it when row is NULL. */
+int xray_db_replace_derived(struct store *rw, const char *trace_id,
+                            const struct xray_db_trace_row *row) MUST_CHECK;
 
 /* Deletes every X-Ray document and derived row (sampling rules and groups are kept). */
 int xray_db_reset(struct store *rw) MUST_CHECK;
