@@ -1,0 +1,115 @@
+/*
+ * api_events.c - GET /api/v1/events: a server-sent-event stream that tells the web UI when new
+ * traces or log events have been committed, so open pages refresh without polling.
+ *
+ * Threads: the handler and the stream callback both run on the connection's own libmicrohttpd
+ * thread; the callback blocks in writer_wait_change() in slices of at most POLL_MS so it notices
+ * shutdown (app->stopping) quickly and so libmicrohttpd can be stopped without waiting long.
+ *
+ * Invariants: announcements carry no data, only what kind changed and the writer generation;
+ * the UI re-reads through the ordinary /api/v1 reads. Bursts of commits are coalesced to at most
+ * one frame per MIN_GAP_MS, and a ": ping" comment goes out after PING_MS of silence so proxies
+ * keep the connection open and a dead client is noticed by the failed write.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "routes.h"
+
+enum {
+    POLL_MS = 1000,   /* longest single wait, bounds how late shutdown is noticed */
+    PING_MS = 15000,  /* keep-alive comment after this much silence */
+    MIN_GAP_MS = 250, /* coalesce bursts: at most four frames a second */
+};
+
+struct events_stream {
+    struct app *app;
+    uint64_t generation; /* last generation announced (or seen at connect) */
+    uint64_t last_sent_ms;
+    uint64_t last_event_ms;
+    unsigned pending; /* WRITER_CHANGED_* bits seen but not yet announced */
+    bool greeted;
+};
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Formats one frame into out; returns its length, or 0 when it does not fit (never expected: the
+ * reader's buffer is 16 KiB and a frame is under 200 bytes). */
+static long frame(char *out, size_t max, const char *fmt, unsigned long long gen, bool traces,
+                  bool logs)
+{
+    int n = snprintf(out, max, fmt, gen, traces ? "true" : "false", logs ? "true" : "false");
+    return n > 0 && (size_t)n < max ? (long)n : 0;
+}
+
+static long events_next(void *ctx, char *out, size_t max)
+{
+    struct events_stream *s = ctx;
+    static const char change_fmt[] =
+        "event: change\ndata: {\"generation\":%llu,\"traces\":%s,\"logs\":%s}\n\n";
+    static const char hello_fmt[] =
+        "retry: 2000\nevent: hello\ndata: {\"generation\":%llu,\"traces\":%s,\"logs\":%s}\n\n";
+    if (!s->greeted) {
+        s->greeted = true;
+        s->last_sent_ms = now_mono_ms();
+        return frame(out, max, hello_fmt, (unsigned long long)s->generation, false, false);
+    }
+    for (;;) {
+        if (s->app->stopping) {
+            return -1;
+        }
+        uint64_t now = now_mono_ms();
+        if (s->pending) {
+            if (now - s->last_event_ms >= MIN_GAP_MS) {
+                long n =
+                    frame(out, max, change_fmt, (unsigned long long)s->generation,
+                          s->pending & WRITER_CHANGED_TRACES, s->pending & WRITER_CHANGED_LOGS);
+                s->pending = 0;
+                s->last_event_ms = s->last_sent_ms = now;
+                return n;
+            }
+            /* Let the burst settle; commits in the meantime are folded into this frame. */
+            sleep_ms(MIN_GAP_MS - (now - s->last_event_ms));
+        } else if (now - s->last_sent_ms >= PING_MS) {
+            static const char ping[] = ": ping\n\n";
+            s->last_sent_ms = now;
+            memcpy(out, ping, sizeof(ping) - 1);
+            return (long)(sizeof(ping) - 1);
+        } else {
+            uint64_t left = PING_MS - (now - s->last_sent_ms);
+            int wait = (int)(left < POLL_MS ? left : POLL_MS);
+            unsigned bits = 0;
+            s->generation = writer_wait_change(s->app->writer, s->generation, wait, &bits);
+            s->pending |= bits & (WRITER_CHANGED_TRACES | WRITER_CHANGED_LOGS);
+            continue;
+        }
+        unsigned bits = 0;
+        s->generation = writer_wait_change(s->app->writer, s->generation, 0, &bits);
+        s->pending |= bits & (WRITER_CHANGED_TRACES | WRITER_CHANGED_LOGS);
+    }
+}
+
+static void events_free(void *ctx)
+{
+    free(ctx);
+}
+
+void api_events(struct http_request *req, struct http_reply *rep)
+{
+    struct events_stream *s = xcalloc(1, sizeof(*s));
+    s->app = req->app;
+    s->generation = writer_generation(req->app->writer);
+    rep->status = 200;
+    rep->content_type = "text/event-stream; charset=utf-8";
+    http_add_header(rep, "Cache-Control", "no-cache");
+    http_add_header(rep, "X-Accel-Buffering", "no");
+    rep->stream = events_next;
+    rep->stream_ctx = s;
+    rep->stream_free = events_free;
+}
