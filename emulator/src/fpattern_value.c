@@ -162,7 +162,8 @@ int fpattern_parse_value(struct fpattern_cursor *c, const char *stop, enum fpatt
     fpattern_skip_ws(c);
     start = c->i;
     if (c->s[c->i] == '%') {
-        if (++c->n_regex > FPATTERN_MAX_REGEX) {
+        c->n_regex++;
+        if (c->n_regex > FPATTERN_MAX_REGEX) {
             return errbuf_set(c->err, (int)start,
                               "a filter pattern may contain at most %d regular expressions",
                               FPATTERN_MAX_REGEX);
