@@ -1,0 +1,116 @@
+// main.js - the shell: hash router, top bar, and the live-update connection to /api/v1/events.
+// Routes: #/map, #/traces?filter=&since=&until=, #/traces/<id>, #/logs?group=&stream=&pattern=.
+import { h, replace } from './dom.js';
+import { get } from './api.js';
+import { fmtCount } from './time.js';
+import * as mapPage from './map.js';
+import * as tracesPage from './traces.js';
+import * as tracePage from './trace.js';
+import * as logsPage from './logs.js';
+
+const app = document.getElementById('app');
+let current = null; // {page, handle}
+
+export function parseHash(hash = location.hash) {
+  const raw = hash.replace(/^#/, '') || '/map';
+  const qi = raw.indexOf('?');
+  const path = qi < 0 ? raw : raw.slice(0, qi);
+  const params = Object.fromEntries(new URLSearchParams(qi < 0 ? '' : raw.slice(qi + 1)));
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  return { parts, params };
+}
+
+export function href(path, params = {}) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  }
+  const q = u.toString();
+  return `#${path}${q ? `?${q}` : ''}`;
+}
+
+// Replaces the current route's params without pushing a history entry when replace is set.
+export function navigate(path, params, { replace: rep = false } = {}) {
+  const target = href(path, params);
+  if (rep) {
+    history.replaceState(null, '', target);
+    route();
+  } else {
+    location.hash = target;
+  }
+}
+
+function route() {
+  const { parts, params } = parseHash();
+  let page = mapPage;
+  let name = 'map';
+  if (parts[0] === 'traces' && parts[1]) {
+    page = tracePage;
+    name = 'traces';
+    params.id = parts[1];
+  } else if (parts[0] === 'traces') {
+    page = tracesPage;
+    name = 'traces';
+  } else if (parts[0] === 'logs') {
+    page = logsPage;
+    name = 'logs';
+  }
+  for (const a of document.querySelectorAll('.tabs a')) {
+    if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+  if (current && current.handle && current.handle.unmount) current.handle.unmount();
+  replace(app);
+  const ctx = { navigate, href };
+  current = { page, handle: page.mount(app, params, ctx) || {} };
+}
+
+// Live updates: one EventSource for the whole app; the current page decides what to refresh.
+function connectLive() {
+  const badge = document.getElementById('live');
+  const label = badge.querySelector('span');
+  const set = (state, text) => {
+    badge.dataset.state = state;
+    label.textContent = text;
+  };
+  if (!('EventSource' in window)) {
+    set('off', 'No live updates');
+    return;
+  }
+  const es = new EventSource('/api/v1/events');
+  es.addEventListener('open', () => set('on', 'Live'));
+  es.addEventListener('hello', () => set('on', 'Live'));
+  es.addEventListener('error', () => set('off', 'Reconnecting'));
+  es.addEventListener('change', (ev) => {
+    let what = {};
+    try {
+      what = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    badge.classList.remove('pulse');
+    void badge.offsetWidth;
+    badge.classList.add('pulse');
+    refreshStats();
+    if (current && current.handle && current.handle.onLive) current.handle.onLive(what);
+  });
+  window.addEventListener('beforeunload', () => es.close());
+}
+
+async function refreshStats() {
+  const el = document.getElementById('stats');
+  try {
+    const st = await get('stats');
+    const parts = [];
+    if (Number.isFinite(st.traces)) parts.push(`${fmtCount(st.traces)} traces`);
+    if (Number.isFinite(st.segments)) parts.push(`${fmtCount(st.segments)} segments`);
+    replace(el, parts.map((p, i) => h('span', null, i ? ' · ' : '', p)));
+  } catch {
+    replace(el);
+  }
+}
+
+window.addEventListener('hashchange', route);
+route();
+refreshStats();
+connectLive();

@@ -1,0 +1,490 @@
+// trace.js - #/traces/<id>: the waterfall of every segment and subsegment (nested, collapsible,
+// time axis, bars coloured by status, inferred nodes marked), a details panel for the selected
+// row, the trace's correlated log lines and a raw JSON download. Rows are virtualized: only the
+// ones in view exist in the DOM, so a trace with thousands of subsegments scrolls smoothly.
+import { h, replace } from './dom.js';
+import { get, url } from './api.js';
+import { jsonTree } from './jsontree.js';
+import { fmtDateTime, fmtDuration, fmtIso } from './time.js';
+import { statusOf, statusPill, httpStatusPill, loading, failure, empty, copyButton, quote } from './components.js';
+import { logLine } from './logline.js';
+
+const ROW = 30;
+const OVERSCAN = 12;
+
+function hue(str) {
+  let x = 0;
+  for (let i = 0; i < str.length; i++) x = (x * 31 + str.charCodeAt(i)) | 0;
+  return Math.abs(x) % 360;
+}
+
+function nodeStatus(doc) {
+  const st = statusOf(doc);
+  if (st !== 'ok') return st;
+  const code = doc.http && doc.http.response && doc.http.response.status;
+  if (code >= 500) return 'fault';
+  if (code === 429) return 'throttle';
+  if (code >= 400) return 'error';
+  return 'ok';
+}
+
+// Flattens the assembled segment documents into one tree of {doc, kind, children, service}.
+export function buildTree(segments) {
+  const byId = new Map();
+  const all = [];
+  const walk = (doc, kind, service, parent) => {
+    const n = { doc, kind, service, children: [], parent: null, depth: 0 };
+    all.push(n);
+    if (doc.id) byId.set(doc.id, n);
+    if (parent) {
+      n.parent = parent;
+      parent.children.push(n);
+    }
+    for (const sub of doc.subsegments || []) walk(sub, 'subsegment', service, n);
+    return n;
+  };
+  const tops = [];
+  for (const seg of segments || []) {
+    tops.push(walk(seg, seg.inferred ? 'inferred' : seg.type === 'subsegment' ? 'subsegment' : 'segment', seg.name, null));
+  }
+  const roots = [];
+  for (const t of tops) {
+    const p = t.doc.parent_id && byId.get(t.doc.parent_id);
+    if (p && p !== t) {
+      t.parent = p;
+      p.children.push(t);
+    } else {
+      roots.push(t);
+    }
+  }
+  const byStart = (a, b) => (a.doc.start_time ?? 0) - (b.doc.start_time ?? 0);
+  const order = (list, depth) => {
+    list.sort(byStart);
+    for (const n of list) {
+      n.depth = depth;
+      order(n.children, depth + 1);
+    }
+  };
+  order(roots, 0);
+  return { roots, all, byId };
+}
+
+function findException(all, id) {
+  for (const n of all) {
+    const c = n.doc.cause;
+    if (c && typeof c === 'object') {
+      for (const ex of c.exceptions || []) if (ex.id === id) return { node: n, cause: c, ex };
+    }
+  }
+  return null;
+}
+
+function kv(pairs) {
+  const items = pairs.filter(([, v]) => v !== undefined && v !== null && v !== '');
+  if (!items.length) return null;
+  return h(
+    'dl',
+    { class: 'kv' },
+    items.map(([k, v]) => [h('dt', null, k), h('dd', null, v instanceof Node ? v : typeof v === 'object' ? jsonTree(v, { openDepth: 1 }) : String(v))])
+  );
+}
+
+function section(title, ...body) {
+  const content = body.flat().filter(Boolean);
+  if (!content.length) return null;
+  return h('section', { class: 'detail-sec' }, h('h3', null, title), content);
+}
+
+function niceStep(span, n) {
+  const raw = span / n;
+  const mag = 10 ** Math.floor(Math.log10(raw || 1e-6));
+  return [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => span / s <= n) || 10 * mag;
+}
+
+export function mount(root, params, ctx) {
+  const id = params.id;
+  let aborted = false;
+  const page = h('section', { class: 'page page-trace' }, loading(`Loading trace ${id}…`));
+  root.append(page);
+  let data = null;
+  let tree = null;
+  let rows = [];
+  let selected = null;
+  const collapsed = new Set();
+  let t0 = 0;
+  let span = 1;
+  let wfBody = null;
+  let wfInner = null;
+  let detail = null;
+  let logsPanel = null;
+  let raf = 0;
+
+  async function load() {
+    try {
+      data = await get(`traces/${encodeURIComponent(id)}`);
+    } catch (e) {
+      if (aborted) return;
+      replace(page, e.status === 404 ? empty('Trace not found', `No trace ${id} has been received (or it has expired).`) : failure(e));
+      return;
+    }
+    if (aborted) return;
+    tree = buildTree(data.segments);
+    const starts = tree.all.map((n) => n.doc.start_time).filter(Number.isFinite);
+    const ends = tree.all.map((n) => n.doc.end_time ?? n.doc.start_time).filter(Number.isFinite);
+    t0 = Math.min(data.start_time ?? Infinity, ...starts);
+    span = Math.max(1e-6, Math.max(data.end_time ?? -Infinity, ...ends) - t0);
+    // Initially collapse nothing unless the trace is huge; then keep the first two levels open.
+    if (tree.all.length > 400) for (const n of tree.all) if (n.depth >= 2 && n.children.length) collapsed.add(n);
+    render();
+    loadLogs();
+  }
+
+  function flatten() {
+    rows = [];
+    const walk = (list) => {
+      for (const n of list) {
+        rows.push(n);
+        if (!collapsed.has(n)) walk(n.children);
+      }
+    };
+    walk(tree.roots);
+  }
+
+  function render() {
+    const rootSt = statusOf(data.root);
+    const http = (data.root && data.root.http) || {};
+    const services = new Set(tree.all.filter((n) => n.kind !== 'subsegment').map((n) => n.doc.name));
+    const download = () => {
+      const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
+      const a = h('a', { href: URL.createObjectURL(blob), download: `${id}.json` });
+      document.body.append(a);
+      a.click();
+      setTimeout(() => {
+        URL.revokeObjectURL(a.href);
+        a.remove();
+      }, 0);
+    };
+    const header = h(
+      'header',
+      { class: 'trace-head' },
+      h(
+        'div',
+        { class: 'trace-title' },
+        h('a', { href: ctx.href('/traces', {}), class: 'back', 'aria-label': 'Back to traces' }, '‹ Traces'),
+        h('h1', null, h('span', { class: 'root-name' }, (data.root && data.root.name) || 'Trace'), http.method ? h('span', { class: 'title-req' }, ` ${http.method} `, h('span', { class: 'url' }, http.url || '')) : null),
+        h('div', { class: 'trace-id-line' }, h('span', { class: 'mono' }, id), copyButton(id, 'Copy ID'), statusPill(rootSt), data.partial ? h('span', { class: 'pill st-partial' }, 'partial') : null)
+      ),
+      h(
+        'div',
+        { class: 'trace-facts' },
+        fact('Started', fmtDateTime(data.start_time)),
+        fact('Duration', fmtDuration(data.duration)),
+        fact('Response', http.status ? httpStatusPill(http.status) : '—'),
+        fact('Services', String(services.size)),
+        fact('Spans', String(tree.all.length)),
+        h(
+          'div',
+          { class: 'trace-actions' },
+          h('a', { class: 'btn', href: ctx.href('/map', { filter: `id(${quote(id)})`, since: '0' }) }, 'Map'),
+          h('a', { class: 'btn', href: url(`traces/${encodeURIComponent(id)}`), target: '_blank', rel: 'noopener' }, 'Raw'),
+          h('button', { type: 'button', class: 'btn primary', onclick: download }, 'Download JSON')
+        )
+      )
+    );
+
+    const step = niceStep(span, 6);
+    const ticks = [];
+    for (let v = 0; v <= span + 1e-9; v += step) ticks.push(v);
+    const axis = h(
+      'div',
+      { class: 'wf-axis', 'aria-hidden': 'true' },
+      h('div', { class: 'wf-axis-name' }, h('button', { type: 'button', class: 'btn ghost small', onclick: expandAll }, 'Expand all'), h('button', { type: 'button', class: 'btn ghost small', onclick: collapseAll }, 'Collapse')),
+      h('div', { class: 'wf-axis-time' }, ticks.map((v) => h('span', { class: 'tick', style: { left: `${(v / span) * 100}%` } }, fmtDuration(v))))
+    );
+    wfInner = h('div', { class: 'wf-inner' });
+    wfBody = h('div', { class: 'wf-body', role: 'tree', 'aria-label': 'Segments and subsegments', tabindex: 0 }, wfInner);
+    wfBody.style.setProperty('--tick', `${(step / span) * 100}%`);
+    wfBody.addEventListener('scroll', schedule);
+    wfBody.addEventListener('keydown', onKey);
+    detail = h('aside', { class: 'panel detail', 'aria-label': 'Selected span details' });
+    logsPanel = h('section', { class: 'panel logs-panel' }, h('h2', null, 'Log lines for this trace'), loading('Loading correlated logs…'));
+    replace(
+      page,
+      header,
+      h('div', { class: 'trace-layout' }, h('div', { class: 'panel waterfall' }, axis, wfBody), detail),
+      logsPanel
+    );
+    flatten();
+    const firstProblem = tree.all.find((n) => n.doc.cause && typeof n.doc.cause === 'object') || tree.all.find((n) => nodeStatus(n.doc) !== 'ok');
+    select(firstProblem || tree.roots[0], { scroll: true });
+    paint();
+  }
+
+  function fact(label, value) {
+    return h('div', { class: 'fact' }, h('div', { class: 'fact-label' }, label), h('div', { class: 'fact-value' }, value));
+  }
+
+  function schedule() {
+    if (!raf) raf = requestAnimationFrame(() => ((raf = 0), paint()));
+  }
+
+  function paint() {
+    if (!wfBody) return;
+    wfInner.style.height = `${rows.length * ROW}px`;
+    const top = wfBody.scrollTop;
+    const height = wfBody.clientHeight || 600;
+    const first = Math.max(0, Math.floor(top / ROW) - OVERSCAN);
+    const last = Math.min(rows.length, Math.ceil((top + height) / ROW) + OVERSCAN);
+    const frag = document.createDocumentFragment();
+    for (let i = first; i < last; i++) frag.append(rowEl(rows[i], i));
+    replace(wfInner, frag);
+  }
+
+  function rowEl(n, i) {
+    const d = n.doc;
+    const st = nodeStatus(d);
+    const start = d.start_time ?? t0;
+    const end = d.end_time ?? (d.in_progress ? t0 + span : start);
+    const left = ((start - t0) / span) * 100;
+    const width = Math.max(0.15, ((end - start) / span) * 100);
+    const hasKids = n.children.length > 0;
+    const open = !collapsed.has(n);
+    const isSel = n === selected;
+    const toggle = hasKids
+      ? h('button', { type: 'button', class: 'twisty', tabindex: -1, 'aria-label': open ? 'Collapse' : 'Expand', onclick: (ev) => (ev.stopPropagation(), toggleNode(n)) }, open ? '▾' : '▸')
+      : h('span', { class: 'twisty none' });
+    const badges = [];
+    if (n.kind === 'inferred') badges.push(h('span', { class: 'badge inferred', title: 'Inferred from the calling subsegment' }, 'inferred'));
+    if (n.kind === 'segment' && d.origin) badges.push(h('span', { class: 'badge origin' }, d.origin.replace(/^AWS::/, '')));
+    if (n.kind === 'subsegment' && d.namespace) badges.push(h('span', { class: 'badge ns' }, d.namespace));
+    if (d.aws && d.aws.operation && n.kind !== 'segment') badges.push(h('span', { class: 'badge op' }, d.aws.operation));
+    if (d.in_progress) badges.push(h('span', { class: 'badge progress' }, 'in progress'));
+    const code = d.http && d.http.response && d.http.response.status;
+    const labelRight = (end - start) / span > 0.55;
+    const el = h(
+      'div',
+      {
+        class: ['wf-row', `kind-${n.kind}`, `st-row-${st}`, isSel ? 'selected' : '', i % 2 ? 'odd' : ''],
+        role: 'treeitem',
+        'aria-level': n.depth + 1,
+        'aria-expanded': hasKids ? String(open) : null,
+        'aria-selected': String(isSel),
+        'aria-setsize': rows.length,
+        'aria-posinset': i + 1,
+        style: { top: `${i * ROW}px`, '--svc': hue(n.service || '') },
+        dataset: { id: d.id || '' },
+        onclick: () => select(n),
+      },
+      h(
+        'div',
+        { class: 'wf-name', style: { 'padding-left': `${8 + n.depth * 16}px` } },
+        toggle,
+        h('i', { class: `sdot st-${st}`, 'aria-hidden': 'true' }),
+        h('span', { class: 'wf-label', title: d.name || '' }, d.name || d.id || '(unnamed)'),
+        badges,
+        code ? h('span', { class: `code st-${st}` }, String(code)) : null
+      ),
+      h(
+        'div',
+        { class: 'wf-time' },
+        h(
+          'div',
+          { class: ['bar', `st-bg-${st}`, n.kind === 'inferred' ? 'inferred' : ''], style: { left: `${left}%`, width: `${width}%` } },
+          labelRight ? h('span', { class: 'bar-label inside' }, fmtDuration(end - start)) : null
+        ),
+        labelRight ? null : h('span', { class: 'bar-label', style: left + width > 80 ? { right: `${100 - left + 0.6}%` } : { left: `calc(${left + width}% + 6px)` } }, fmtDuration(end - start))
+      )
+    );
+    return el;
+  }
+
+  function toggleNode(n) {
+    if (collapsed.has(n)) collapsed.delete(n);
+    else collapsed.add(n);
+    flatten();
+    paint();
+  }
+
+  function expandAll() {
+    collapsed.clear();
+    flatten();
+    paint();
+  }
+
+  function collapseAll() {
+    for (const n of tree.all) if (n.children.length && n.depth >= 1) collapsed.add(n);
+    flatten();
+    paint();
+  }
+
+  function onKey(ev) {
+    if (!selected) return;
+    let i = rows.indexOf(selected);
+    if (ev.key === 'ArrowDown') i = Math.min(rows.length - 1, i + 1);
+    else if (ev.key === 'ArrowUp') i = Math.max(0, i - 1);
+    else if (ev.key === 'ArrowRight' && collapsed.has(selected)) return ev.preventDefault(), toggleNode(selected);
+    else if (ev.key === 'ArrowLeft' && selected.children.length && !collapsed.has(selected)) return ev.preventDefault(), toggleNode(selected);
+    else if (ev.key === 'ArrowLeft' && selected.parent) return ev.preventDefault(), select(selected.parent, { scroll: true });
+    else return;
+    ev.preventDefault();
+    select(rows[i], { scroll: true });
+  }
+
+  function select(n, { scroll = false } = {}) {
+    if (!n) return;
+    // Open the ancestors so the selected row is visible.
+    let changed = false;
+    for (let p = n.parent; p; p = p.parent) if (collapsed.delete(p)) changed = true;
+    if (changed) flatten();
+    selected = n;
+    if (scroll && wfBody) {
+      const i = rows.indexOf(n);
+      const top = i * ROW;
+      if (top < wfBody.scrollTop || top > wfBody.scrollTop + wfBody.clientHeight - ROW * 2) wfBody.scrollTop = Math.max(0, top - ROW * 3);
+    }
+    paint();
+    renderDetail(n);
+  }
+
+  function renderDetail(n) {
+    const d = n.doc;
+    const st = nodeStatus(d);
+    const start = d.start_time;
+    const end = d.end_time;
+    const req = (d.http && d.http.request) || {};
+    const res = (d.http && d.http.response) || {};
+    const { subsegments, ...own } = d;
+    void subsegments;
+    const exceptions = [];
+    let causeInfo = null;
+    if (d.cause && typeof d.cause === 'object') {
+      causeInfo = d.cause;
+      exceptions.push(...(d.cause.exceptions || []));
+    } else if (typeof d.cause === 'string') {
+      const found = findException(tree.all, d.cause);
+      if (found) {
+        causeInfo = { ...found.cause, from: found.node };
+        exceptions.push(found.ex);
+      }
+    }
+    const aws = d.aws || null;
+    replace(
+      detail,
+      h(
+        'header',
+        { class: 'detail-head' },
+        h('div', { class: 'detail-kind' }, { segment: 'Segment', subsegment: 'Subsegment', inferred: 'Inferred segment' }[n.kind], d.namespace ? ` · ${d.namespace}` : ''),
+        h('h2', null, d.name || d.id),
+        h('div', { class: 'detail-pills' }, statusPill(st), res.status ? httpStatusPill(res.status) : null, d.in_progress ? h('span', { class: 'pill st-partial' }, 'in progress') : null)
+      ),
+      section(
+        'Overview',
+        kv([
+          ['ID', h('span', { class: 'mono' }, d.id || '')],
+          ['Parent', d.parent_id ? h('span', { class: 'mono' }, d.parent_id) : null],
+          ['Origin', d.origin],
+          ['Resource ARN', d.resource_arn ? h('span', { class: 'mono wrap' }, d.resource_arn) : null],
+          ['Start', Number.isFinite(start) ? `${fmtDateTime(start)}  (+${fmtDuration(start - t0)})` : null],
+          ['End', Number.isFinite(end) ? fmtIso(end) : null],
+          ['Duration', Number.isFinite(end) && Number.isFinite(start) ? fmtDuration(end - start) : null],
+          ['User', d.user],
+          ['Service', d.service ? d.service : null],
+        ])
+      ),
+      exceptions.length || causeInfo
+        ? h(
+            'section',
+            { class: 'detail-sec exceptions' },
+            h('h3', null, 'Exceptions'),
+            causeInfo && causeInfo.from ? h('p', { class: 'muted small' }, 'Raised in ', h('button', { type: 'button', class: 'linklike', onclick: () => select(causeInfo.from, { scroll: true }) }, causeInfo.from.doc.name || causeInfo.from.doc.id)) : null,
+            causeInfo && causeInfo.working_directory ? h('div', { class: 'muted small mono' }, `cwd ${causeInfo.working_directory}`) : null,
+            exceptions.map((ex) =>
+              h(
+                'div',
+                { class: 'exception' },
+                h('div', { class: 'ex-type' }, ex.type || 'Exception', ex.remote ? h('span', { class: 'badge' }, 'remote') : null),
+                h('div', { class: 'ex-msg' }, ex.message || ''),
+                ex.stack && ex.stack.length
+                  ? h(
+                      'ol',
+                      { class: 'stack mono' },
+                      ex.stack.map((f) => h('li', null, h('span', { class: 'fn' }, f.label || '(anonymous)'), h('span', { class: 'loc' }, ` ${f.path || '?'}${f.line ? `:${f.line}` : ''}`)))
+                    )
+                  : null,
+                ex.truncated ? h('div', { class: 'muted small' }, `${ex.truncated} frames truncated`) : null
+              )
+            ),
+            causeInfo && causeInfo.message && !exceptions.length ? h('div', { class: 'ex-msg' }, causeInfo.message) : null
+          )
+        : null,
+      d.http
+        ? section(
+            'HTTP',
+            kv([
+              ['Method', req.method],
+              ['URL', req.url ? h('span', { class: 'mono wrap' }, req.url) : null],
+              ['Status', res.status ? httpStatusPill(res.status) : null],
+              ['Content length', res.content_length],
+              ['User agent', req.user_agent],
+              ['Client IP', req.client_ip],
+              ['Forwarded', req.x_forwarded_for === undefined ? null : String(req.x_forwarded_for)],
+              ['Traced', req.traced === undefined ? null : String(req.traced)],
+            ])
+          )
+        : null,
+      aws ? section('AWS', kv(Object.entries(aws).map(([k, v]) => [k, typeof v === 'object' && v !== null ? v : String(v)]))) : null,
+      d.sql
+        ? section(
+            'SQL',
+            kv(Object.entries(d.sql).filter(([k]) => k !== 'sanitized_query').map(([k, v]) => [k, String(v)])),
+            d.sql.sanitized_query ? h('pre', { class: 'code-block' }, d.sql.sanitized_query) : null
+          )
+        : null,
+      d.annotations && Object.keys(d.annotations).length
+        ? section(
+            'Annotations',
+            h(
+              'table',
+              { class: 'mini ann-table' },
+              h('tbody', null, Object.entries(d.annotations).map(([k, v]) => h('tr', null, h('th', { scope: 'row', class: 'mono' }, k), h('td', null, h('span', { class: `mono j-${typeof v === 'string' ? 'str' : typeof v === 'number' ? 'num' : 'bool'}` }, String(v)), ' ', h('a', { class: 'small', href: ctx.href('/traces', { filter: `annotation.${k} = ${typeof v === 'string' ? quote(v) : String(v)}` }), title: 'Find traces with this annotation' }, 'find')))))
+            )
+          )
+        : null,
+      d.metadata && Object.keys(d.metadata).length ? section('Metadata', jsonTree(d.metadata, { openDepth: 3 })) : null,
+      h('section', { class: 'detail-sec' }, h('details', { class: 'raw' }, h('summary', null, h('h3', null, 'Raw document')), jsonTree(own, { openDepth: 1 })))
+    );
+  }
+
+  async function loadLogs() {
+    let res;
+    try {
+      res = await get(`traces/${encodeURIComponent(id)}/logs`);
+    } catch (e) {
+      if (aborted || !logsPanel) return;
+      replace(logsPanel, h('h2', null, 'Log lines for this trace'), e.status === 404 ? empty('No correlated logs', 'Log lines that mention this trace id appear here.') : failure(e));
+      return;
+    }
+    if (aborted || !logsPanel) return;
+    const events = Array.isArray(res) ? res : res.events || res.logs || [];
+    replace(
+      logsPanel,
+      h('div', { class: 'panel-head' }, h('h2', null, 'Log lines for this trace'), h('span', { class: 'muted small' }, `${events.length} line${events.length === 1 ? '' : 's'}`)),
+      events.length
+        ? h('div', { class: 'log-list' }, events.map((ev) => logLine(ev, ctx, { showGroup: true, currentTrace: id })))
+        : empty('No log lines mention this trace', 'Lines whose message contains the trace id (e.g. "traceId" in a JSON log, or X-Amzn-Trace-Id) are linked here.')
+    );
+  }
+
+  load();
+  return {
+    unmount() {
+      aborted = true;
+      if (raf) cancelAnimationFrame(raf);
+    },
+    onLive(what) {
+      // A trace still being written (partial) gets its late segments; a finished one is left alone.
+      if (what.traces && data && data.partial) load();
+      else if (what.logs && logsPanel) loadLogs();
+    },
+  };
+}
