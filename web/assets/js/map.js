@@ -215,7 +215,7 @@ export function mount(root, params, ctx) {
         labelLayer.append(
           s(
             'g',
-            { class: ['edge-label', hot ? 'hot' : ''], transform: `translate(${mx},${my})`, 'aria-hidden': 'true' },
+            { class: ['edge-label', hot ? 'hot' : ''], transform: `translate(${mx},${my})`, 'aria-hidden': 'true', onclick: open },
             s('rect', { x: -w / 2, y: -10, width: w, height: 20, rx: 10 }),
             s('text', { 'text-anchor': 'middle', y: 4 }, label)
           )

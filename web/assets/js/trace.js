@@ -197,9 +197,9 @@ export function mount(root, params, ctx) {
     for (let v = 0; v <= span + 1e-9; v += step) ticks.push(v);
     const axis = h(
       'div',
-      { class: 'wf-axis', 'aria-hidden': 'true' },
+      { class: 'wf-axis' },
       h('div', { class: 'wf-axis-name' }, h('button', { type: 'button', class: 'btn ghost small', onclick: expandAll }, 'Expand all'), h('button', { type: 'button', class: 'btn ghost small', onclick: collapseAll }, 'Collapse')),
-      h('div', { class: 'wf-axis-time' }, ticks.map((v) => h('span', { class: 'tick', style: { left: `${(v / span) * 100}%` } }, fmtDuration(v))))
+      h('div', { class: 'wf-axis-time', 'aria-hidden': 'true' }, ticks.map((v) => h('span', { class: 'tick', style: { left: `${(v / span) * 100}%` } }, fmtDuration(v))))
     );
     wfInner = h('div', { class: 'wf-inner' });
     wfBody = h('div', { class: 'wf-body', role: 'tree', 'aria-label': 'Segments and subsegments', tabindex: 0 }, wfInner);
