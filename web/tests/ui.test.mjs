@@ -171,6 +171,7 @@ test('trace page: waterfall, exception details, logs, raw JSON download', async 
     const logs = page.locator('.logs-panel');
     await logs.locator('.log-line').first().waitFor();
     assert.ok((await logs.textContent()).includes('not authorized to perform: SNS:Publish'));
+    await logs.scrollIntoViewIfNeeded();
     await shot(page, 'trace-logs');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);

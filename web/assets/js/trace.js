@@ -12,6 +12,11 @@ import { logLine } from './logline.js';
 const ROW = 30;
 const OVERSCAN = 12;
 
+// Indentation grows 16px a level, then 4px a level past 8, capped so deep traces keep their names.
+function indent(depth) {
+  return 8 + Math.min(220, Math.min(depth, 8) * 16 + Math.max(0, depth - 8) * 4);
+}
+
 function hue(str) {
   let x = 0;
   for (let i = 0; i < str.length; i++) x = (x * 31 + str.charCodeAt(i)) | 0;
@@ -277,7 +282,7 @@ export function mount(root, params, ctx) {
       },
       h(
         'div',
-        { class: 'wf-name', style: { 'padding-left': `${8 + n.depth * 16}px` } },
+        { class: 'wf-name', style: { 'padding-left': `${indent(n.depth)}px` }, title: n.depth > 8 ? `depth ${n.depth}` : null },
         toggle,
         h('i', { class: `sdot st-${st}`, 'aria-hidden': 'true' }),
         h('span', { class: 'wf-label', title: d.name || '' }, d.name || d.id || '(unnamed)'),
