@@ -12,6 +12,7 @@
 #include "xray_query.h"
 #include "fexpr.h"
 #include "graph.h"
+#include "api_logs.h"
 #include "logs_db.h"
 #include "routes.h"
 #include "store.h"
@@ -290,6 +291,14 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     struct store *ro = api_reader(rep);
     const char *id = req->path + strlen("/api/v1/traces/");
     if (!ro) {
+        return;
+    }
+    /* /api/v1/traces/{id}/logs: the trace's correlated log events (api_logs.c). */
+    size_t idlen = strlen(id);
+    if (idlen > 5 && strcmp(id + idlen - 5, "/logs") == 0) {
+        char tid[64];
+        snprintf(tid, sizeof(tid), "%.*s", (int)(idlen - 5), id);
+        api_trace_logs(req, rep, tid);
         return;
     }
     if (strlen(id) != 35 || strncmp(id, "1-", 2) != 0) {

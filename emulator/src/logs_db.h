@@ -1,12 +1,20 @@
 /*
- * logs_db.h - CloudWatch Logs SQL: groups, streams, events, the FTS5 pre-filter, retention.
- * Write functions run on the writer thread inside its transaction; reads on any thread with its
- * own store.
+ * logs_db.h - CloudWatch Logs SQL: groups, streams, events, the FTS5 pre-filter, retention, and
+ * the configuration rows (filters, destinations, policies, export tasks, query definitions, tags).
+ * Write functions take the writer's store and run on the writer thread inside its transaction;
+ * reads take any thread's own store (an HTTP thread's store_thread_ro()).
+ *
+ * Times are epoch milliseconds. Events are ordered by (ts, id): id is the insertion order, so
+ * (ts, id) is the position GetLogEvents and FilterLogEvents tokens carry.
  */
 #ifndef LOGS_DB_H
 #define LOGS_DB_H
 
+#include <jansson.h>
+
 #include "store.h"
+
+struct writer_txn;
 
 /* Appends one event, creating its group and stream when missing (fixtures and demo data).
  * ts and ingest_ts are epoch milliseconds. The trace id found in the message, if any, is
@@ -18,7 +26,135 @@ int logs_db_put_event_autocreate(struct store *rw, const char *group, const char
  * as a JSON string value). Writes 35 chars + NUL into out; returns false when there is none. */
 bool logs_db_find_trace_id(const char *message, char out[36]);
 
-/* Deletes every log group, stream and event. */
+/* Deletes every log group, stream, event and Logs configuration row. */
 int logs_db_reset(struct store *rw) MUST_CHECK;
+
+/* ---- groups and streams ---- */
+
+/* A group's id and retention (0 = never expires). Returns 0 or ERR_NOTFOUND. Any store. */
+int logs_db_group_find(struct store *s, const char *name, int64_t *id,
+                       int *retention_days) MUST_CHECK;
+/* A stream's id in group gid. Returns 0 or ERR_NOTFOUND. Any store. */
+int logs_db_stream_find(struct store *s, int64_t gid, const char *name, int64_t *id) MUST_CHECK;
+
+/* Writer: creates a group; ERR_CONFLICT when it exists. kms may be NULL. */
+int logs_db_group_create(struct store *rw, const char *name, const char *kms,
+                         int64_t now) MUST_CHECK;
+/* Writer: deletes group gid with its streams, events, configuration rows and tags (tags are keyed
+ * by resource, see logs_db_tag_*). */
+int logs_db_group_delete(struct store *rw, int64_t gid, const char *resource) MUST_CHECK;
+/* Writer: sets retention (days <= 0 clears it) or the KMS key (NULL clears it). */
+int logs_db_group_set_retention(struct store *rw, int64_t gid, int days) MUST_CHECK;
+int logs_db_group_set_kms(struct store *rw, int64_t gid, const char *kms) MUST_CHECK;
+
+/* Writer: creates a stream in gid; ERR_CONFLICT when it exists. */
+int logs_db_stream_create(struct store *rw, int64_t gid, const char *name, int64_t now) MUST_CHECK;
+/* Writer: deletes a stream and its events. */
+int logs_db_stream_delete(struct store *rw, int64_t gid, int64_t sid) MUST_CHECK;
+
+/* Reads: a page of DescribeLogGroups (new array of LogGroup objects, ASCII order by name).
+ * prefix/substr may be NULL. *more is set when rows remain after the page. arn_prefix is
+ * "arn:aws:logs:<region>:<account>:". */
+json_t *logs_db_describe_groups(struct store *s, const char *prefix, const char *substr,
+                                int64_t offset, int64_t limit, const char *arn_prefix, bool *more);
+/* Reads: a page of DescribeLogStreams for gid (new array of LogStream objects). */
+json_t *logs_db_describe_streams(struct store *s, int64_t gid, const char *group_name,
+                                 const char *prefix, bool by_time, bool descending, int64_t offset,
+                                 int64_t limit, const char *arn_prefix, bool *more);
+/* Reads: every group name with stored bytes, event time bounds and counts, for /api/v1 (new). */
+json_t *logs_db_api_groups(struct store *s);
+/* Reads: every stream of gid for /api/v1, newest event first (new). */
+json_t *logs_db_api_streams(struct store *s, int64_t gid);
+
+/* ---- events ---- */
+
+struct logs_db_event {
+    int64_t ts;
+    const char *message;
+    size_t len;
+};
+
+/* Writer: appends n events (already validated and in order) to stream sid of group gid, with
+ * ingest time ingest_ts, and updates the stream's and group's bookkeeping. */
+int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct logs_db_event *ev,
+                       size_t n, int64_t ingest_ts) MUST_CHECK;
+
+/* One stored event as a read hands it to a callback; pointers live until the callback returns. */
+struct logs_db_row {
+    int64_t id;
+    int64_t ts;
+    int64_t ingest_ts;
+    const char *message;
+    size_t len;
+    const char *stream;
+    const char *group;
+    const char *trace_id; /* NULL when the message carries none */
+};
+/* Return false to stop the scan. */
+typedef bool (*logs_db_row_fn)(void *arg, const struct logs_db_row *row);
+
+/* Reads: the events of stream sid with start <= ts < end, strictly after (forward) or before
+ * (backward) the position (cur_ts, cur_id), nearest first, at most limit rows. */
+int logs_db_stream_events(struct store *s, int64_t sid, int64_t start, int64_t end, int64_t cur_ts,
+                          int64_t cur_id, bool forward, int64_t limit, logs_db_row_fn fn,
+                          void *arg) MUST_CHECK;
+
+/* What logs_db_scan reads: gid < 0 = every group; stream_ids a JSON array text of stream ids or
+ * NULL for all; fts an FTS5 MATCH expression or NULL; trace_id or NULL. start <= ts <= end,
+ * strictly after (ascending) or before (descending) the position (cur_ts, cur_id). */
+struct logs_db_scan {
+    int64_t gid;
+    int64_t start, end;
+    int64_t cur_ts, cur_id;
+    bool descending;
+    const char *stream_ids;
+    const char *fts;
+    const char *trace_id;
+};
+/* Reads: calls fn for each event in order until it returns false or rows run out. */
+int logs_db_scan(struct store *s, const struct logs_db_scan *q, logs_db_row_fn fn,
+                 void *arg) MUST_CHECK;
+/* Reads: the events whose message carries trace_id, oldest first, at most limit. */
+int logs_db_trace_events(struct store *s, const char *trace_id, int64_t limit, logs_db_row_fn fn,
+                         void *arg) MUST_CHECK;
+/* Reads: a JSON array text (new string) of the ids of gid's streams named in names (a JSON array
+ * text of strings) or starting with prefix (either may be NULL, not both). */
+char *logs_db_stream_ids(struct store *s, int64_t gid, const char *names, const char *prefix);
+/* Reads: events inserted after event id after_id (insertion order), in gid (< 0 = all), at most
+ * limit; for live tails. */
+int logs_db_scan_new(struct store *s, int64_t gid, int64_t after_id, int64_t limit,
+                     logs_db_row_fn fn, void *arg) MUST_CHECK;
+/* Reads: the newest event id (0 when there are none). */
+int64_t logs_db_last_event_id(struct store *s);
+/* Reads: one event by id (for GetLogRecord); ERR_NOTFOUND when gone. */
+int logs_db_event_get(struct store *s, int64_t id, logs_db_row_fn fn, void *arg) MUST_CHECK;
+
+/* Writer function for the maintenance timer: deletes events older than their group's retention.
+ * arg is unused. */
+int logs_db_expire_run(struct writer_txn *txn, void *arg);
+
+/* ---- configuration rows and tags ---- */
+
+/* Writer: inserts or replaces the doc (JSON text) of (kind, gid, name). gid 0 = account level. */
+int logs_db_config_put(struct store *rw, const char *kind, int64_t gid, const char *name,
+                       int64_t now, const char *doc) MUST_CHECK;
+/* Writer: deletes (kind, gid, name); ERR_NOTFOUND when absent. */
+int logs_db_config_delete(struct store *rw, const char *kind, int64_t gid,
+                          const char *name) MUST_CHECK;
+/* Reads: the doc of (kind, gid, name) as a new JSON value, or NULL when absent. */
+json_t *logs_db_config_get(struct store *s, const char *kind, int64_t gid, const char *name);
+/* Reads: the docs of kind (gid < 0 = any group), names starting with prefix (NULL = all), in
+ * name order, from offset; limit < 0 = all. New array; *more set when rows remain. */
+json_t *logs_db_config_list(struct store *s, const char *kind, int64_t gid, const char *prefix,
+                            int64_t offset, int64_t limit, bool *more);
+/* Reads: how many rows of kind gid has (gid < 0 = all). */
+int64_t logs_db_config_count(struct store *s, const char *kind, int64_t gid);
+
+/* Tags keyed by resource ("log-group:<name>" or "destination:<name>"). Writer: set/delete one. */
+int logs_db_tag_set(struct store *rw, const char *resource, const char *key,
+                    const char *value) MUST_CHECK;
+int logs_db_tag_delete(struct store *rw, const char *resource, const char *key) MUST_CHECK;
+/* Reads: the resource's tags as a new object. */
+json_t *logs_db_tags(struct store *s, const char *resource);
 
 #endif

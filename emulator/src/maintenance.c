@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "logs_db.h"
 #include "metrics.h"
 #include "xray_db.h"
 
@@ -67,6 +68,7 @@ static void on_timer(uv_timer_t *t)
 {
     struct maintenance *m = t->data;
     writer_post(m->app->writer, maintenance_run, m->app, NULL);
+    writer_post(m->app->writer, logs_db_expire_run, NULL, NULL);
     if (++m->passes % OPTIMIZE_EVERY_PASSES == 0) {
         writer_post(m->app->writer, optimize, NULL, NULL);
     }

@@ -62,7 +62,16 @@ const char *const store_migrations[] = {
     "  INSERT INTO log_events_fts(rowid, message) VALUES (new.id, new.message); END;"
     "CREATE TRIGGER log_events_ad AFTER DELETE ON log_events BEGIN"
     "  INSERT INTO log_events_fts(log_events_fts, rowid, message)"
-    "  VALUES ('delete', old.id, old.message); END",
+    "  VALUES ('delete', old.id, old.message); END;"
+    /* Logs configuration kept as the JSON AWS describes it, one row per (kind, group, name):
+     * metric and subscription filters (group_id set), destinations, resource policies, export
+     * tasks, query definitions and data protection policies (group_id set, name ''). Deleting a
+     * group deletes its rows (logs_db.c), so no foreign key is needed for account-level kinds. */
+    "CREATE TABLE log_config("
+    "  kind TEXT NOT NULL, group_id INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY(kind, group_id, name));"
+    "CREATE TABLE log_tags("
+    "  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(arn, key))",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

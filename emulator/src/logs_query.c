@@ -1,0 +1,3 @@
+#include "logs_api_int.h"
+const struct logs_op logs_query_ops[] = {{"_none", NULL, NULL, 0}};
+const size_t logs_query_op_count = 0;
