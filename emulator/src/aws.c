@@ -44,9 +44,9 @@ void aws_reply(struct http_reply *rep, const char *content_type, json_t *body_st
 }
 
 static void send_error(struct http_reply *rep, unsigned status, const char *code, const char *msg,
-                       bool restjson)
+                       bool restjson, json_t *members)
 {
-    json_t *body = json_object();
+    json_t *body = members ? members : json_object();
     json_object_set_new(body, "__type", json_string(code));
     if (restjson) {
         json_object_set_new(body, "Message", json_string(msg));
@@ -68,7 +68,7 @@ void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, true);
+    send_error(rep, status, code, msg, true, NULL);
 }
 
 void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
@@ -79,7 +79,18 @@ void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, 
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, false);
+    send_error(rep, status, code, msg, false, NULL);
+}
+
+void aws_err_awsjson_members(struct http_reply *rep, unsigned status, const char *code,
+                             json_t *members, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    send_error(rep, status, code, msg, false, members);
 }
 
 void api_err(struct http_reply *rep, unsigned status, const char *code, int position,

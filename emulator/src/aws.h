@@ -17,6 +17,10 @@ void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code,
 /* awsJson1.1 error (CloudWatch Logs): body {"__type": code, "message": msg}. */
 void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                      ...) PRINTF_LIKE(4, 5);
+/* awsJson1.1 error with modeled members beside __type and message (MalformedQueryException's
+ * queryCompileError, TooManyTagsException's resourceName). members is stolen; may be NULL. */
+void aws_err_awsjson_members(struct http_reply *rep, unsigned status, const char *code,
+                             json_t *members, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* fluoro's own API error: {"error": {"code", "message", "position"?}}. position < 0 = none. */
 void api_err(struct http_reply *rep, unsigned status, const char *code, int position,
              const char *fmt, ...) PRINTF_LIKE(5, 6);

@@ -234,6 +234,34 @@ int logs_write(struct logs_call *c, writer_fn fn, void *arg)
     return rc;
 }
 
+struct config_write {
+    const char *kind;
+    int64_t gid;
+    const char *name;
+    const char *doc;
+    int64_t now;
+};
+
+static int config_write_fn(struct writer_txn *txn, void *arg)
+{
+    struct config_write *w = arg;
+    struct store *rw = writer_txn_store(txn);
+    return w->doc ? logs_db_config_put(rw, w->kind, w->gid, w->name, w->now, w->doc)
+                  : logs_db_config_delete(rw, w->kind, w->gid, w->name);
+}
+
+int logs_config_write(struct logs_call *c, const char *kind, int64_t gid, const char *name,
+                      const char *doc)
+{
+    struct config_write w = {kind, gid, name, doc, logs_now_ms()};
+    return logs_write(c, config_write_fn, &w);
+}
+
+char *logs_doc_text(const json_t *doc)
+{
+    return json_dumps(doc, JSON_COMPACT);
+}
+
 /* ---- groups, streams, retention, KMS, tags ---- */
 
 /* What a group/stream/tag write needs, as C strings borrowed from the request body. */
@@ -439,7 +467,10 @@ static void group_write(struct logs_call *c, writer_fn fn, struct group_write *w
     } else if (rc == ERR_CONFLICT) {
         logs_fail(c, "ResourceAlreadyExistsException", "The specified log stream already exists");
     } else if (rc == ERR_LIMIT) {
-        logs_fail(c, "TooManyTagsException", "A resource may have at most 50 tags.");
+        /* The modeled member resourceName rides in the body (logs-api.md error shapes). */
+        aws_err_awsjson_members(c->rep, 400, "TooManyTagsException",
+                                json_pack("{s:s}", "resourceName", logs_str(c, "logGroupName")),
+                                "A resource may have at most %d tags.", MAX_TAGS);
     } else if (rc == 0) {
         logs_reply(c, NULL);
     }
@@ -598,7 +629,10 @@ static void tag_resource_op(struct logs_call *c, bool untag)
     if (rc == ERR_NOTFOUND) {
         logs_fail(c, "ResourceNotFoundException", "The specified resource does not exist.");
     } else if (rc == ERR_LIMIT) {
-        logs_fail(c, "TooManyTagsException", "A resource may have at most 50 tags.");
+        /* The modeled member resourceName rides in the body (logs-api.md error shapes). */
+        aws_err_awsjson_members(c->rep, 400, "TooManyTagsException",
+                                json_pack("{s:s}", "resourceName", logs_str(c, "resourceArn")),
+                                "A resource may have at most %d tags.", MAX_TAGS);
     } else if (rc == 0) {
         logs_reply(c, NULL);
     }

@@ -113,6 +113,13 @@ void logs_page_next(json_t *out, bool more, int64_t offset, const char *scope);
  * the reply (ServiceUnavailableException) is already set, other codes are the handler's to map. */
 int logs_write(struct logs_call *c, writer_fn fn, void *arg);
 
+/* Stores (doc != NULL) or deletes (doc == NULL) one configuration row through the writer.
+ * Returns like logs_write (ERR_NOTFOUND when deleting a missing row). */
+int logs_config_write(struct logs_call *c, const char *kind, int64_t gid, const char *name,
+                      const char *doc);
+/* Serializes doc compactly (new string) for logs_config_write. */
+char *logs_doc_text(const json_t *doc);
+
 /* Epoch milliseconds now. */
 int64_t logs_now_ms(void);
 

@@ -1,0 +1,959 @@
+/*
+ * insights.c - the Logs Insights query parser (reference/logs-filter-and-insights.md B1-B4):
+ * a lexer with byte positions and a recursive-descent parser producing the immutable AST of
+ * insights_int.h, plus the visible-column bookkeeping GetQueryResults needs.
+ *
+ * Threads: any; compile is pure. Errors carry the offending token's start and end offsets, which
+ * StartQuery reports as MalformedQueryException's queryCompileError location.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "insights_int.h"
+
+#define MAX_DEPTH 64
+#define DEFAULT_LIMIT 1000
+#define MAX_LIMIT 10000
+
+enum tok {
+    T_EOF,
+    T_PIPE,
+    T_IDENT,
+    T_STR,
+    T_REGEX,
+    T_NUM,
+    T_OP,
+    T_LPAREN,
+    T_RPAREN,
+    T_LBRACK,
+    T_RBRACK,
+    T_COMMA,
+    T_STAR,
+};
+
+struct parser {
+    const char *src;
+    size_t len, pos;
+    /* current token */
+    enum tok t;
+    enum iop op;
+    size_t start, end;
+    char *text; /* identifier, string or regex body (owned) */
+    double num;
+    bool quoted; /* identifier in backticks */
+    bool prev_operand;
+    int depth;
+    struct errbuf *err;
+    int *end_pos;
+    bool failed;
+};
+
+static bool fail(struct parser *p, size_t start, size_t end, const char *fmt, const char *what)
+{
+    if (!p->failed) {
+        p->failed = true;
+        errbuf_set(p->err, (int)start, fmt, what, (int)start);
+        if (p->end_pos) {
+            *p->end_pos = (int)(end > start ? end : start + 1);
+        }
+    }
+    return false;
+}
+
+static bool fail_token(struct parser *p, const char *expecting)
+{
+    char shown[64];
+    if (p->t == T_EOF) {
+        snprintf(shown, sizeof(shown), "end of query");
+    } else {
+        snprintf(shown, sizeof(shown), "%.*s",
+                 (int)(p->end - p->start > 40 ? 40 : p->end - p->start), p->src + p->start);
+    }
+    char fmt[160];
+    snprintf(fmt, sizeof(fmt), "unexpected symbol found %%s at position %%d; expected %s",
+             expecting);
+    return fail(p, p->start, p->end, fmt, shown);
+}
+
+static bool ident_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '@' || c == '.' || c == '$';
+}
+
+/* Reads the next token into p. */
+static bool next(struct parser *p)
+{
+    free(p->text);
+    p->text = NULL;
+    p->quoted = false;
+    for (;;) {
+        while (p->pos < p->len && isspace((unsigned char)p->src[p->pos])) {
+            p->pos++;
+        }
+        if (p->pos < p->len && p->src[p->pos] == '#') {
+            while (p->pos < p->len && p->src[p->pos] != '\n') {
+                p->pos++;
+            }
+            continue;
+        }
+        break;
+    }
+    p->start = p->pos;
+    if (p->pos >= p->len) {
+        p->t = T_EOF;
+        p->end = p->pos;
+        return true;
+    }
+    const char *s = p->src;
+    char c = s[p->pos];
+    bool operand = true;
+    if (c == '|' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',') {
+        p->t = c == '|'   ? T_PIPE
+               : c == '(' ? T_LPAREN
+               : c == ')' ? T_RPAREN
+               : c == '[' ? T_LBRACK
+               : c == ']' ? T_RBRACK
+                          : T_COMMA;
+        operand = c == ')' || c == ']';
+        p->pos++;
+    } else if (c == '"' || c == '\'') {
+        size_t i = p->pos + 1;
+        char *out = xmalloc(p->len - p->pos + 1);
+        size_t n = 0;
+        while (i < p->len && s[i] != c) {
+            if (s[i] == '\\' && i + 1 < p->len) {
+                i++;
+            }
+            out[n++] = s[i++];
+        }
+        out[n] = '\0';
+        p->text = out;
+        if (i >= p->len) {
+            p->end = p->len;
+            return fail(p, p->start, p->len, "unterminated string %s at position %d", "literal");
+        }
+        p->pos = i + 1;
+        p->t = T_STR;
+    } else if (c == '/' && !p->prev_operand) {
+        size_t i = p->pos + 1;
+        while (i < p->len && s[i] != '/') {
+            i += s[i] == '\\' && i + 1 < p->len ? 2 : 1;
+        }
+        if (i >= p->len) {
+            p->end = p->len;
+            return fail(p, p->start, p->len, "unterminated regular %s at position %d",
+                        "expression");
+        }
+        p->text = xstrndup(s + p->pos + 1, i - p->pos - 1);
+        p->pos = i + 1;
+        p->t = T_REGEX;
+    } else if (c == '`' || (c == '@' && p->pos + 1 < p->len && s[p->pos + 1] == '`')) {
+        bool at = c == '@';
+        size_t open = p->pos + (at ? 1 : 0);
+        const char *close = memchr(s + open + 1, '`', p->len - open - 1);
+        if (!close) {
+            p->end = p->len;
+            return fail(p, p->start, p->len, "unterminated quoted %s at position %d", "field");
+        }
+        p->text = xasprintf("%s%.*s", at ? "@" : "", (int)(close - s - open - 1), s + open + 1);
+        p->pos = (size_t)(close - s) + 1;
+        p->t = T_IDENT;
+        p->quoted = true;
+    } else if (isdigit((unsigned char)c) ||
+               (c == '.' && p->pos + 1 < p->len && isdigit((unsigned char)s[p->pos + 1]))) {
+        char *end = NULL;
+        p->num = strtod(s + p->pos, &end);
+        p->pos = (size_t)(end - s);
+        /* A time period: 5m, 1h, 30s, 100ms, 1d, 1w (bin, datefloor). */
+        size_t u = p->pos;
+        while (u < p->len && isalpha((unsigned char)s[u])) {
+            u++;
+        }
+        if (u > p->pos) {
+            static const struct {
+                const char *unit;
+                double ms;
+            } units[] = {{"ms", 1},          {"s", 1000},       {"sec", 1000},
+                         {"m", 60000},       {"min", 60000},    {"h", 3600000},
+                         {"hr", 3600000},    {"d", 86400000},   {"w", 604800000},
+                         {"mo", 2592000000}, {"q", 7776000000}, {"y", 31536000000}};
+            bool found = false;
+            for (size_t i = 0; i < ARRAY_LEN(units) && !found; i++) {
+                if (strlen(units[i].unit) == u - p->pos &&
+                    strncasecmp(units[i].unit, s + p->pos, u - p->pos) == 0) {
+                    p->num *= units[i].ms;
+                    found = true;
+                }
+            }
+            if (!found) {
+                p->end = u;
+                return fail(p, p->start, u, "invalid number or time period %s at position %d",
+                            "literal");
+            }
+            p->text = xstrndup(s + p->start, u - p->start); /* marks a period */
+            p->pos = u;
+        }
+        p->t = T_NUM;
+    } else if (isalpha((unsigned char)c) || c == '_' || c == '@' || c == '$') {
+        size_t i = p->pos;
+        while (i < p->len && ident_char((unsigned char)s[i])) {
+            i++;
+        }
+        p->text = xstrndup(s + p->pos, i - p->pos);
+        p->pos = i;
+        p->t = T_IDENT;
+    } else {
+        static const struct {
+            const char *text;
+            enum iop op;
+        } ops[] = {{"=~", OP_MATCH}, {"!=", OP_NE}, {"<>", OP_NE}, {"<=", OP_LE}, {">=", OP_GE},
+                   {"==", OP_EQ},    {"=", OP_EQ},  {"<", OP_LT},  {">", OP_GT},  {"+", OP_ADD},
+                   {"-", OP_SUB},    {"/", OP_DIV}, {"%", OP_MOD}, {"^", OP_POW}};
+        bool found = false;
+        if (c == '*') {
+            p->t = T_STAR;
+            p->pos++;
+            found = true;
+        }
+        for (size_t i = 0; i < ARRAY_LEN(ops) && !found; i++) {
+            size_t n = strlen(ops[i].text);
+            if (strncmp(s + p->pos, ops[i].text, n) == 0) {
+                p->t = T_OP;
+                p->op = ops[i].op;
+                p->pos += n;
+                found = true;
+            }
+        }
+        if (!found) {
+            char shown[8];
+            snprintf(shown, sizeof(shown), "%c", c);
+            p->end = p->pos + 1;
+            return fail(p, p->start, p->pos + 1, "unexpected symbol found %s at position %d",
+                        shown);
+        }
+        operand = false;
+    }
+    p->end = p->pos;
+    p->prev_operand = operand;
+    return true;
+}
+
+static bool is_kw(const struct parser *p, const char *kw)
+{
+    return p->t == T_IDENT && !p->quoted && strcasecmp(p->text, kw) == 0;
+}
+
+static struct inode *node(enum inode_kind kind)
+{
+    struct inode *n = xcalloc(1, sizeof(*n));
+    n->kind = kind;
+    return n;
+}
+
+static void add_arg(struct inode *n, struct inode *a)
+{
+    n->args = xrealloc(n->args, (n->nargs + 1) * sizeof(*n->args));
+    n->args[n->nargs++] = a;
+}
+
+void inode_free(struct inode *e)
+{
+    if (!e) {
+        return;
+    }
+    for (size_t i = 0; i < e->nargs; i++) {
+        inode_free(e->args[i]);
+    }
+    free(e->args);
+    free(e->str);
+    iregex_free(e->regex);
+    free(e);
+}
+
+static const char *const aggregates[] = {
+    "count", "count_distinct", "sum",      "avg",    "min",        "max",
+    "pct",   "stddev",         "earliest", "latest", "sortsfirst", "sortslast"};
+static const char *const functions[] = {
+    "abs",         "ceil",         "floor",          "greatest",
+    "least",       "log",          "sqrt",           "ispresent",
+    "coalesce",    "isempty",      "isblank",        "concat",
+    "ltrim",       "rtrim",        "trim",           "strlen",
+    "toupper",     "tolower",      "substr",         "replace",
+    "strcontains", "bin",          "datefloor",      "dateceil",
+    "frommillis",  "tomillis",     "isvalidip",      "isvalidipv4",
+    "isvalidipv6", "isipinsubnet", "isipv4insubnet", "isipv6insubnet",
+    "now",         "tonumber"};
+
+static bool in_list(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcasecmp(name, list[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static struct inode *parse_expr(struct parser *p);
+
+static struct inode *regex_node(struct parser *p)
+{
+    char msg[200];
+    struct inode *n = node(IN_REGEX);
+    n->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
+    if (!n->regex) {
+        fail(p, p->start, p->end, "invalid regular expression %s at position %d", msg);
+        inode_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+static struct inode *parse_primary(struct parser *p)
+{
+    struct inode *n = NULL;
+    if (p->t == T_NUM) {
+        n = node(IN_NUM);
+        n->num = p->num;
+        return next(p) ? n : (inode_free(n), NULL);
+    }
+    if (p->t == T_STR) {
+        n = node(IN_STR);
+        n->str = xstrdup(p->text);
+        return next(p) ? n : (inode_free(n), NULL);
+    }
+    if (p->t == T_REGEX) {
+        n = regex_node(p);
+        return n && next(p) ? n : (inode_free(n), NULL);
+    }
+    if (p->t == T_LPAREN) {
+        if (!next(p) || !(n = parse_expr(p))) {
+            return NULL;
+        }
+        if (p->t != T_RPAREN) {
+            inode_free(n);
+            return fail_token(p, "')'"), NULL;
+        }
+        return next(p) ? n : (inode_free(n), NULL);
+    }
+    if (p->t != T_IDENT || is_kw(p, "and") || is_kw(p, "or") || is_kw(p, "by") || is_kw(p, "as")) {
+        return fail_token(p, "a field, literal or function"), NULL;
+    }
+    char *name = xstrdup(p->text);
+    size_t name_start = p->start, name_end = p->end;
+    bool quoted = p->quoted;
+    if (!next(p)) {
+        free(name);
+        return NULL;
+    }
+    if (p->t != T_LPAREN || quoted) {
+        n = node(IN_FIELD);
+        n->str = name;
+        return n;
+    }
+    bool agg = in_list(name, aggregates, ARRAY_LEN(aggregates));
+    if (!agg && !in_list(name, functions, ARRAY_LEN(functions))) {
+        fail(p, name_start, name_end, "unknown function %s at position %d", name);
+        free(name);
+        return NULL;
+    }
+    n = node(IN_CALL);
+    n->aggregate = agg;
+    n->str = name;
+    for (char *c = n->str; *c; c++) {
+        *c = (char)tolower((unsigned char)*c);
+    }
+    if (!next(p)) {
+        goto fail;
+    }
+    if (p->t == T_STAR) {
+        if (!next(p)) {
+            goto fail;
+        }
+    } else {
+        while (p->t != T_RPAREN) {
+            struct inode *a = parse_expr(p);
+            if (!a) {
+                goto fail;
+            }
+            add_arg(n, a);
+            if (p->t == T_COMMA) {
+                if (!next(p)) {
+                    goto fail;
+                }
+            } else if (p->t != T_RPAREN) {
+                fail_token(p, "',' or ')'");
+                goto fail;
+            }
+        }
+    }
+    if (p->t != T_RPAREN) {
+        fail_token(p, "')'");
+        goto fail;
+    }
+    if (!next(p)) {
+        goto fail;
+    }
+    return n;
+fail:
+    inode_free(n);
+    return NULL;
+}
+
+static struct inode *parse_unary(struct parser *p)
+{
+    if (p->t == T_OP && p->op == OP_SUB) {
+        if (!next(p)) {
+            return NULL;
+        }
+        struct inode *a = parse_unary(p);
+        if (!a) {
+            return NULL;
+        }
+        struct inode *n = node(IN_NEG);
+        add_arg(n, a);
+        return n;
+    }
+    return parse_primary(p);
+}
+
+static struct inode *binary(enum iop op, struct inode *l, struct inode *r)
+{
+    struct inode *n = node(IN_BINARY);
+    n->op = op;
+    add_arg(n, l);
+    add_arg(n, r);
+    return n;
+}
+
+static struct inode *parse_power(struct parser *p)
+{
+    struct inode *l = parse_unary(p);
+    while (l && p->t == T_OP && p->op == OP_POW) {
+        struct inode *r = next(p) ? parse_unary(p) : NULL;
+        if (!r) {
+            inode_free(l);
+            return NULL;
+        }
+        l = binary(OP_POW, l, r);
+    }
+    return l;
+}
+
+static struct inode *parse_mul(struct parser *p)
+{
+    struct inode *l = parse_power(p);
+    while (l && (p->t == T_STAR || (p->t == T_OP && (p->op == OP_DIV || p->op == OP_MOD)))) {
+        enum iop op = p->t == T_STAR ? OP_MUL : p->op;
+        struct inode *r = next(p) ? parse_power(p) : NULL;
+        if (!r) {
+            inode_free(l);
+            return NULL;
+        }
+        l = binary(op, l, r);
+    }
+    return l;
+}
+
+static struct inode *parse_add(struct parser *p)
+{
+    struct inode *l = parse_mul(p);
+    while (l && p->t == T_OP && (p->op == OP_ADD || p->op == OP_SUB)) {
+        enum iop op = p->op;
+        struct inode *r = next(p) ? parse_mul(p) : NULL;
+        if (!r) {
+            inode_free(l);
+            return NULL;
+        }
+        l = binary(op, l, r);
+    }
+    return l;
+}
+
+/* `in [a, b]` after the value l. */
+static struct inode *parse_in(struct parser *p, struct inode *l, bool negate)
+{
+    struct inode *n = node(IN_IN);
+    n->negate = negate;
+    add_arg(n, l);
+    if (p->t != T_LBRACK) {
+        fail_token(p, "'['");
+        goto fail;
+    }
+    if (!next(p)) {
+        goto fail;
+    }
+    while (p->t != T_RBRACK) {
+        struct inode *a = parse_add(p);
+        if (!a) {
+            goto fail;
+        }
+        add_arg(n, a);
+        if (p->t == T_COMMA) {
+            if (!next(p)) {
+                goto fail;
+            }
+        } else if (p->t != T_RBRACK) {
+            fail_token(p, "',' or ']'");
+            goto fail;
+        }
+    }
+    if (next(p)) {
+        return n;
+    }
+fail:
+    inode_free(n);
+    return NULL;
+}
+
+static struct inode *parse_cmp(struct parser *p)
+{
+    struct inode *l = parse_add(p);
+    if (!l) {
+        return NULL;
+    }
+    bool negate = false;
+    if (is_kw(p, "not")) {
+        negate = true;
+        if (!next(p)) {
+            goto fail;
+        }
+        if (!is_kw(p, "like") && !is_kw(p, "in")) {
+            fail_token(p, "'like' or 'in'");
+            goto fail;
+        }
+    }
+    if (is_kw(p, "in")) {
+        p->prev_operand = false;
+        return next(p) ? parse_in(p, l, negate) : (inode_free(l), NULL);
+    }
+    if (is_kw(p, "like") || (p->t == T_OP && p->op == OP_MATCH)) {
+        bool match = p->t == T_OP;
+        p->prev_operand = false;
+        if (!next(p)) {
+            goto fail;
+        }
+        struct inode *r = parse_add(p);
+        if (!r) {
+            goto fail;
+        }
+        struct inode *n = node(IN_LIKE);
+        n->negate = negate;
+        n->op = match ? OP_MATCH : OP_EQ;
+        add_arg(n, l);
+        add_arg(n, r);
+        return n;
+    }
+    if (p->t == T_OP && p->op >= OP_EQ && p->op <= OP_GE) {
+        enum iop op = p->op;
+        struct inode *r = next(p) ? parse_add(p) : NULL;
+        if (!r) {
+            goto fail;
+        }
+        return binary(op, l, r);
+    }
+    return l;
+fail:
+    inode_free(l);
+    return NULL;
+}
+
+static struct inode *parse_not(struct parser *p)
+{
+    if (is_kw(p, "not")) {
+        if (!next(p)) {
+            return NULL;
+        }
+        struct inode *a = parse_not(p);
+        if (!a) {
+            return NULL;
+        }
+        struct inode *n = node(IN_NOT);
+        add_arg(n, a);
+        return n;
+    }
+    return parse_cmp(p);
+}
+
+static struct inode *parse_and(struct parser *p)
+{
+    struct inode *l = parse_not(p);
+    while (l && is_kw(p, "and")) {
+        struct inode *r = next(p) ? parse_not(p) : NULL;
+        if (!r) {
+            inode_free(l);
+            return NULL;
+        }
+        l = binary(OP_AND, l, r);
+    }
+    return l;
+}
+
+static struct inode *parse_expr(struct parser *p)
+{
+    if (++p->depth > MAX_DEPTH) {
+        fail(p, p->start, p->end, "query nested too deeply %s at position %d", "");
+        return NULL;
+    }
+    struct inode *l = parse_and(p);
+    while (l && is_kw(p, "or")) {
+        struct inode *r = next(p) ? parse_and(p) : NULL;
+        if (!r) {
+            inode_free(l);
+            l = NULL;
+            break;
+        }
+        l = binary(OP_OR, l, r);
+    }
+    p->depth--;
+    return l;
+}
+
+static bool has_aggregate(const struct inode *e)
+{
+    if (e->kind == IN_CALL && e->aggregate) {
+        return true;
+    }
+    for (size_t i = 0; i < e->nargs; i++) {
+        if (has_aggregate(e->args[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* `expr [as name]` (or `name [asc|desc]` when sort); the default name is the source text. */
+static bool parse_items(struct parser *p, struct iitem **items, size_t *n, bool sort,
+                        bool names_only)
+{
+    for (;;) {
+        size_t start = p->start;
+        struct iitem it = {0};
+        if (names_only) {
+            if (p->t != T_IDENT) {
+                return fail_token(p, "a field name");
+            }
+            it.name = xstrdup(p->text);
+            if (!next(p)) {
+                free(it.name);
+                return false;
+            }
+        } else {
+            it.expr = parse_expr(p);
+            if (!it.expr) {
+                return false;
+            }
+            size_t end = start;
+            /* the source text up to the last token consumed */
+            end = p->t == T_EOF ? p->len : p->start;
+            while (end > start && isspace((unsigned char)p->src[end - 1])) {
+                end--;
+            }
+            it.name = it.expr->kind == IN_FIELD ? xstrdup(it.expr->str)
+                                                : xstrndup(p->src + start, end - start);
+        }
+        if (!names_only && is_kw(p, "as")) {
+            if (!next(p) || p->t != T_IDENT) {
+                inode_free(it.expr);
+                free(it.name);
+                return p->failed ? false : fail_token(p, "a name after 'as'");
+            }
+            free(it.name);
+            it.name = xstrdup(p->text);
+            if (!next(p)) {
+                inode_free(it.expr);
+                free(it.name);
+                return false;
+            }
+        }
+        if (sort && (is_kw(p, "asc") || is_kw(p, "desc"))) {
+            it.desc = is_kw(p, "desc");
+            if (!next(p)) {
+                inode_free(it.expr);
+                free(it.name);
+                return false;
+            }
+        }
+        *items = xrealloc(*items, (*n + 1) * sizeof(**items));
+        (*items)[(*n)++] = it;
+        if (p->t != T_COMMA) {
+            return true;
+        }
+        if (!next(p)) {
+            return false;
+        }
+    }
+}
+
+static bool parse_command(struct parser *p, struct icmd *c)
+{
+    if (p->t != T_IDENT) {
+        return fail_token(p, "a command (fields, filter, stats, sort, limit, parse, display, "
+                             "dedup)");
+    }
+    static const struct {
+        const char *name;
+        enum icmd_kind kind;
+    } cmds[] = {{"fields", IC_FIELDS}, {"display", IC_DISPLAY}, {"filter", IC_FILTER},
+                {"stats", IC_STATS},   {"sort", IC_SORT},       {"limit", IC_LIMIT},
+                {"parse", IC_PARSE},   {"dedup", IC_DEDUP},     {"head", IC_LIMIT}};
+    size_t k = 0;
+    while (k < ARRAY_LEN(cmds) && !is_kw(p, cmds[k].name)) {
+        k++;
+    }
+    if (k == ARRAY_LEN(cmds)) {
+        return fail(p, p->start, p->end, "unknown command %s at position %d", p->text);
+    }
+    c->kind = cmds[k].kind;
+    p->prev_operand = false;
+    if (!next(p)) {
+        return false;
+    }
+    switch (c->kind) {
+    case IC_FIELDS:
+        return parse_items(p, &c->items, &c->nitems, false, false);
+    case IC_DISPLAY:
+    case IC_DEDUP:
+        return parse_items(p, &c->items, &c->nitems, false, true);
+    case IC_SORT:
+        return parse_items(p, &c->items, &c->nitems, true, false);
+    case IC_FILTER:
+        c->expr = parse_expr(p);
+        if (c->expr && has_aggregate(c->expr)) {
+            return fail(p, p->start, p->end,
+                        "aggregate functions are not allowed in %s (position %d)", "filter");
+        }
+        return c->expr != NULL;
+    case IC_LIMIT:
+        if (p->t != T_NUM || p->num < 1 || p->num > MAX_LIMIT || p->num != floor(p->num)) {
+            return fail_token(p, "a limit between 1 and 10000");
+        }
+        c->limit = (int64_t)p->num;
+        return next(p);
+    case IC_STATS: {
+        size_t start = p->start;
+        if (!parse_items(p, &c->items, &c->nitems, false, false)) {
+            return false;
+        }
+        for (size_t i = 0; i < c->nitems; i++) {
+            if (!has_aggregate(c->items[i].expr)) {
+                return fail(p, start, p->start,
+                            "stats needs an aggregate function such as %s (position %d)",
+                            "count(*)");
+            }
+        }
+        if (is_kw(p, "by")) {
+            p->prev_operand = false;
+            return next(p) && parse_items(p, &c->by, &c->nby, false, false);
+        }
+        return true;
+    }
+    case IC_PARSE: {
+        size_t start = p->start;
+        if (p->t == T_STR || p->t == T_REGEX) {
+            /* `parse "glob" as …` / `parse /re/` default to @message */
+            c->expr = node(IN_FIELD);
+            c->expr->str = xstrdup("@message");
+        } else if (p->t == T_IDENT) {
+            /* The source is a field; what follows is a /regex/, never a division. */
+            c->expr = node(IN_FIELD);
+            c->expr->str = xstrdup(p->text);
+            p->prev_operand = false;
+            if (!next(p)) {
+                return false;
+            }
+        } else {
+            return fail_token(p, "the field to parse");
+        }
+        if (p->t == T_STR) {
+            c->glob = xstrdup(p->text);
+            if (!next(p)) {
+                return false;
+            }
+            if (!is_kw(p, "as")) {
+                return fail_token(p, "'as' and the names of the glob's fields");
+            }
+            if (!next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
+                return false;
+            }
+            size_t stars = 0;
+            for (const char *g = c->glob; *g; g++) {
+                stars += *g == '*';
+            }
+            if (stars != c->nitems) {
+                return fail(p, start, p->start,
+                            "parse: the pattern's * count must equal the number of %s (position "
+                            "%d)",
+                            "fields");
+            }
+            return true;
+        }
+        if (p->t == T_REGEX) {
+            char msg[200];
+            c->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
+            if (!c->regex) {
+                return fail(p, p->start, p->end, "invalid regular expression %s at position %d",
+                            msg);
+            }
+            bool named = false;
+            for (size_t i = 0; i < c->regex->ngroups; i++) {
+                named = named || c->regex->names[i];
+            }
+            if (!named) {
+                return fail(p, p->start, p->end,
+                            "parse: the regular expression needs named "
+                            "groups (?<name>...) %s at position %d",
+                            "");
+            }
+            return next(p);
+        }
+        return fail_token(p, "a \"glob\" pattern or a /regex/");
+    }
+    }
+    return false;
+}
+
+static void cmd_fini(struct icmd *c)
+{
+    for (size_t i = 0; i < c->nitems; i++) {
+        inode_free(c->items[i].expr);
+        free(c->items[i].name);
+    }
+    for (size_t i = 0; i < c->nby; i++) {
+        inode_free(c->by[i].expr);
+        free(c->by[i].name);
+    }
+    free(c->items);
+    free(c->by);
+    inode_free(c->expr);
+    free(c->glob);
+    iregex_free(c->regex);
+}
+
+void insights_free(struct insights_query *q)
+{
+    if (!q) {
+        return;
+    }
+    for (size_t i = 0; i < q->ncmds; i++) {
+        cmd_fini(&q->cmds[i]);
+    }
+    free(q->cmds);
+    for (size_t i = 0; i < q->ncolumns; i++) {
+        free(q->columns[i]);
+    }
+    free(q->columns);
+    free(q);
+}
+
+static void add_column(struct insights_query *q, const char *name)
+{
+    for (size_t i = 0; i < q->ncolumns; i++) {
+        if (strcmp(q->columns[i], name) == 0) {
+            return;
+        }
+    }
+    q->columns = xrealloc(q->columns, (q->ncolumns + 1) * sizeof(*q->columns));
+    q->columns[q->ncolumns++] = xstrdup(name);
+}
+
+static void clear_columns(struct insights_query *q)
+{
+    for (size_t i = 0; i < q->ncolumns; i++) {
+        free(q->columns[i]);
+    }
+    q->ncolumns = 0;
+}
+
+/* The visible columns (reference B3/B5): fields accumulate, the last display wins, stats
+ * replaces them with its outputs; without any, @timestamp and @message. */
+static void plan_columns(struct insights_query *q)
+{
+    bool chosen = false, displayed = false;
+    for (size_t i = 0; i < q->ncmds; i++) {
+        const struct icmd *c = &q->cmds[i];
+        if (c->kind == IC_FIELDS && !displayed) {
+            for (size_t k = 0; k < c->nitems; k++) {
+                add_column(q, c->items[k].name);
+            }
+            chosen = true;
+        } else if (c->kind == IC_DISPLAY) {
+            clear_columns(q);
+            for (size_t k = 0; k < c->nitems; k++) {
+                add_column(q, c->items[k].name);
+            }
+            chosen = displayed = true;
+        } else if (c->kind == IC_STATS) {
+            clear_columns(q);
+            for (size_t k = 0; k < c->nby; k++) {
+                add_column(q, c->by[k].name);
+            }
+            for (size_t k = 0; k < c->nitems; k++) {
+                add_column(q, c->items[k].name);
+            }
+            chosen = true;
+            displayed = false;
+            q->aggregated = true;
+        } else if (c->kind == IC_LIMIT) {
+            q->limit = c->limit;
+        }
+    }
+    if (!chosen) {
+        add_column(q, "@timestamp");
+        add_column(q, "@message");
+    }
+}
+
+int insights_compile(const char *src, struct insights_query **out, struct errbuf *err, int *end_pos)
+{
+    struct parser p = {.src = src, .len = strlen(src), .err = err, .end_pos = end_pos};
+    struct insights_query *q = xcalloc(1, sizeof(*q));
+    *out = NULL;
+    if (!next(&p)) {
+        goto fail;
+    }
+    if (p.t == T_EOF) {
+        fail(&p, 0, 0, "the query is %s (position %d)", "empty");
+        goto fail;
+    }
+    for (;;) {
+        q->cmds = xrealloc(q->cmds, (q->ncmds + 1) * sizeof(*q->cmds));
+        memset(&q->cmds[q->ncmds], 0, sizeof(*q->cmds));
+        q->ncmds++;
+        if (!parse_command(&p, &q->cmds[q->ncmds - 1])) {
+            goto fail;
+        }
+        if (p.t == T_EOF) {
+            break;
+        }
+        if (p.t != T_PIPE) {
+            fail_token(&p, "'|' or the end of the query");
+            goto fail;
+        }
+        p.prev_operand = false;
+        if (!next(&p)) {
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i + 1 < q->ncmds; i++) {
+        if (q->cmds[i].kind == IC_DEDUP && q->cmds[i + 1].kind != IC_LIMIT) {
+            fail(&p, 0, p.len, "only limit may follow %s (position %d)", "dedup");
+            goto fail;
+        }
+    }
+    plan_columns(q);
+    free(p.text);
+    *out = q;
+    return 0;
+fail:
+    if (!p.failed) {
+        fail(&p, p.start, p.end, "invalid query %s at position %d", "");
+    }
+    free(p.text);
+    insights_free(q);
+    return ERR_INVALID;
+}

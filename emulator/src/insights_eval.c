@@ -1,0 +1,840 @@
+/*
+ * insights_eval.c - Insights values, records and expression evaluation (reference
+ * logs-filter-and-insights.md B2, B4): the fields of an event (system fields and discovered JSON
+ * fields), comparison and the natural sort order, the scalar functions, and the regular
+ * expressions (the PCRE-like subset Insights queries use, mapped onto POSIX ERE).
+ *
+ * Threads: any; records and values belong to the thread evaluating them.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "insights_int.h"
+
+#define MAX_JSON_FIELDS 1000
+
+void ival_free(struct ival *v)
+{
+    free(v->str);
+    v->str = NULL;
+    v->t = IV_NULL;
+}
+
+struct ival ival_copy(const struct ival *v)
+{
+    struct ival c = *v;
+    c.str = v->str ? xstrdup(v->str) : NULL;
+    return c;
+}
+
+struct ival ival_str(const char *s)
+{
+    return (struct ival){.t = IV_STR, .str = xstrdup(s)};
+}
+
+struct ival ival_num(double x)
+{
+    return (struct ival){.t = isfinite(x) ? IV_NUM : IV_NULL, .num = x};
+}
+
+static struct ival ival_time(double ms)
+{
+    return (struct ival){.t = IV_TIME, .num = ms};
+}
+
+void insights_format_time(int64_t ms, char out[32])
+{
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)secs * 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(out, 24, "%Y-%m-%d %H:%M:%S", &tm);
+    size_t n = strlen(out);
+    snprintf(out + n, 32 - n, ".%03d", frac % 1000);
+}
+
+static char *num_text(double x)
+{
+    if (x == floor(x) && fabs(x) < 1e15) {
+        return xasprintf("%.0f", x);
+    }
+    return xasprintf("%.15g", x);
+}
+
+char *ival_text(const struct ival *v)
+{
+    char buf[32];
+    switch (v->t) {
+    case IV_NUM:
+        return num_text(v->num);
+    case IV_TIME:
+        insights_format_time((int64_t)v->num, buf);
+        return xstrdup(buf);
+    case IV_STR:
+        return xstrdup(v->str);
+    case IV_NULL:
+        break;
+    }
+    return NULL;
+}
+
+static bool parse_number(const char *s, double *out)
+{
+    char *end = NULL;
+    while (isspace((unsigned char)*s)) {
+        s++;
+    }
+    if (!*s) {
+        return false;
+    }
+    *out = strtod(s, &end);
+    while (end && isspace((unsigned char)*end)) {
+        end++;
+    }
+    return end && *end == '\0' && isfinite(*out);
+}
+
+bool ival_number(const struct ival *v, double *out)
+{
+    if (v->t == IV_NUM || v->t == IV_TIME) {
+        *out = v->num;
+        return true;
+    }
+    return v->t == IV_STR && parse_number(v->str, out);
+}
+
+/* Chunk-wise comparison: digit runs by length then value, other characters by byte. */
+static int natural_strcmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            const char *sa = a, *sb = b;
+            while (*sa == '0' && isdigit((unsigned char)sa[1])) {
+                sa++;
+            }
+            while (*sb == '0' && isdigit((unsigned char)sb[1])) {
+                sb++;
+            }
+            size_t la = strspn(sa, "0123456789"), lb = strspn(sb, "0123456789");
+            if (la != lb) {
+                return la < lb ? -1 : 1;
+            }
+            int c = strncmp(sa, sb, la);
+            if (c) {
+                return c;
+            }
+            a = sa + la;
+            b = sb + lb;
+            continue;
+        }
+        if (*a != *b) {
+            return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+        }
+        a++;
+        b++;
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
+int ival_compare(const struct ival *a, const struct ival *b)
+{
+    if (a->t == IV_NULL || b->t == IV_NULL) {
+        return (a->t == IV_NULL) - (b->t == IV_NULL);
+    }
+    double x = 0, y = 0;
+    bool xn = ival_number(a, &x), yn = ival_number(b, &y);
+    if (xn && yn) {
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    if (xn != yn) {
+        return xn ? 1 : -1; /* non-numeric values sort before numbers (reference B3) */
+    }
+    char *ta = ival_text(a), *tb = ival_text(b);
+    int c = natural_strcmp(ta, tb);
+    free(ta);
+    free(tb);
+    return c;
+}
+
+/* Equality for = != in: numerically when both are numbers, else as text. */
+static bool ival_equal(const struct ival *a, const struct ival *b)
+{
+    if (a->t == IV_NULL || b->t == IV_NULL) {
+        return false;
+    }
+    double x = 0, y = 0;
+    if (ival_number(a, &x) && ival_number(b, &y)) {
+        return x == y;
+    }
+    char *ta = ival_text(a), *tb = ival_text(b);
+    bool eq = strcmp(ta, tb) == 0;
+    free(ta);
+    free(tb);
+    return eq;
+}
+
+void irec_init(struct irec *r)
+{
+    memset(r, 0, sizeof(*r));
+}
+
+void irec_fini(struct irec *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->kv[i].name);
+        ival_free(&r->kv[i].v);
+    }
+    free(r->kv);
+    memset(r, 0, sizeof(*r));
+}
+
+const struct ival *irec_get(const struct irec *r, const char *name)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->kv[i].name, name) == 0) {
+            return &r->kv[i].v;
+        }
+    }
+    return NULL;
+}
+
+void irec_set(struct irec *r, const char *name, struct ival v)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        if (strcmp(r->kv[i].name, name) == 0) {
+            ival_free(&r->kv[i].v);
+            r->kv[i].v = v;
+            return;
+        }
+    }
+    if (r->n == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->kv = xrealloc(r->kv, r->cap * sizeof(*r->kv));
+    }
+    r->kv[r->n].name = xstrdup(name);
+    r->kv[r->n++].v = v;
+}
+
+/* Flattens a JSON value into dotted field names (arrays by index, reference B1). */
+static void flatten(struct irec *r, const char *prefix, json_t *v, size_t *count)
+{
+    if (*count >= MAX_JSON_FIELDS) {
+        return;
+    }
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *child;
+        json_object_foreach(v, k, child)
+        {
+            /* A discovered name already starting with @ gets another @ (reference B2). */
+            char *name = *prefix ? xasprintf("%s.%s", prefix, k)
+                                 : xasprintf("%s%s", k[0] == '@' ? "@" : "", k);
+            flatten(r, name, child, count);
+            free(name);
+        }
+        return;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        json_t *child;
+        json_array_foreach(v, i, child)
+        {
+            char *name = xasprintf("%s.%zu", prefix, i);
+            flatten(r, name, child, count);
+            free(name);
+        }
+        return;
+    }
+    if (!*prefix) {
+        return;
+    }
+    (*count)++;
+    if (json_is_string(v)) {
+        irec_set(r, prefix, ival_str(json_string_value(v)));
+    } else if (json_is_number(v)) {
+        irec_set(r, prefix, ival_num(json_number_value(v)));
+    } else if (json_is_boolean(v)) {
+        irec_set(r, prefix, ival_str(json_is_true(v) ? "true" : "false"));
+    }
+}
+
+void irec_from_event(struct irec *r, const struct insights_event *ev)
+{
+    irec_init(r);
+    r->ts = ev->ts;
+    irec_set(r, "@timestamp", ival_time((double)ev->ts));
+    char *msg = xstrndup(ev->message, ev->len);
+    irec_set(r, "@message", (struct ival){.t = IV_STR, .str = msg});
+    irec_set(r, "@logStream", ival_str(ev->stream));
+    irec_set(r, "@log", ival_str(ev->log));
+    irec_set(r, "@ingestionTime", ival_time((double)ev->ingest_ts));
+    if (ev->ptr) {
+        irec_set(r, "@ptr", ival_str(ev->ptr));
+    }
+    size_t i = 0;
+    while (i < ev->len && isspace((unsigned char)ev->message[i])) {
+        i++;
+    }
+    if (i < ev->len && ev->message[i] == '{') {
+        json_t *doc = json_loadb(ev->message, ev->len, 0, NULL);
+        size_t count = 0;
+        if (doc) {
+            flatten(r, "", doc, &count);
+            json_decref(doc);
+        }
+    }
+}
+
+void insights_event_fields(const struct insights_event *ev,
+                           void (*fn)(void *arg, const char *field, const char *value), void *arg)
+{
+    struct irec r;
+    irec_from_event(&r, ev);
+    for (size_t i = 0; i < r.n; i++) {
+        if (strcmp(r.kv[i].name, "@ptr") == 0) {
+            continue;
+        }
+        /* GetLogRecord shows times as millisecond strings (reference B5). */
+        char *text =
+            r.kv[i].v.t == IV_TIME ? xasprintf("%.0f", r.kv[i].v.num) : ival_text(&r.kv[i].v);
+        if (text) {
+            fn(arg, r.kv[i].name, text);
+        }
+        free(text);
+    }
+    irec_fini(&r);
+}
+
+bool inode_truthy(const struct ival *v)
+{
+    switch (v->t) {
+    case IV_NUM:
+        return v->num != 0;
+    case IV_TIME:
+        return true;
+    case IV_STR:
+        return *v->str && strcmp(v->str, "false") != 0;
+    case IV_NULL:
+        break;
+    }
+    return false;
+}
+
+/* ---- regular expressions ---- */
+
+void iregex_free(struct iregex *re)
+{
+    if (!re) {
+        return;
+    }
+    regfree(&re->re);
+    for (size_t i = 0; i < re->ngroups; i++) {
+        free(re->names[i]);
+    }
+    free(re->names);
+    free(re);
+}
+
+static void put(char **out, size_t *n, size_t *cap, const char *s)
+{
+    size_t len = strlen(s);
+    if (*n + len + 1 > *cap) {
+        *cap = (*n + len + 1) * 2;
+        *out = xrealloc(*out, *cap);
+    }
+    memcpy(*out + *n, s, len + 1);
+    *n += len;
+}
+
+struct iregex *iregex_compile(const char *src, size_t len, char *errmsg, size_t errlen)
+{
+    struct iregex *re = xcalloc(1, sizeof(*re));
+    char *ere = xmalloc(1);
+    size_t n = 0, cap = 1;
+    int flags = REG_EXTENDED;
+    bool bracket = false;
+    ere[0] = '\0';
+    size_t i = 0;
+    if (len >= 4 && strncmp(src, "(?i)", 4) == 0) {
+        flags |= REG_ICASE;
+        i = 4;
+    }
+    for (; i < len; i++) {
+        char c = src[i], tmp[2] = {c, '\0'};
+        if (c == '\\' && i + 1 < len) {
+            char e = src[++i];
+            static const struct {
+                char esc;
+                const char *out, *in_bracket;
+            } classes[] = {{'d', "[0-9]", "0-9"},
+                           {'D', "[^0-9]", NULL},
+                           {'s', "[[:space:]]", "[:space:]"},
+                           {'S', "[^[:space:]]", NULL},
+                           {'w', "[[:alnum:]_]", "[:alnum:]_"},
+                           {'W', "[^[:alnum:]_]", NULL},
+                           {'t', "\t", "\t"},
+                           {'n', "\n", "\n"}};
+            bool done = false;
+            for (size_t k = 0; k < ARRAY_LEN(classes) && !done; k++) {
+                if (classes[k].esc == e) {
+                    const char *o = bracket ? classes[k].in_bracket : classes[k].out;
+                    if (!o) {
+                        snprintf(errmsg, errlen, "\\%c is not supported inside [...]", e);
+                        goto fail;
+                    }
+                    put(&ere, &n, &cap, o);
+                    done = true;
+                }
+            }
+            if (!done) {
+                char lit[3] = {'\\', e, '\0'};
+                /* Escaped punctuation stays escaped outside brackets; inside, it is literal. */
+                put(&ere, &n, &cap, bracket || isalnum((unsigned char)e) ? lit + 1 : lit);
+            }
+            continue;
+        }
+        if (bracket) {
+            if (c == ']') {
+                bracket = false;
+            }
+            put(&ere, &n, &cap, tmp);
+            continue;
+        }
+        if (c == '[') {
+            bracket = true;
+            put(&ere, &n, &cap, "[");
+            if (i + 1 < len && src[i + 1] == '^') {
+                put(&ere, &n, &cap, "^");
+                i++;
+            }
+            if (i + 1 < len && src[i + 1] == ']') {
+                put(&ere, &n, &cap, "]");
+                i++;
+            }
+            continue;
+        }
+        if (c == '(') {
+            char *name = NULL;
+            if (i + 2 < len && src[i + 1] == '?' && src[i + 2] == ':') {
+                i += 2;
+            } else if (i + 2 < len && src[i + 1] == '?' &&
+                       (src[i + 2] == '<' || src[i + 2] == 'P')) {
+                size_t s = i + 3 + (src[i + 2] == 'P');
+                const char *close = memchr(src + s, '>', len - s);
+                if (!close) {
+                    snprintf(errmsg, errlen, "unterminated group name");
+                    goto fail;
+                }
+                name = xstrndup(src + s, (size_t)(close - src) - s);
+                i = (size_t)(close - src);
+            } else if (i + 1 < len && src[i + 1] == '?') {
+                snprintf(errmsg, errlen, "unsupported group (?%c", i + 2 < len ? src[i + 2] : ' ');
+                goto fail;
+            }
+            re->names = xrealloc(re->names, (re->ngroups + 1) * sizeof(*re->names));
+            re->names[re->ngroups++] = name;
+            put(&ere, &n, &cap, "(");
+            continue;
+        }
+        if ((c == '?' || c == '+') && i > 0 &&
+            (src[i - 1] == '*' || src[i - 1] == '+' || src[i - 1] == '?' || src[i - 1] == '}')) {
+            continue; /* lazy/possessive quantifiers: POSIX has only greedy ones */
+        }
+        put(&ere, &n, &cap, tmp);
+    }
+    int rc = regcomp(&re->re, ere, flags);
+    if (rc != 0) {
+        regerror(rc, &re->re, errmsg, errlen);
+        free(ere);
+        for (size_t k = 0; k < re->ngroups; k++) {
+            free(re->names[k]);
+        }
+        free(re->names);
+        free(re);
+        return NULL;
+    }
+    free(ere);
+    return re;
+fail:
+    free(ere);
+    for (size_t k = 0; k < re->ngroups; k++) {
+        free(re->names[k]);
+    }
+    free(re->names);
+    free(re);
+    return NULL;
+}
+
+bool iregex_search(const struct iregex *re, const char *s, regmatch_t *m, size_t nm)
+{
+    return regexec(&re->re, s, nm, m, 0) == 0;
+}
+
+/* ---- evaluation ---- */
+
+static char *text_of(const struct inode *e, const struct irec *r)
+{
+    struct ival v = inode_eval(e, r);
+    char *t = ival_text(&v);
+    ival_free(&v);
+    return t;
+}
+
+static bool num_of(const struct inode *e, const struct irec *r, double *x)
+{
+    struct ival v = inode_eval(e, r);
+    bool ok = ival_number(&v, x);
+    ival_free(&v);
+    return ok;
+}
+
+static struct ival bool_val(bool b)
+{
+    return ival_num(b ? 1 : 0);
+}
+
+static bool ip_parse(const char *s, unsigned char out[16], int *family)
+{
+    if (inet_pton(AF_INET, s, out) == 1) {
+        *family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, s, out) == 1) {
+        *family = AF_INET6;
+        return true;
+    }
+    return false;
+}
+
+static bool in_subnet(const char *ip, const char *cidr, int want)
+{
+    unsigned char a[16], b[16];
+    int fa = 0, fb = 0;
+    char net[64];
+    const char *slash = strchr(cidr, '/');
+    if (!slash || (size_t)(slash - cidr) >= sizeof(net)) {
+        return false;
+    }
+    snprintf(net, sizeof(net), "%.*s", (int)(slash - cidr), cidr);
+    int bits = atoi(slash + 1);
+    if (!ip_parse(ip, a, &fa) || !ip_parse(net, b, &fb) || fa != fb || (want && fa != want)) {
+        return false;
+    }
+    int max = fa == AF_INET ? 32 : 128;
+    if (bits < 0 || bits > max) {
+        return false;
+    }
+    for (int i = 0; i < bits; i++) {
+        int bit = 7 - i % 8;
+        if (((a[i / 8] >> bit) & 1) != ((b[i / 8] >> bit) & 1)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static char *trim(const char *s, const char *chars, bool left, bool right)
+{
+    const char *set = chars ? chars : " \t\r\n";
+    size_t start = 0, end = strlen(s);
+    while (left && start < end && strchr(set, s[start])) {
+        start++;
+    }
+    while (right && end > start && strchr(set, s[end - 1])) {
+        end--;
+    }
+    return xstrndup(s + start, end - start);
+}
+
+static char *replace_all(const char *s, const char *search, const char *repl)
+{
+    size_t sl = strlen(search), n = 0, cap = strlen(s) + 1;
+    char *out = xmalloc(cap);
+    out[0] = '\0';
+    if (sl == 0) {
+        free(out);
+        return xstrdup(s);
+    }
+    for (const char *p = s; *p;) {
+        const char *hit = strstr(p, search);
+        size_t keep = hit ? (size_t)(hit - p) : strlen(p);
+        char *chunk = xstrndup(p, keep);
+        put(&out, &n, &cap, chunk);
+        free(chunk);
+        if (!hit) {
+            break;
+        }
+        put(&out, &n, &cap, repl);
+        p = hit + sl;
+    }
+    return out;
+}
+
+static struct ival call(const struct inode *e, const struct irec *r)
+{
+    const char *f = e->str;
+    size_t n = e->nargs;
+    double x = 0, y = 0;
+    if (strcmp(f, "ispresent") == 0 && n == 1) {
+        struct ival v = inode_eval(e->args[0], r);
+        bool present = v.t != IV_NULL;
+        ival_free(&v);
+        return bool_val(present);
+    }
+    if (strcmp(f, "coalesce") == 0) {
+        for (size_t i = 0; i < n; i++) {
+            struct ival v = inode_eval(e->args[i], r);
+            if (v.t != IV_NULL) {
+                return v;
+            }
+        }
+        return (struct ival){0};
+    }
+    if ((strcmp(f, "greatest") == 0 || strcmp(f, "least") == 0) && n > 0) {
+        bool any = false, most = f[0] == 'g';
+        double best = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (num_of(e->args[i], r, &x)) {
+                best = !any ? x : most ? fmax(best, x) : fmin(best, x);
+                any = true;
+            }
+        }
+        return any ? ival_num(best) : (struct ival){0};
+    }
+    if (strcmp(f, "concat") == 0) {
+        char *out = xstrdup("");
+        size_t len = 0, cap = 1;
+        for (size_t i = 0; i < n; i++) {
+            char *t = text_of(e->args[i], r);
+            if (t) {
+                put(&out, &len, &cap, t);
+            }
+            free(t);
+        }
+        return (struct ival){.t = IV_STR, .str = out};
+    }
+    if (strcmp(f, "bin") == 0 && n == 1 && num_of(e->args[0], r, &x) && x > 0) {
+        return ival_time(floor((double)r->ts / x) * x);
+    }
+    if (strcmp(f, "now") == 0) {
+        return ival_time(floor(now_epoch() * 1000.0));
+    }
+    /* The rest take a first argument and return NULL when it is missing. */
+    if (n == 0) {
+        return (struct ival){0};
+    }
+    struct ival a = inode_eval(e->args[0], r);
+    struct ival out = {0};
+    char *s = ival_text(&a);
+    bool an = ival_number(&a, &x);
+    if (strcmp(f, "isempty") == 0 || strcmp(f, "isblank") == 0) {
+        bool empty = !s || !*s;
+        if (!empty && f[2] == 'b') {
+            char *t = trim(s, NULL, true, true);
+            empty = !*t;
+            free(t);
+        }
+        out = bool_val(empty);
+    } else if (strncmp(f, "isvalidip", 9) == 0) {
+        unsigned char buf[16];
+        int fam = 0;
+        bool ok = s && ip_parse(s, buf, &fam);
+        ok = ok && (f[9] == '\0' || (strcmp(f + 9, "v4") == 0) == (fam == AF_INET));
+        out = bool_val(ok);
+    } else if (!s) {
+        out = (struct ival){0};
+    } else if (strcmp(f, "abs") == 0 && an) {
+        out = ival_num(fabs(x));
+    } else if (strcmp(f, "ceil") == 0 && an) {
+        out = ival_num(ceil(x));
+    } else if (strcmp(f, "floor") == 0 && an) {
+        out = ival_num(floor(x));
+    } else if (strcmp(f, "sqrt") == 0 && an) {
+        out = ival_num(sqrt(x));
+    } else if (strcmp(f, "log") == 0 && an) {
+        out = ival_num(log(x));
+    } else if (strcmp(f, "tonumber") == 0 && an) {
+        out = ival_num(x);
+    } else if (strcmp(f, "strlen") == 0) {
+        size_t cps = 0;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+            cps += (*p & 0xc0) != 0x80;
+        }
+        out = ival_num((double)cps);
+    } else if (strcmp(f, "toupper") == 0 || strcmp(f, "tolower") == 0) {
+        char *t = xstrdup(s);
+        for (char *p = t; *p; p++) {
+            *p = (char)(f[2] == 'u' ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
+        }
+        out = (struct ival){.t = IV_STR, .str = t};
+    } else if (strcmp(f, "ltrim") == 0 || strcmp(f, "rtrim") == 0 || strcmp(f, "trim") == 0) {
+        char *chars = n > 1 ? text_of(e->args[1], r) : NULL;
+        out = (struct ival){.t = IV_STR, .str = trim(s, chars, f[0] != 'r', f[0] != 'l')};
+        free(chars);
+    } else if (strcmp(f, "substr") == 0 && n >= 2 && num_of(e->args[1], r, &y)) {
+        size_t len = strlen(s), start = y < 0 ? 0 : (size_t)y;
+        double count = 0;
+        size_t take = len;
+        if (n > 2 && num_of(e->args[2], r, &count)) {
+            take = count < 0 ? 0 : (size_t)count;
+        }
+        start = start > len ? len : start;
+        take = take > len - start ? len - start : take;
+        out = (struct ival){.t = IV_STR, .str = xstrndup(s + start, take)};
+    } else if (strcmp(f, "replace") == 0 && n == 3) {
+        char *search = text_of(e->args[1], r), *repl = text_of(e->args[2], r);
+        out = (struct ival){.t = IV_STR,
+                            .str = replace_all(s, search ? search : "", repl ? repl : "")};
+        free(search);
+        free(repl);
+    } else if (strcmp(f, "strcontains") == 0 && n == 2) {
+        char *search = text_of(e->args[1], r);
+        out = bool_val(search && strstr(s, search));
+        free(search);
+    } else if ((strcmp(f, "datefloor") == 0 || strcmp(f, "dateceil") == 0) && n == 2 && an &&
+               num_of(e->args[1], r, &y) && y > 0) {
+        out = ival_time(f[4] == 'f' ? floor(x / y) * y : ceil(x / y) * y);
+    } else if (strcmp(f, "frommillis") == 0 && an) {
+        out = ival_time(x);
+    } else if (strcmp(f, "tomillis") == 0 && an) {
+        out = ival_num(x);
+    } else if (strstr(f, "subnet") && n == 2) {
+        char *cidr = text_of(e->args[1], r);
+        int fam = strcmp(f, "isipv4insubnet") == 0   ? AF_INET
+                  : strcmp(f, "isipv6insubnet") == 0 ? AF_INET6
+                                                     : 0;
+        out = bool_val(cidr && in_subnet(s, cidr, fam));
+        free(cidr);
+    }
+    free(s);
+    ival_free(&a);
+    return out;
+}
+
+static struct ival arith(enum iop op, const struct ival *a, const struct ival *b)
+{
+    double x = 0, y = 0;
+    if (!ival_number(a, &x) || !ival_number(b, &y)) {
+        return (struct ival){0};
+    }
+    switch (op) {
+    case OP_ADD:
+        return ival_num(x + y);
+    case OP_SUB:
+        return ival_num(x - y);
+    case OP_MUL:
+        return ival_num(x * y);
+    case OP_DIV:
+        return y == 0 ? (struct ival){0} : ival_num(x / y);
+    case OP_MOD:
+        return y == 0 ? (struct ival){0} : ival_num(fmod(x, y));
+    case OP_POW:
+        return ival_num(pow(x, y));
+    default:
+        break;
+    }
+    return (struct ival){0};
+}
+
+static bool like(const struct inode *e, const struct irec *r)
+{
+    char *s = text_of(e->args[0], r);
+    bool hit = false;
+    if (s && e->args[1]->kind == IN_REGEX) {
+        hit = iregex_search(e->args[1]->regex, s, NULL, 0);
+    } else if (s) {
+        char *needle = text_of(e->args[1], r);
+        hit = needle && strstr(s, needle);
+        free(needle);
+    }
+    free(s);
+    return hit;
+}
+
+struct ival inode_eval(const struct inode *e, const struct irec *r)
+{
+    switch (e->kind) {
+    case IN_NUM:
+        return ival_num(e->num);
+    case IN_STR:
+        return ival_str(e->str);
+    case IN_REGEX:
+        return (struct ival){0};
+    case IN_FIELD: {
+        const struct ival *v = irec_get(r, e->str);
+        return v ? ival_copy(v) : (struct ival){0};
+    }
+    case IN_NOT: {
+        struct ival v = inode_eval(e->args[0], r);
+        bool t = inode_truthy(&v);
+        ival_free(&v);
+        return bool_val(!t);
+    }
+    case IN_NEG: {
+        double x = 0;
+        return num_of(e->args[0], r, &x) ? ival_num(-x) : (struct ival){0};
+    }
+    case IN_LIKE:
+        return bool_val(like(e, r) != e->negate);
+    case IN_IN: {
+        struct ival v = inode_eval(e->args[0], r);
+        bool found = false;
+        for (size_t i = 1; i < e->nargs && !found; i++) {
+            struct ival w = inode_eval(e->args[i], r);
+            found = ival_equal(&v, &w);
+            ival_free(&w);
+        }
+        bool present = v.t != IV_NULL;
+        ival_free(&v);
+        return bool_val(present && found != e->negate);
+    }
+    case IN_CALL:
+        if (e->aggregate) {
+            char key[40];
+            insights_agg_key(e, key);
+            const struct ival *v = irec_get(r, key);
+            return v ? ival_copy(v) : (struct ival){0};
+        }
+        return call(e, r);
+    case IN_BINARY:
+        break;
+    }
+    if (e->op == OP_AND || e->op == OP_OR) {
+        struct ival a = inode_eval(e->args[0], r);
+        bool t = inode_truthy(&a);
+        ival_free(&a);
+        if (t == (e->op == OP_OR)) {
+            return bool_val(t);
+        }
+        struct ival b = inode_eval(e->args[1], r);
+        t = inode_truthy(&b);
+        ival_free(&b);
+        return bool_val(t);
+    }
+    struct ival a = inode_eval(e->args[0], r), b = inode_eval(e->args[1], r), out = {0};
+    if (e->op >= OP_EQ && e->op <= OP_GE) {
+        bool res = false;
+        if (a.t != IV_NULL && b.t != IV_NULL) {
+            int c = e->op == OP_EQ || e->op == OP_NE ? (ival_equal(&a, &b) ? 0 : 1)
+                                                     : ival_compare(&a, &b);
+            res = e->op == OP_EQ   ? c == 0
+                  : e->op == OP_NE ? c != 0
+                  : e->op == OP_LT ? c < 0
+                  : e->op == OP_LE ? c <= 0
+                  : e->op == OP_GT ? c > 0
+                                   : c >= 0;
+        }
+        out = bool_val(res);
+    } else {
+        out = arith(e->op, &a, &b);
+    }
+    ival_free(&a);
+    ival_free(&b);
+    return out;
+}
