@@ -164,7 +164,8 @@ static bool type_ok(const json_t *v, enum aws_type t)
 
 static int check_member(const json_t *v, const struct aws_member *m, struct errbuf *err)
 {
-    char shown[128];
+    /* Long values are cut so the limit stays readable within struct errbuf's 256 bytes. */
+    char shown[64];
     const char *sv = json_string_value(v);
     snprintf(shown, sizeof(shown), "%s", sv ? sv : "");
     if (!type_ok(v, m->type)) {
