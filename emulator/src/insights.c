@@ -1,6 +1,6 @@
 /*
  * insights.c - the Logs Insights query parser (reference/logs-filter-and-insights.md B1-B4):
- * a lexer with byte positions and a recursive-descent parser producing the immutable AST of
+ * a recursive-descent parser over insights_lex.c's tokens producing the immutable AST of
  * insights_int.h, plus the visible-column bookkeeping GetQueryResults needs.
  *
  * Threads: any; compile is pure. Errors carry the offending token's start and end offsets, which
@@ -16,236 +16,7 @@
 #include "insights_int.h"
 
 #define MAX_DEPTH 64
-#define DEFAULT_LIMIT 1000
 #define MAX_LIMIT 10000
-
-enum tok {
-    T_EOF,
-    T_PIPE,
-    T_IDENT,
-    T_STR,
-    T_REGEX,
-    T_NUM,
-    T_OP,
-    T_LPAREN,
-    T_RPAREN,
-    T_LBRACK,
-    T_RBRACK,
-    T_COMMA,
-    T_STAR,
-};
-
-struct parser {
-    const char *src;
-    size_t len, pos;
-    /* current token */
-    enum tok t;
-    enum iop op;
-    size_t start, end;
-    char *text; /* identifier, string or regex body (owned) */
-    double num;
-    bool quoted; /* identifier in backticks */
-    bool prev_operand;
-    int depth;
-    struct errbuf *err;
-    int *end_pos;
-    bool failed;
-};
-
-static bool fail(struct parser *p, size_t start, size_t end, const char *fmt, const char *what)
-{
-    if (!p->failed) {
-        p->failed = true;
-        errbuf_set(p->err, (int)start, fmt, what, (int)start);
-        if (p->end_pos) {
-            *p->end_pos = (int)(end > start ? end : start + 1);
-        }
-    }
-    return false;
-}
-
-static bool fail_token(struct parser *p, const char *expecting)
-{
-    char shown[64];
-    if (p->t == T_EOF) {
-        snprintf(shown, sizeof(shown), "end of query");
-    } else {
-        snprintf(shown, sizeof(shown), "%.*s",
-                 (int)(p->end - p->start > 40 ? 40 : p->end - p->start), p->src + p->start);
-    }
-    char fmt[160];
-    snprintf(fmt, sizeof(fmt), "unexpected symbol found %%s at position %%d; expected %s",
-             expecting);
-    return fail(p, p->start, p->end, fmt, shown);
-}
-
-static bool ident_char(int c)
-{
-    return isalnum(c) || c == '_' || c == '@' || c == '.' || c == '$';
-}
-
-/* Reads the next token into p. */
-static bool next(struct parser *p)
-{
-    free(p->text);
-    p->text = NULL;
-    p->quoted = false;
-    for (;;) {
-        while (p->pos < p->len && isspace((unsigned char)p->src[p->pos])) {
-            p->pos++;
-        }
-        if (p->pos < p->len && p->src[p->pos] == '#') {
-            while (p->pos < p->len && p->src[p->pos] != '\n') {
-                p->pos++;
-            }
-            continue;
-        }
-        break;
-    }
-    p->start = p->pos;
-    if (p->pos >= p->len) {
-        p->t = T_EOF;
-        p->end = p->pos;
-        return true;
-    }
-    const char *s = p->src;
-    char c = s[p->pos];
-    bool operand = true;
-    if (c == '|' || c == '(' || c == ')' || c == '[' || c == ']' || c == ',') {
-        p->t = c == '|'   ? T_PIPE
-               : c == '(' ? T_LPAREN
-               : c == ')' ? T_RPAREN
-               : c == '[' ? T_LBRACK
-               : c == ']' ? T_RBRACK
-                          : T_COMMA;
-        operand = c == ')' || c == ']';
-        p->pos++;
-    } else if (c == '"' || c == '\'') {
-        size_t i = p->pos + 1;
-        char *out = xmalloc(p->len - p->pos + 1);
-        size_t n = 0;
-        while (i < p->len && s[i] != c) {
-            if (s[i] == '\\' && i + 1 < p->len) {
-                i++;
-            }
-            out[n++] = s[i++];
-        }
-        out[n] = '\0';
-        p->text = out;
-        if (i >= p->len) {
-            p->end = p->len;
-            return fail(p, p->start, p->len, "unterminated string %s at position %d", "literal");
-        }
-        p->pos = i + 1;
-        p->t = T_STR;
-    } else if (c == '/' && !p->prev_operand) {
-        size_t i = p->pos + 1;
-        while (i < p->len && s[i] != '/') {
-            i += s[i] == '\\' && i + 1 < p->len ? 2 : 1;
-        }
-        if (i >= p->len) {
-            p->end = p->len;
-            return fail(p, p->start, p->len, "unterminated regular %s at position %d",
-                        "expression");
-        }
-        p->text = xstrndup(s + p->pos + 1, i - p->pos - 1);
-        p->pos = i + 1;
-        p->t = T_REGEX;
-    } else if (c == '`' || (c == '@' && p->pos + 1 < p->len && s[p->pos + 1] == '`')) {
-        bool at = c == '@';
-        size_t open = p->pos + (at ? 1 : 0);
-        const char *close = memchr(s + open + 1, '`', p->len - open - 1);
-        if (!close) {
-            p->end = p->len;
-            return fail(p, p->start, p->len, "unterminated quoted %s at position %d", "field");
-        }
-        p->text = xasprintf("%s%.*s", at ? "@" : "", (int)(close - s - open - 1), s + open + 1);
-        p->pos = (size_t)(close - s) + 1;
-        p->t = T_IDENT;
-        p->quoted = true;
-    } else if (isdigit((unsigned char)c) ||
-               (c == '.' && p->pos + 1 < p->len && isdigit((unsigned char)s[p->pos + 1]))) {
-        char *end = NULL;
-        p->num = strtod(s + p->pos, &end);
-        p->pos = (size_t)(end - s);
-        /* A time period: 5m, 1h, 30s, 100ms, 1d, 1w (bin, datefloor). */
-        size_t u = p->pos;
-        while (u < p->len && isalpha((unsigned char)s[u])) {
-            u++;
-        }
-        if (u > p->pos) {
-            static const struct {
-                const char *unit;
-                double ms;
-            } units[] = {{"ms", 1},          {"s", 1000},       {"sec", 1000},
-                         {"m", 60000},       {"min", 60000},    {"h", 3600000},
-                         {"hr", 3600000},    {"d", 86400000},   {"w", 604800000},
-                         {"mo", 2592000000}, {"q", 7776000000}, {"y", 31536000000}};
-            bool found = false;
-            for (size_t i = 0; i < ARRAY_LEN(units) && !found; i++) {
-                if (strlen(units[i].unit) == u - p->pos &&
-                    strncasecmp(units[i].unit, s + p->pos, u - p->pos) == 0) {
-                    p->num *= units[i].ms;
-                    found = true;
-                }
-            }
-            if (!found) {
-                p->end = u;
-                return fail(p, p->start, u, "invalid number or time period %s at position %d",
-                            "literal");
-            }
-            p->text = xstrndup(s + p->start, u - p->start); /* marks a period */
-            p->pos = u;
-        }
-        p->t = T_NUM;
-    } else if (isalpha((unsigned char)c) || c == '_' || c == '@' || c == '$') {
-        size_t i = p->pos;
-        while (i < p->len && ident_char((unsigned char)s[i])) {
-            i++;
-        }
-        p->text = xstrndup(s + p->pos, i - p->pos);
-        p->pos = i;
-        p->t = T_IDENT;
-    } else {
-        static const struct {
-            const char *text;
-            enum iop op;
-        } ops[] = {{"=~", OP_MATCH}, {"!=", OP_NE}, {"<>", OP_NE}, {"<=", OP_LE}, {">=", OP_GE},
-                   {"==", OP_EQ},    {"=", OP_EQ},  {"<", OP_LT},  {">", OP_GT},  {"+", OP_ADD},
-                   {"-", OP_SUB},    {"/", OP_DIV}, {"%", OP_MOD}, {"^", OP_POW}};
-        bool found = false;
-        if (c == '*') {
-            p->t = T_STAR;
-            p->pos++;
-            found = true;
-        }
-        for (size_t i = 0; i < ARRAY_LEN(ops) && !found; i++) {
-            size_t n = strlen(ops[i].text);
-            if (strncmp(s + p->pos, ops[i].text, n) == 0) {
-                p->t = T_OP;
-                p->op = ops[i].op;
-                p->pos += n;
-                found = true;
-            }
-        }
-        if (!found) {
-            char shown[8];
-            snprintf(shown, sizeof(shown), "%c", c);
-            p->end = p->pos + 1;
-            return fail(p, p->start, p->pos + 1, "unexpected symbol found %s at position %d",
-                        shown);
-        }
-        operand = false;
-    }
-    p->end = p->pos;
-    p->prev_operand = operand;
-    return true;
-}
-
-static bool is_kw(const struct parser *p, const char *kw)
-{
-    return p->t == T_IDENT && !p->quoted && strcasecmp(p->text, kw) == 0;
-}
 
 static struct inode *node(enum inode_kind kind)
 {
@@ -298,66 +69,67 @@ static bool in_list(const char *name, const char *const *list, size_t n)
     return false;
 }
 
-static struct inode *parse_expr(struct parser *p);
+static struct inode *parse_expr(struct iparser *p);
 
-static struct inode *regex_node(struct parser *p)
+static struct inode *regex_node(struct iparser *p)
 {
     char msg[200];
     struct inode *n = node(IN_REGEX);
     n->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
     if (!n->regex) {
-        fail(p, p->start, p->end, "invalid regular expression %s at position %d", msg);
+        insights_lex_fail(p, p->start, p->end, "invalid regular expression %s at position %d", msg);
         inode_free(n);
         return NULL;
     }
     return n;
 }
 
-static struct inode *parse_primary(struct parser *p)
+static struct inode *parse_primary(struct iparser *p)
 {
     struct inode *n = NULL;
-    if (p->t == T_NUM) {
+    if (p->t == IT_NUM) {
         n = node(IN_NUM);
         n->num = p->num;
-        return next(p) ? n : (inode_free(n), NULL);
+        return insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
-    if (p->t == T_STR) {
+    if (p->t == IT_STR) {
         n = node(IN_STR);
         n->str = xstrdup(p->text);
-        return next(p) ? n : (inode_free(n), NULL);
+        return insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
-    if (p->t == T_REGEX) {
+    if (p->t == IT_REGEX) {
         n = regex_node(p);
-        return n && next(p) ? n : (inode_free(n), NULL);
+        return n && insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
-    if (p->t == T_LPAREN) {
-        if (!next(p) || !(n = parse_expr(p))) {
+    if (p->t == IT_LPAREN) {
+        if (!insights_lex_next(p) || !(n = parse_expr(p))) {
             return NULL;
         }
-        if (p->t != T_RPAREN) {
+        if (p->t != IT_RPAREN) {
             inode_free(n);
-            return fail_token(p, "')'"), NULL;
+            return insights_lex_fail_token(p, "')'"), NULL;
         }
-        return next(p) ? n : (inode_free(n), NULL);
+        return insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
-    if (p->t != T_IDENT || is_kw(p, "and") || is_kw(p, "or") || is_kw(p, "by") || is_kw(p, "as")) {
-        return fail_token(p, "a field, literal or function"), NULL;
+    if (p->t != IT_IDENT || insights_lex_is_kw(p, "and") || insights_lex_is_kw(p, "or") ||
+        insights_lex_is_kw(p, "by") || insights_lex_is_kw(p, "as")) {
+        return insights_lex_fail_token(p, "a field, literal or function"), NULL;
     }
     char *name = xstrdup(p->text);
     size_t name_start = p->start, name_end = p->end;
     bool quoted = p->quoted;
-    if (!next(p)) {
+    if (!insights_lex_next(p)) {
         free(name);
         return NULL;
     }
-    if (p->t != T_LPAREN || quoted) {
+    if (p->t != IT_LPAREN || quoted) {
         n = node(IN_FIELD);
         n->str = name;
         return n;
     }
     bool agg = in_list(name, aggregates, ARRAY_LEN(aggregates));
     if (!agg && !in_list(name, functions, ARRAY_LEN(functions))) {
-        fail(p, name_start, name_end, "unknown function %s at position %d", name);
+        insights_lex_fail(p, name_start, name_end, "unknown function %s at position %d", name);
         free(name);
         return NULL;
     }
@@ -367,35 +139,35 @@ static struct inode *parse_primary(struct parser *p)
     for (char *c = n->str; *c; c++) {
         *c = (char)tolower((unsigned char)*c);
     }
-    if (!next(p)) {
+    if (!insights_lex_next(p)) {
         goto fail;
     }
-    if (p->t == T_STAR) {
-        if (!next(p)) {
+    if (p->t == IT_STAR) {
+        if (!insights_lex_next(p)) {
             goto fail;
         }
     } else {
-        while (p->t != T_RPAREN) {
+        while (p->t != IT_RPAREN) {
             struct inode *a = parse_expr(p);
             if (!a) {
                 goto fail;
             }
             add_arg(n, a);
-            if (p->t == T_COMMA) {
-                if (!next(p)) {
+            if (p->t == IT_COMMA) {
+                if (!insights_lex_next(p)) {
                     goto fail;
                 }
-            } else if (p->t != T_RPAREN) {
-                fail_token(p, "',' or ')'");
+            } else if (p->t != IT_RPAREN) {
+                insights_lex_fail_token(p, "',' or ')'");
                 goto fail;
             }
         }
     }
-    if (p->t != T_RPAREN) {
-        fail_token(p, "')'");
+    if (p->t != IT_RPAREN) {
+        insights_lex_fail_token(p, "')'");
         goto fail;
     }
-    if (!next(p)) {
+    if (!insights_lex_next(p)) {
         goto fail;
     }
     return n;
@@ -404,10 +176,10 @@ fail:
     return NULL;
 }
 
-static struct inode *parse_unary(struct parser *p)
+static struct inode *parse_unary(struct iparser *p)
 {
-    if (p->t == T_OP && p->op == OP_SUB) {
-        if (!next(p)) {
+    if (p->t == IT_OP && p->op == OP_SUB) {
+        if (!insights_lex_next(p)) {
             return NULL;
         }
         struct inode *a = parse_unary(p);
@@ -430,11 +202,11 @@ static struct inode *binary(enum iop op, struct inode *l, struct inode *r)
     return n;
 }
 
-static struct inode *parse_power(struct parser *p)
+static struct inode *parse_power(struct iparser *p)
 {
     struct inode *l = parse_unary(p);
-    while (l && p->t == T_OP && p->op == OP_POW) {
-        struct inode *r = next(p) ? parse_unary(p) : NULL;
+    while (l && p->t == IT_OP && p->op == OP_POW) {
+        struct inode *r = insights_lex_next(p) ? parse_unary(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -444,12 +216,12 @@ static struct inode *parse_power(struct parser *p)
     return l;
 }
 
-static struct inode *parse_mul(struct parser *p)
+static struct inode *parse_mul(struct iparser *p)
 {
     struct inode *l = parse_power(p);
-    while (l && (p->t == T_STAR || (p->t == T_OP && (p->op == OP_DIV || p->op == OP_MOD)))) {
-        enum iop op = p->t == T_STAR ? OP_MUL : p->op;
-        struct inode *r = next(p) ? parse_power(p) : NULL;
+    while (l && (p->t == IT_STAR || (p->t == IT_OP && (p->op == OP_DIV || p->op == OP_MOD)))) {
+        enum iop op = p->t == IT_STAR ? OP_MUL : p->op;
+        struct inode *r = insights_lex_next(p) ? parse_power(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -459,12 +231,12 @@ static struct inode *parse_mul(struct parser *p)
     return l;
 }
 
-static struct inode *parse_add(struct parser *p)
+static struct inode *parse_add(struct iparser *p)
 {
     struct inode *l = parse_mul(p);
-    while (l && p->t == T_OP && (p->op == OP_ADD || p->op == OP_SUB)) {
+    while (l && p->t == IT_OP && (p->op == OP_ADD || p->op == OP_SUB)) {
         enum iop op = p->op;
-        struct inode *r = next(p) ? parse_mul(p) : NULL;
+        struct inode *r = insights_lex_next(p) ? parse_mul(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -475,34 +247,34 @@ static struct inode *parse_add(struct parser *p)
 }
 
 /* `in [a, b]` after the value l. */
-static struct inode *parse_in(struct parser *p, struct inode *l, bool negate)
+static struct inode *parse_in(struct iparser *p, struct inode *l, bool negate)
 {
     struct inode *n = node(IN_IN);
     n->negate = negate;
     add_arg(n, l);
-    if (p->t != T_LBRACK) {
-        fail_token(p, "'['");
+    if (p->t != IT_LBRACK) {
+        insights_lex_fail_token(p, "'['");
         goto fail;
     }
-    if (!next(p)) {
+    if (!insights_lex_next(p)) {
         goto fail;
     }
-    while (p->t != T_RBRACK) {
+    while (p->t != IT_RBRACK) {
         struct inode *a = parse_add(p);
         if (!a) {
             goto fail;
         }
         add_arg(n, a);
-        if (p->t == T_COMMA) {
-            if (!next(p)) {
+        if (p->t == IT_COMMA) {
+            if (!insights_lex_next(p)) {
                 goto fail;
             }
-        } else if (p->t != T_RBRACK) {
-            fail_token(p, "',' or ']'");
+        } else if (p->t != IT_RBRACK) {
+            insights_lex_fail_token(p, "',' or ']'");
             goto fail;
         }
     }
-    if (next(p)) {
+    if (insights_lex_next(p)) {
         return n;
     }
 fail:
@@ -510,31 +282,31 @@ fail:
     return NULL;
 }
 
-static struct inode *parse_cmp(struct parser *p)
+static struct inode *parse_cmp(struct iparser *p)
 {
     struct inode *l = parse_add(p);
     if (!l) {
         return NULL;
     }
     bool negate = false;
-    if (is_kw(p, "not")) {
+    if (insights_lex_is_kw(p, "not")) {
         negate = true;
-        if (!next(p)) {
+        if (!insights_lex_next(p)) {
             goto fail;
         }
-        if (!is_kw(p, "like") && !is_kw(p, "in")) {
-            fail_token(p, "'like' or 'in'");
+        if (!insights_lex_is_kw(p, "like") && !insights_lex_is_kw(p, "in")) {
+            insights_lex_fail_token(p, "'like' or 'in'");
             goto fail;
         }
     }
-    if (is_kw(p, "in")) {
+    if (insights_lex_is_kw(p, "in")) {
         p->prev_operand = false;
-        return next(p) ? parse_in(p, l, negate) : (inode_free(l), NULL);
+        return insights_lex_next(p) ? parse_in(p, l, negate) : (inode_free(l), NULL);
     }
-    if (is_kw(p, "like") || (p->t == T_OP && p->op == OP_MATCH)) {
-        bool match = p->t == T_OP;
+    if (insights_lex_is_kw(p, "like") || (p->t == IT_OP && p->op == OP_MATCH)) {
+        bool match = p->t == IT_OP;
         p->prev_operand = false;
-        if (!next(p)) {
+        if (!insights_lex_next(p)) {
             goto fail;
         }
         struct inode *r = parse_add(p);
@@ -548,9 +320,9 @@ static struct inode *parse_cmp(struct parser *p)
         add_arg(n, r);
         return n;
     }
-    if (p->t == T_OP && p->op >= OP_EQ && p->op <= OP_GE) {
+    if (p->t == IT_OP && p->op >= OP_EQ && p->op <= OP_GE) {
         enum iop op = p->op;
-        struct inode *r = next(p) ? parse_add(p) : NULL;
+        struct inode *r = insights_lex_next(p) ? parse_add(p) : NULL;
         if (!r) {
             goto fail;
         }
@@ -562,10 +334,10 @@ fail:
     return NULL;
 }
 
-static struct inode *parse_not(struct parser *p)
+static struct inode *parse_not(struct iparser *p)
 {
-    if (is_kw(p, "not")) {
-        if (!next(p)) {
+    if (insights_lex_is_kw(p, "not")) {
+        if (!insights_lex_next(p)) {
             return NULL;
         }
         struct inode *a = parse_not(p);
@@ -579,11 +351,11 @@ static struct inode *parse_not(struct parser *p)
     return parse_cmp(p);
 }
 
-static struct inode *parse_and(struct parser *p)
+static struct inode *parse_and(struct iparser *p)
 {
     struct inode *l = parse_not(p);
-    while (l && is_kw(p, "and")) {
-        struct inode *r = next(p) ? parse_not(p) : NULL;
+    while (l && insights_lex_is_kw(p, "and")) {
+        struct inode *r = insights_lex_next(p) ? parse_not(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -593,15 +365,15 @@ static struct inode *parse_and(struct parser *p)
     return l;
 }
 
-static struct inode *parse_expr(struct parser *p)
+static struct inode *parse_expr(struct iparser *p)
 {
     if (++p->depth > MAX_DEPTH) {
-        fail(p, p->start, p->end, "query nested too deeply %s at position %d", "");
+        insights_lex_fail(p, p->start, p->end, "query nested too deeply %s at position %d", "");
         return NULL;
     }
     struct inode *l = parse_and(p);
-    while (l && is_kw(p, "or")) {
-        struct inode *r = next(p) ? parse_and(p) : NULL;
+    while (l && insights_lex_is_kw(p, "or")) {
+        struct inode *r = insights_lex_next(p) ? parse_and(p) : NULL;
         if (!r) {
             inode_free(l);
             l = NULL;
@@ -627,18 +399,18 @@ static bool has_aggregate(const struct inode *e)
 }
 
 /* `expr [as name]` (or `name [asc|desc]` when sort); the default name is the source text. */
-static bool parse_items(struct parser *p, struct iitem **items, size_t *n, bool sort,
+static bool parse_items(struct iparser *p, struct iitem **items, size_t *n, bool sort,
                         bool names_only)
 {
     for (;;) {
         size_t start = p->start;
         struct iitem it = {0};
         if (names_only) {
-            if (p->t != T_IDENT) {
-                return fail_token(p, "a field name");
+            if (p->t != IT_IDENT) {
+                return insights_lex_fail_token(p, "a field name");
             }
             it.name = xstrdup(p->text);
-            if (!next(p)) {
+            if (!insights_lex_next(p)) {
                 free(it.name);
                 return false;
             }
@@ -649,30 +421,30 @@ static bool parse_items(struct parser *p, struct iitem **items, size_t *n, bool 
             }
             size_t end = start;
             /* the source text up to the last token consumed */
-            end = p->t == T_EOF ? p->len : p->start;
+            end = p->t == IT_EOF ? p->len : p->start;
             while (end > start && isspace((unsigned char)p->src[end - 1])) {
                 end--;
             }
             it.name = it.expr->kind == IN_FIELD ? xstrdup(it.expr->str)
                                                 : xstrndup(p->src + start, end - start);
         }
-        if (!names_only && is_kw(p, "as")) {
-            if (!next(p) || p->t != T_IDENT) {
+        if (!names_only && insights_lex_is_kw(p, "as")) {
+            if (!insights_lex_next(p) || p->t != IT_IDENT) {
                 inode_free(it.expr);
                 free(it.name);
-                return p->failed ? false : fail_token(p, "a name after 'as'");
+                return p->failed ? false : insights_lex_fail_token(p, "a name after 'as'");
             }
             free(it.name);
             it.name = xstrdup(p->text);
-            if (!next(p)) {
+            if (!insights_lex_next(p)) {
                 inode_free(it.expr);
                 free(it.name);
                 return false;
             }
         }
-        if (sort && (is_kw(p, "asc") || is_kw(p, "desc"))) {
-            it.desc = is_kw(p, "desc");
-            if (!next(p)) {
+        if (sort && (insights_lex_is_kw(p, "asc") || insights_lex_is_kw(p, "desc"))) {
+            it.desc = insights_lex_is_kw(p, "desc");
+            if (!insights_lex_next(p)) {
                 inode_free(it.expr);
                 free(it.name);
                 return false;
@@ -680,20 +452,21 @@ static bool parse_items(struct parser *p, struct iitem **items, size_t *n, bool 
         }
         *items = xrealloc(*items, (*n + 1) * sizeof(**items));
         (*items)[(*n)++] = it;
-        if (p->t != T_COMMA) {
+        if (p->t != IT_COMMA) {
             return true;
         }
-        if (!next(p)) {
+        if (!insights_lex_next(p)) {
             return false;
         }
     }
 }
 
-static bool parse_command(struct parser *p, struct icmd *c)
+static bool parse_command(struct iparser *p, struct icmd *c)
 {
-    if (p->t != T_IDENT) {
-        return fail_token(p, "a command (fields, filter, stats, sort, limit, parse, display, "
-                             "dedup)");
+    if (p->t != IT_IDENT) {
+        return insights_lex_fail_token(
+            p, "a command (fields, filter, stats, sort, limit, parse, display, "
+               "dedup)");
     }
     static const struct {
         const char *name;
@@ -702,15 +475,15 @@ static bool parse_command(struct parser *p, struct icmd *c)
                 {"stats", IC_STATS},   {"sort", IC_SORT},       {"limit", IC_LIMIT},
                 {"parse", IC_PARSE},   {"dedup", IC_DEDUP},     {"head", IC_LIMIT}};
     size_t k = 0;
-    while (k < ARRAY_LEN(cmds) && !is_kw(p, cmds[k].name)) {
+    while (k < ARRAY_LEN(cmds) && !insights_lex_is_kw(p, cmds[k].name)) {
         k++;
     }
     if (k == ARRAY_LEN(cmds)) {
-        return fail(p, p->start, p->end, "unknown command %s at position %d", p->text);
+        return insights_lex_fail(p, p->start, p->end, "unknown command %s at position %d", p->text);
     }
     c->kind = cmds[k].kind;
     p->prev_operand = false;
-    if (!next(p)) {
+    if (!insights_lex_next(p)) {
         return false;
     }
     switch (c->kind) {
@@ -724,16 +497,17 @@ static bool parse_command(struct parser *p, struct icmd *c)
     case IC_FILTER:
         c->expr = parse_expr(p);
         if (c->expr && has_aggregate(c->expr)) {
-            return fail(p, p->start, p->end,
-                        "aggregate functions are not allowed in %s (position %d)", "filter");
+            return insights_lex_fail(p, p->start, p->end,
+                                     "aggregate functions are not allowed in %s (position %d)",
+                                     "filter");
         }
         return c->expr != NULL;
     case IC_LIMIT:
-        if (p->t != T_NUM || p->num < 1 || p->num > MAX_LIMIT || p->num != floor(p->num)) {
-            return fail_token(p, "a limit between 1 and 10000");
+        if (p->t != IT_NUM || p->num < 1 || p->num > MAX_LIMIT || p->num != floor(p->num)) {
+            return insights_lex_fail_token(p, "a limit between 1 and 10000");
         }
         c->limit = (int64_t)p->num;
-        return next(p);
+        return insights_lex_next(p);
     case IC_STATS: {
         size_t start = p->start;
         if (!parse_items(p, &c->items, &c->nitems, false, false)) {
@@ -741,43 +515,43 @@ static bool parse_command(struct parser *p, struct icmd *c)
         }
         for (size_t i = 0; i < c->nitems; i++) {
             if (!has_aggregate(c->items[i].expr)) {
-                return fail(p, start, p->start,
-                            "stats needs an aggregate function such as %s (position %d)",
-                            "count(*)");
+                return insights_lex_fail(
+                    p, start, p->start,
+                    "stats needs an aggregate function such as %s (position %d)", "count(*)");
             }
         }
-        if (is_kw(p, "by")) {
+        if (insights_lex_is_kw(p, "by")) {
             p->prev_operand = false;
-            return next(p) && parse_items(p, &c->by, &c->nby, false, false);
+            return insights_lex_next(p) && parse_items(p, &c->by, &c->nby, false, false);
         }
         return true;
     }
     case IC_PARSE: {
         size_t start = p->start;
-        if (p->t == T_STR || p->t == T_REGEX) {
+        if (p->t == IT_STR || p->t == IT_REGEX) {
             /* `parse "glob" as …` / `parse /re/` default to @message */
             c->expr = node(IN_FIELD);
             c->expr->str = xstrdup("@message");
-        } else if (p->t == T_IDENT) {
+        } else if (p->t == IT_IDENT) {
             /* The source is a field; what follows is a /regex/, never a division. */
             c->expr = node(IN_FIELD);
             c->expr->str = xstrdup(p->text);
             p->prev_operand = false;
-            if (!next(p)) {
+            if (!insights_lex_next(p)) {
                 return false;
             }
         } else {
-            return fail_token(p, "the field to parse");
+            return insights_lex_fail_token(p, "the field to parse");
         }
-        if (p->t == T_STR) {
+        if (p->t == IT_STR) {
             c->glob = xstrdup(p->text);
-            if (!next(p)) {
+            if (!insights_lex_next(p)) {
                 return false;
             }
-            if (!is_kw(p, "as")) {
-                return fail_token(p, "'as' and the names of the glob's fields");
+            if (!insights_lex_is_kw(p, "as")) {
+                return insights_lex_fail_token(p, "'as' and the names of the glob's fields");
             }
-            if (!next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
+            if (!insights_lex_next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
                 return false;
             }
             size_t stars = 0;
@@ -785,33 +559,34 @@ static bool parse_command(struct parser *p, struct icmd *c)
                 stars += *g == '*';
             }
             if (stars != c->nitems) {
-                return fail(p, start, p->start,
-                            "parse: the pattern's * count must equal the number of %s (position "
-                            "%d)",
-                            "fields");
+                return insights_lex_fail(
+                    p, start, p->start,
+                    "parse: the pattern's * count must equal the number of %s (position "
+                    "%d)",
+                    "fields");
             }
             return true;
         }
-        if (p->t == T_REGEX) {
+        if (p->t == IT_REGEX) {
             char msg[200];
             c->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
             if (!c->regex) {
-                return fail(p, p->start, p->end, "invalid regular expression %s at position %d",
-                            msg);
+                return insights_lex_fail(p, p->start, p->end,
+                                         "invalid regular expression %s at position %d", msg);
             }
             bool named = false;
             for (size_t i = 0; i < c->regex->ngroups; i++) {
                 named = named || c->regex->names[i];
             }
             if (!named) {
-                return fail(p, p->start, p->end,
-                            "parse: the regular expression needs named "
-                            "groups (?<name>...) %s at position %d",
-                            "");
+                return insights_lex_fail(p, p->start, p->end,
+                                         "parse: the regular expression needs named "
+                                         "groups (?<name>...) %s at position %d",
+                                         "");
             }
-            return next(p);
+            return insights_lex_next(p);
         }
-        return fail_token(p, "a \"glob\" pattern or a /regex/");
+        return insights_lex_fail_token(p, "a \"glob\" pattern or a /regex/");
     }
     }
     return false;
@@ -910,14 +685,14 @@ static void plan_columns(struct insights_query *q)
 
 int insights_compile(const char *src, struct insights_query **out, struct errbuf *err, int *end_pos)
 {
-    struct parser p = {.src = src, .len = strlen(src), .err = err, .end_pos = end_pos};
+    struct iparser p = {.src = src, .len = strlen(src), .err = err, .end_pos = end_pos};
     struct insights_query *q = xcalloc(1, sizeof(*q));
     *out = NULL;
-    if (!next(&p)) {
+    if (!insights_lex_next(&p)) {
         goto fail;
     }
-    if (p.t == T_EOF) {
-        fail(&p, 0, 0, "the query is %s (position %d)", "empty");
+    if (p.t == IT_EOF) {
+        insights_lex_fail(&p, 0, 0, "the query is %s (position %d)", "empty");
         goto fail;
     }
     for (;;) {
@@ -927,21 +702,21 @@ int insights_compile(const char *src, struct insights_query **out, struct errbuf
         if (!parse_command(&p, &q->cmds[q->ncmds - 1])) {
             goto fail;
         }
-        if (p.t == T_EOF) {
+        if (p.t == IT_EOF) {
             break;
         }
-        if (p.t != T_PIPE) {
-            fail_token(&p, "'|' or the end of the query");
+        if (p.t != IT_PIPE) {
+            insights_lex_fail_token(&p, "'|' or the end of the query");
             goto fail;
         }
         p.prev_operand = false;
-        if (!next(&p)) {
+        if (!insights_lex_next(&p)) {
             goto fail;
         }
     }
     for (size_t i = 0; i + 1 < q->ncmds; i++) {
         if (q->cmds[i].kind == IC_DEDUP && q->cmds[i + 1].kind != IC_LIMIT) {
-            fail(&p, 0, p.len, "only limit may follow %s (position %d)", "dedup");
+            insights_lex_fail(&p, 0, p.len, "only limit may follow %s (position %d)", "dedup");
             goto fail;
         }
     }
@@ -951,7 +726,7 @@ int insights_compile(const char *src, struct insights_query **out, struct errbuf
     return 0;
 fail:
     if (!p.failed) {
-        fail(&p, p.start, p.end, "invalid query %s at position %d", "");
+        insights_lex_fail(&p, p.start, p.end, "invalid query %s at position %d", "");
     }
     free(p.text);
     insights_free(q);

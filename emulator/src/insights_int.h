@@ -150,6 +150,51 @@ struct iregex *iregex_compile(const char *src, size_t len, char *errmsg, size_t 
 void iregex_free(struct iregex *re);
 bool iregex_search(const struct iregex *re, const char *s, regmatch_t *m, size_t nm);
 
+/* The lexer (insights_lex.c): tokens with byte offsets, for the parser in insights.c. */
+enum itok {
+    IT_EOF,
+    IT_PIPE,
+    IT_IDENT,
+    IT_STR,
+    IT_REGEX,
+    IT_NUM,
+    IT_OP,
+    IT_LPAREN,
+    IT_RPAREN,
+    IT_LBRACK,
+    IT_RBRACK,
+    IT_COMMA,
+    IT_STAR,
+};
+
+/* Parser state; the current token is t with [start, end) in src. */
+struct iparser {
+    const char *src;
+    size_t len, pos;
+    /* current token */
+    enum itok t;
+    enum iop op;
+    size_t start, end;
+    char *text; /* identifier, string or regex body (owned) */
+    double num;
+    bool quoted; /* identifier in backticks */
+    bool prev_operand;
+    int depth;
+    struct errbuf *err;
+    int *end_pos;
+    bool failed;
+};
+
+/* Reads the next token. false after recording an error. */
+bool insights_lex_next(struct iparser *p);
+/* Records the first error (fmt has %s for what, then %d for the position); returns false. */
+bool insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
+                       const char *what);
+/* Records "unexpected symbol found <token> ...; expected <expecting>"; returns false. */
+bool insights_lex_fail_token(struct iparser *p, const char *expecting);
+/* True when the current token is the bare identifier kw (any case). */
+bool insights_lex_is_kw(const struct iparser *p, const char *kw);
+
 void inode_free(struct inode *e);
 /* The record key under which stats exposes an aggregate call's result to inode_eval. */
 void insights_agg_key(const struct inode *call, char out[40]);

@@ -90,6 +90,10 @@ const char *logs_str(const struct logs_call *c, const char *name);
 int64_t logs_int(const struct logs_call *c, const char *name, int64_t dflt);
 bool logs_bool(const struct logs_call *c, const char *name, bool dflt);
 
+/* Validates the request body against op's member table; replies and returns false on the first
+ * violation, in AWS's wording. */
+bool logs_validate(struct logs_call *c, const struct logs_op *op);
+
 /* Checks one value against a model pattern and length, replying in AWS wording on failure.
  * what names the member. Returns true when valid. */
 bool logs_check(struct logs_call *c, const char *what, const char *value, const char *pattern,
