@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "api_ci.h"
+#include "api_v1.h"
 #include "aws.h"
 #include "config.h"
 #include "trace.h"
@@ -250,8 +252,8 @@ out:
 }
 
 /* The assembled trace for the UI and CI: derived summary, nodes and edges, and every segment
- * document with its subsegments nested (parsed, not as strings). */
-static json_t *trace_detail(struct store *ro, const char *trace_id)
+ * document with its subsegments nested (parsed, not as strings). Declared in api_v1.h. */
+json_t *api_v1_trace_detail(struct store *ro, const char *trace_id)
 {
     json_t *d = xray_db_trace_derived(ro, trace_id);
     json_t *docs = d ? xray_db_trace_docs(ro, trace_id) : NULL;
@@ -306,11 +308,13 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
                 id);
         return;
     }
-    json_t *t = trace_detail(ro, id);
+    json_t *t = api_v1_trace_detail(ro, id);
     if (!t) {
         api_err(rep, 404, "TraceNotFound", -1, "no trace %s", id);
         return;
     }
+    /* ?normalize=1: stable ids and relative times for golden files (normalize.h). */
+    api_ci_normalize(req, t);
     http_reply_json(rep, 200, t);
 }
 
