@@ -127,7 +127,8 @@ void api_wait(struct http_request *req, struct http_reply *rep)
     json_t *body = json_object();
     json_object_set_new(body, "idle", json_boolean(rc == 0));
     json_object_set_new(body, "waited_ms", json_integer((json_int_t)(now_mono_ms() - start)));
-    json_object_set_new(body, "queue_depth", json_integer((json_int_t)queue_pending(req->app->queue)));
+    json_object_set_new(body, "queue_depth",
+                        json_integer((json_int_t)queue_pending(req->app->queue)));
     if (rc < 0) {
         json_t *err = json_object();
         json_object_set_new(err, "code", json_string("Timeout"));
@@ -193,8 +194,8 @@ static struct store *api_reader(struct http_reply *rep)
 static json_t *trace_row(const json_t *d)
 {
     json_t *row = json_object();
-    static const char *const keys[] = {"trace_id", "start_time", "end_time", "duration",
-                                       "response_time", "partial", "root", "users"};
+    static const char *const keys[] = {"trace_id",      "start_time", "end_time", "duration",
+                                       "response_time", "partial",    "root",     "users"};
     for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
         json_t *v = json_object_get(d, keys[i]);
         if (v) {

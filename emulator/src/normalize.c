@@ -155,9 +155,20 @@ static void sort_trace(json_t *trace)
 
 /* ---- ids ---- */
 
+/* n hex digits at s, whatever follows (is_hex wants the string to end there). */
+static bool hex_run(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool is_trace_id(const char *s)
 {
-    return strncmp(s, "1-", 2) == 0 && is_hex(s + 2, 8) && s[10] == '-' && is_hex(s + 11, 24);
+    return strncmp(s, "1-", 2) == 0 && hex_run(s + 2, 8) && s[10] == '-' && hex_run(s + 11, 24);
 }
 
 static bool is_id_key(const char *key)
@@ -231,7 +242,7 @@ static char *replace_ids(struct ids *ids, const char *s)
         size_t len = 0;
         if (boundary && n - i >= TRACE_ID_LEN && is_trace_id(s + i)) {
             len = TRACE_ID_LEN;
-        } else if (boundary && n - i >= ENTITY_ID_LEN && is_hex(s + i, ENTITY_ID_LEN) &&
+        } else if (boundary && n - i >= ENTITY_ID_LEN && hex_run(s + i, ENTITY_ID_LEN) &&
                    (n - i == ENTITY_ID_LEN || !isxdigit((unsigned char)s[i + ENTITY_ID_LEN]))) {
             len = ENTITY_ID_LEN;
         }
