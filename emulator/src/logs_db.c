@@ -25,6 +25,7 @@ static const char SQL_STREAM_INSERT[] =
 static const char SQL_EVENT_INSERT[] =
     "INSERT INTO log_events(group_id, stream_id, ts, ingest_ts, message, trace_id)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_FTS_INSERT[] = "INSERT INTO log_events_fts(rowid, message) VALUES (?1, ?2)";
 static const char SQL_STREAM_TOUCH[] =
     "UPDATE log_streams SET first_event_ts = min(coalesce(first_event_ts, ?2), ?2),"
     " last_event_ts = max(coalesce(last_event_ts, ?2), ?2), last_ingest_ts = ?3,"
@@ -69,6 +70,18 @@ static int find_or_create(struct store *rw, const char *find_sql, const char *in
     *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return 0;
+}
+
+/* Adds the event just inserted on rw to the FTS5 index. */
+static int index_message(struct store *rw, const char *message, size_t len)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_FTS_INSERT);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(store_db(rw)));
+    sqlite3_bind_text(st, 2, message, (int)len, SQLITE_STATIC);
+    return store_step_done(rw, st, "index log event");
 }
 
 bool logs_db_find_trace_id(const char *message, char out[36])
@@ -122,6 +135,9 @@ int logs_db_put_event_autocreate(struct store *rw, const char *group, const char
     sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
     store_bind_text(st, 6, has_trace ? trace_id : NULL);
     rc = store_step_done(rw, st, "insert log event");
+    if (rc == 0) {
+        rc = index_message(rw, message, strlen(message));
+    }
     int64_t bytes = (int64_t)strlen(message);
     if (rc == 0 && (st = store_stmt(rw, SQL_STREAM_TOUCH))) {
         sqlite3_bind_int64(st, 1, sid);
@@ -481,6 +497,9 @@ int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct 
         sqlite3_bind_text(st, 5, ev[i].message, (int)ev[i].len, SQLITE_STATIC);
         store_bind_text(st, 6, has_trace ? trace_id : NULL);
         rc = store_step_done(rw, st, "insert log event");
+        if (rc == 0) {
+            rc = index_message(rw, ev[i].message, ev[i].len);
+        }
         bytes += (int64_t)ev[i].len;
         first = ev[i].ts < first ? ev[i].ts : first;
         last = ev[i].ts > last ? ev[i].ts : last;
@@ -580,9 +599,41 @@ static const char *const SQL_SCAN[2][2][2] = {
       SCAN_WHERE(SCAN_GROUP, SCAN_FTS, "<", "e.ts DESC, e.id DESC")}},
 };
 
+/* The same scans driven by the FTS5 match list instead of the time index ('+' keeps SQLite off
+ * the indexes): when few events match, fetching them by id and sorting beats walking every
+ * event of the range. [by group][descending] */
+#define SCAN_DRIVEN(GROUP, CUR, ORDER)                                                             \
+    EVENT_COLS GROUP " +e.ts >= ?2 AND +e.ts <= ?3 AND (+e.ts, e.id) " CUR " (?4, ?5)"             \
+                     " AND (?6 IS NULL OR e.stream_id IN (SELECT value FROM json_each(?6)))"       \
+                     " AND (?8 IS NULL OR e.trace_id = ?8)" SCAN_FTS " ORDER BY " ORDER
+static const char *const SQL_SCAN_DRIVEN[2][2] = {
+    {SCAN_DRIVEN("", ">", "e.ts, e.id"), SCAN_DRIVEN("", "<", "e.ts DESC, e.id DESC")},
+    {SCAN_DRIVEN("+e.group_id = ?1 AND", ">", "e.ts, e.id"),
+     SCAN_DRIVEN("+e.group_id = ?1 AND", "<", "e.ts DESC, e.id DESC")},
+};
+#define FTS_DRIVEN_MAX 100000
+
+/* Whether the FTS5 match list is short enough to drive the scan. */
+static bool fts_selective(struct store *s, const char *fts)
+{
+    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM log_events_fts WHERE"
+                                     " log_events_fts MATCH ?1 LIMIT 100000)");
+    int64_t n = FTS_DRIVEN_MAX;
+    if (st) {
+        sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+    }
+    return n < FTS_DRIVEN_MAX;
+}
+
 int logs_db_scan(struct store *s, const struct logs_db_scan *q, logs_db_row_fn fn, void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_SCAN[q->gid >= 0][q->fts != NULL][q->descending]);
+    bool driven = q->fts && fts_selective(s, q->fts);
+    sqlite3_stmt *st = store_stmt(s, driven ? SQL_SCAN_DRIVEN[q->gid >= 0][q->descending]
+                                            : SQL_SCAN[q->gid >= 0][q->fts != NULL][q->descending]);
     if (!st) {
         return ERR_INTERNAL;
     }
