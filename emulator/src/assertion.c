@@ -896,9 +896,15 @@ static void node_path(const struct assertion_tree *t, int i, char *out, size_t n
     }
 }
 
-/* On a tie the node with fewer descendants is the more specific explanation. */
+/* On a tie a node the SDK sent beats one X-Ray inferred from it, and then the node with fewer
+ * descendants is the more specific explanation. */
 static bool narrower(const struct assertion_tree *t, int a, int b)
 {
+    bool ia = json_is_true(json_object_get(t->nodes[a].doc, "inferred"));
+    bool ib = json_is_true(json_object_get(t->nodes[b].doc, "inferred"));
+    if (ia != ib) {
+        return ib;
+    }
     return t->nodes[a].end - a < t->nodes[b].end - b;
 }
 

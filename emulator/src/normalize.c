@@ -282,9 +282,10 @@ static bool key_has(const char *key, const char *word)
     return key && strcasestr(key, word) != NULL;
 }
 
-static double round_to(double v, double unit)
+/* v rounded to 1/scale; dividing (not multiplying by 1/scale) lands on the nearest double. */
+static double round_to(double v, double scale)
 {
-    double r = round(v / unit) * unit;
+    double r = round(v * scale) / scale;
     return r == 0 ? 0 : r; /* no -0 */
 }
 
@@ -294,13 +295,13 @@ static json_t *number_for(struct ctx *c, const char *key, const json_t *v)
     double x = json_number_value(v);
     bool zero = c->mode == NORMALIZE_STRUCTURE;
     if (key_has(key, "time") && x >= EPOCH_FLOOR) {
-        return json_real(zero ? 0 : round_to(x - c->t0, 1e-6));
+        return json_real(zero ? 0 : round_to(x - c->t0, 1e6));
     }
     if (key_has(key, "duration") || key_has(key, "responsetime") || key_has(key, "response_time")) {
-        return json_real(zero ? 0 : round_to(x, 1e-6));
+        return json_real(zero ? 0 : round_to(x, 1e6));
     }
     if (strcmp(key ? key : "", "Coverage") == 0) {
-        return json_real(zero ? 0 : round_to(x, 1e-3));
+        return json_real(zero ? 0 : round_to(x, 1e3));
     }
     if (strcmp(key ? key : "", "Revision") == 0) {
         /* How many times the trace was re-derived: depends on batching, not on the code. */
