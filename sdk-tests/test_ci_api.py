@@ -368,7 +368,7 @@ def test_cli_help_and_unknown_command(fluoro):
 def test_large_scenario_loads_and_asserts(fluoro):
     rc, out, err = cli(fluoro, "load", "--shift", LARGE, timeout=120)
     assert rc == 0, err
-    rc, out, err = cli(fluoro, "assert", "--filter", 'service("checkout") AND throttle',
+    rc, out, err = cli(fluoro, "assert", "--filter", 'service("checkout") { throttle }',
                        "--any", "--tree", '{"name":"checkout","subsegments":[{"name":"DynamoDB",'
                        '"throttle":true}]}')
     assert rc == 0, err
