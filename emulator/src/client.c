@@ -495,6 +495,35 @@ static int cmd_reset(int argc, char **argv)
     return rc;
 }
 
+static const char HEALTH_HELP[] =
+    "usage: fluoro health [--url URL]\n"
+    "Exit 0 when fluoro answers GET /health (container healthchecks).\n";
+
+static int cmd_health(int argc, char **argv)
+{
+    struct common co = {0};
+    for (int i = 0; i < argc; i++) {
+        if (!take_common(argc, argv, &i, &co)) {
+            usage_error("health", "unknown option %s", argv[i]);
+            return CLIENT_USAGE;
+        }
+    }
+    if (co.help) {
+        fputs(HEALTH_HELP, stdout);
+        return CLIENT_OK;
+    }
+    char *url = make_url(&co, "/health");
+    struct answer a;
+    int rc = request("health", "GET", url, NULL, 0, 5000L, &a);
+    free(url);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = a.status == 200 ? CLIENT_OK : CLIENT_FAILED;
+    buf_fini(&a.body);
+    return rc;
+}
+
 /* ---- load, export ---- */
 
 static const char LOAD_HELP[] =
@@ -643,8 +672,8 @@ static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
-    {"assert", cmd_assert}, {"wait", cmd_wait},     {"reset", cmd_reset},
-    {"load", cmd_load},     {"export", cmd_export}, {"send", client_send},
+    {"assert", cmd_assert}, {"wait", cmd_wait},    {"reset", cmd_reset},   {"load", cmd_load},
+    {"export", cmd_export}, {"send", client_send}, {"health", cmd_health},
 };
 
 int client_main(const char *cmd, int argc, char **argv)
@@ -666,6 +695,7 @@ int client_main(const char *cmd, int argc, char **argv)
         fputs(RESET_HELP, stdout);
         fputs(LOAD_HELP, stdout);
         fputs(EXPORT_HELP, stdout);
+        fputs(HEALTH_HELP, stdout);
         return CLIENT_OK;
     }
     fprintf(stderr, "%s: unknown command \"%s\" (see fluoro --help)\n", prog, cmd);

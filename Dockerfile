@@ -1,0 +1,39 @@
+# fluoro: an AWS X-Ray + CloudWatch Logs emulator, as a small container image.
+#   docker build -t fluoro .
+#   docker run -p 2000:2000/udp -p 2000:2000/tcp fluoro          (UI at http://localhost:2000)
+# The build stage compiles with scripts/docker-build.sh; `make compose-check` runs that same
+# script outside Docker (scripts/check-compose.sh), so the steps below are tested without an engine.
+
+FROM debian:bookworm AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential pkg-config libuv1-dev libmicrohttpd-dev libsqlite3-dev libjansson-dev \
+      libcurl4-openssl-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY emulator/Makefile emulator/.clang-format emulator/
+COPY emulator/src emulator/src
+COPY emulator/tools emulator/tools
+COPY web/index.html web/index.html
+COPY web/assets web/assets
+COPY fixtures/demo.jsonl fixtures/demo.jsonl
+COPY scripts/docker-build.sh scripts/docker-build.sh
+RUN scripts/docker-build.sh /out
+
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libuv1 libmicrohttpd12 libsqlite3-0 libjansson4 libcurl4 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /data --create-home fluoro
+COPY --from=build /out/fluoro /usr/local/bin/fluoro
+USER fluoro
+WORKDIR /data
+# A container must listen on every interface; fluoro's own default is loopback only.
+ENV FLUORO_UDP_ADDRESS=0.0.0.0:2000 \
+    FLUORO_HTTP_ADDRESS=0.0.0.0:2000
+EXPOSE 2000/udp 2000/tcp
+HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["fluoro", "health", "--url", "http://127.0.0.1:2000"]
+ENTRYPOINT ["fluoro"]
+CMD ["serve"]
