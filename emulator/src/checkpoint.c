@@ -60,6 +60,12 @@ struct checkpointer *checkpoint_start(const char *path)
         return NULL;
     }
     sqlite3_busy_timeout(c->db, 5000);
+    /* A connection that has never read the database has not yet seen that it is in WAL mode,
+     * and sqlite3_wal_checkpoint_v2() on it is a silent no-op (log and checkpointed = -1): the
+     * WAL grew without bound (6 GB for 10M log events) until this read was added. */
+    if (sqlite3_exec(c->db, "SELECT 1 FROM sqlite_master LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+        log_warn("checkpoint connection cannot read", "error=\"%s\"", sqlite3_errmsg(c->db));
+    }
     pthread_mutex_init(&c->mu, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
