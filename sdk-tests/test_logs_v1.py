@@ -1,6 +1,6 @@
 """fluoro's own /api/v1 over Logs data (DESIGN.md §7): groups, streams, events with a pattern,
-trace correlation (/api/v1/traces/{id}/logs and trace_id=), and live tail over server-sent
-events (follow=1), plus the retention timer."""
+trace correlation (/api/v1/traces/{id}/logs and trace_id=), live tail over server-sent events
+(follow=1), reset, and fixture-loaded logs. The retention pass is tested in test_logs_db.c."""
 import json
 import socket
 import threading

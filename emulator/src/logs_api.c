@@ -623,7 +623,7 @@ static const char *const log_group_classes[] = {"STANDARD", "INFREQUENT_ACCESS",
 static const struct aws_member m_describe_groups[] = {
     {"accountIdentifiers", AWS_LIST, false, 0, 20, NULL, NULL},
     {"logGroupNamePrefix", AWS_STRING, false, 1, 512, LOGS_PAT_GROUP, NULL},
-    {"logGroupNamePattern", AWS_STRING, false, 0, 512, "[.A-Za-z0-9_/#-]*", NULL},
+    {"logGroupNamePattern", AWS_STRING, false, 0, 512, LOGS_PAT_GROUP_OPT, NULL},
     M_TOKEN,
     M_LIMIT(50),
     {"includeLinkedAccounts", AWS_BOOLEAN, false, -1, -1, NULL, NULL},

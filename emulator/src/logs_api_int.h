@@ -46,13 +46,14 @@ extern const size_t logs_query_op_count;
 
 /* Model patterns POSIX regex cannot express (\w, \p{L}); dispatch checks members carrying these
  * exact pointers in C and reports them with the model's text. */
-extern const char LOGS_PAT_GROUP[];  /* [\.\-_/#A-Za-z0-9]+ */
-extern const char LOGS_PAT_IDENT[];  /* [\w#+=/:,.@-]* */
-extern const char LOGS_PAT_ARN[];    /* [\w+=/:,.@-]* */
-extern const char LOGS_PAT_NAME[];   /* [^:*]* */
-extern const char LOGS_PAT_METRIC[]; /* [^:*$]* */
-extern const char LOGS_PAT_TAGKEY[]; /* ^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$ */
-extern const char LOGS_PAT_TAGVAL[]; /* ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ */
+extern const char LOGS_PAT_GROUP[];     /* [\.\-_/#A-Za-z0-9]+ */
+extern const char LOGS_PAT_GROUP_OPT[]; /* [\.\-_/#A-Za-z0-9]* (logGroupNamePattern) */
+extern const char LOGS_PAT_IDENT[];     /* [\w#+=/:,.@-]* */
+extern const char LOGS_PAT_ARN[];       /* [\w+=/:,.@-]* */
+extern const char LOGS_PAT_NAME[];      /* [^:*]* */
+extern const char LOGS_PAT_METRIC[];    /* [^:*$]* */
+extern const char LOGS_PAT_TAGKEY[];    /* ^([\p{L}\p{Z}\p{N}_.:/=+\-@]+)$ */
+extern const char LOGS_PAT_TAGVAL[];    /* ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$ */
 
 /* Common member rows. */
 #define M_GROUP(req)                                                                               \

@@ -14,6 +14,7 @@
 #define MAX_MEMBERS 24
 
 const char LOGS_PAT_GROUP[] = "[\\.\\-_/#A-Za-z0-9]+";
+const char LOGS_PAT_GROUP_OPT[] = "[\\.\\-_/#A-Za-z0-9]*";
 const char LOGS_PAT_IDENT[] = "[\\w#+=/:,.@-]*";
 const char LOGS_PAT_ARN[] = "[\\w+=/:,.@-]*";
 const char LOGS_PAT_NAME[] = "[^:*]*";
@@ -27,7 +28,7 @@ static bool pattern_ok(const char *v, const char *pattern)
 {
     const char *extra = NULL;
     bool unicode = false;
-    if (pattern == LOGS_PAT_GROUP) {
+    if (pattern == LOGS_PAT_GROUP || pattern == LOGS_PAT_GROUP_OPT) {
         extra = ".-_/#";
     } else if (pattern == LOGS_PAT_IDENT) {
         extra = "_#+=/:,.@-";
@@ -55,9 +56,9 @@ static bool pattern_ok(const char *v, const char *pattern)
 
 static bool is_custom(const char *pattern)
 {
-    return pattern == LOGS_PAT_GROUP || pattern == LOGS_PAT_IDENT || pattern == LOGS_PAT_ARN ||
-           pattern == LOGS_PAT_NAME || pattern == LOGS_PAT_METRIC || pattern == LOGS_PAT_TAGKEY ||
-           pattern == LOGS_PAT_TAGVAL;
+    return pattern == LOGS_PAT_GROUP || pattern == LOGS_PAT_GROUP_OPT ||
+           pattern == LOGS_PAT_IDENT || pattern == LOGS_PAT_ARN || pattern == LOGS_PAT_NAME ||
+           pattern == LOGS_PAT_METRIC || pattern == LOGS_PAT_TAGKEY || pattern == LOGS_PAT_TAGVAL;
 }
 
 static size_t utf8_len(const char *s)
