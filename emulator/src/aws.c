@@ -71,6 +71,17 @@ void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code,
     send_error(rep, status, code, msg, true, NULL);
 }
 
+void aws_err_restjson_members(struct http_reply *rep, unsigned status, const char *code,
+                              json_t *members, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    send_error(rep, status, code, msg, true, members);
+}
+
 void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                      ...)
 {

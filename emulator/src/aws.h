@@ -14,6 +14,10 @@
  * {"__type", "Message", "message"}. */
 void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                       ...) PRINTF_LIKE(4, 5);
+/* restJson1 error with modeled members beside __type and Message (ResourceNotFoundException's and
+ * TooManyTagsException's ResourceName). members is stolen; may be NULL. */
+void aws_err_restjson_members(struct http_reply *rep, unsigned status, const char *code,
+                              json_t *members, const char *fmt, ...) PRINTF_LIKE(5, 6);
 /* awsJson1.1 error (CloudWatch Logs): body {"__type": code, "message": msg}. */
 void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                      ...) PRINTF_LIKE(4, 5);

@@ -45,6 +45,8 @@ static const struct option_def options[] = {
      "prune the oldest traces past this size (e.g. 500MB; 0 = unlimited)"},
     {"http-body-limit", 0, "FLUORO_HTTP_BODY_LIMIT", OPT_SIZE, "16MiB", OFF(http_body_limit),
      "largest HTTP request body accepted"},
+    {"sampling-rule-limit", 0, "FLUORO_SAMPLING_RULE_LIMIT", OPT_INT, "25",
+     OFF(sampling_rule_limit), "sampling rules CreateSamplingRule accepts besides Default"},
     {"region", 0, "FLUORO_REGION", OPT_STRING, "us-east-1", OFF(region),
      "region used in ARNs when a request does not name one"},
     {"account-id", 0, "FLUORO_ACCOUNT_ID", OPT_STRING, "000000000000", OFF(account_id),

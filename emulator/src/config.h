@@ -18,11 +18,12 @@ struct config {
     bool demo;          /* load the demo scenario at start */
     char *log_level;
     enum log_level log_level_value;
-    char *web_root;            /* "" = serve the embedded UI */
-    int64_t queue_size;        /* ingest queue capacity, in items */
-    int64_t trace_retention_s; /* traces older than this are removed */
-    int64_t max_db_size;       /* bytes; 0 = unlimited */
-    int64_t http_body_limit;   /* bytes */
+    char *web_root;              /* "" = serve the embedded UI */
+    int64_t queue_size;          /* ingest queue capacity, in items */
+    int64_t trace_retention_s;   /* traces older than this are removed */
+    int64_t max_db_size;         /* bytes; 0 = unlimited */
+    int64_t http_body_limit;     /* bytes */
+    int64_t sampling_rule_limit; /* CreateSamplingRule's quota (RuleLimitExceededException) */
     char *region;
     char *account_id;
     bool show_version;

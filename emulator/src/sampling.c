@@ -10,7 +10,11 @@
 #include <string.h>
 
 static const char SQL_RULES[] = "SELECT rule, created_at, modified_at FROM sampling_rules";
-static const char SQL_LAST_MOD[] = "SELECT max(modified_at) FROM sampling_rules";
+/* Deletes leave no row behind, so xray_rules.c also stamps settings on every change. */
+static const char SQL_LAST_MOD[] =
+    "SELECT max(coalesce((SELECT max(modified_at) FROM sampling_rules), 0),"
+    " coalesce((SELECT CAST(value AS REAL) FROM settings"
+    " WHERE key = 'sampling_rules_modified'), 0))";
 static const char SQL_INSERT_STAT[] =
     "INSERT INTO sampling_statistics(rule_name, client_id, ts, request_count, sampled_count,"
     " borrow_count, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";

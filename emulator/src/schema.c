@@ -73,6 +73,10 @@ const char *const store_migrations[] = {
     "  created_at INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY(kind, group_id, name));"
     "CREATE TABLE log_tags("
     "  arn TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(arn, key))",
+    /* 3: X-Ray resource policies (PutResourcePolicy); revision ids count up per policy */
+    "CREATE TABLE xray_resource_policies("
+    "  name TEXT PRIMARY KEY, document TEXT NOT NULL, revision INTEGER NOT NULL,"
+    "  updated_at REAL NOT NULL)",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

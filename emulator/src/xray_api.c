@@ -13,21 +13,21 @@
 #include "sampling.h"
 #include "segment.h"
 #include "trace.h"
+#include "xray_api_int.h"
 #include "xray_db.h"
 #include "xray_query.h"
 
-#define CT_JSON "application/json"
+#define CT_JSON XRAY_API_CT
 #define SUMMARIES_PAGE 100
 #define BATCH_GET_MAX_IDS 5
 
-static void invalid(struct http_reply *rep, const char *msg)
+void xray_api_invalid(struct http_reply *rep, const char *msg)
 {
     aws_err_restjson(rep, 400, "InvalidRequestException", "%s", msg);
 }
 
-/* Parses and validates the body; on failure replies and returns NULL. */
-static json_t *parse_request(struct http_request *req, struct http_reply *rep,
-                             const struct aws_member *members, size_t n)
+json_t *xray_api_parse_request(struct http_request *req, struct http_reply *rep,
+                               const struct aws_member *members, size_t n)
 {
     struct errbuf err = {{0}, -1};
     json_t *body = aws_parse_body(req, &err);
@@ -36,12 +36,12 @@ static json_t *parse_request(struct http_request *req, struct http_reply *rep,
         body = NULL;
     }
     if (!body) {
-        invalid(rep, err.msg);
+        xray_api_invalid(rep, err.msg);
     }
     return body;
 }
 
-static struct store *reader(struct http_reply *rep)
+struct store *xray_api_reader(struct http_reply *rep)
 {
     struct store *ro = store_thread_ro();
     if (!ro) {
@@ -112,7 +112,7 @@ void xray_put_trace_segments(struct http_request *req, struct http_reply *rep)
     static const struct aws_member members[] = {
         {"TraceSegmentDocuments", AWS_LIST, true, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     if (!body) {
         return;
     }
@@ -128,7 +128,7 @@ void xray_put_trace_segments(struct http_request *req, struct http_reply *rep)
     json_array_foreach(docs, i, d)
     {
         if (!json_is_string(d)) {
-            invalid(rep, "TraceSegmentDocuments must be a list of strings");
+            xray_api_invalid(rep, "TraceSegmentDocuments must be a list of strings");
             goto out;
         }
         struct errbuf err = {{0}, -1};
@@ -192,8 +192,8 @@ void xray_batch_get_traces(struct http_request *req, struct http_reply *rep)
         {"TraceIds", AWS_LIST, true, -1, -1, NULL, NULL},
         {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     json_t *ids = json_object_get(body, "TraceIds");
     if (!ro || !check_trace_ids(rep, ids, BATCH_GET_MAX_IDS)) {
         json_decref(body);
@@ -226,32 +226,31 @@ void xray_batch_get_traces(struct http_request *req, struct http_reply *rep)
 
 /* ---- GetTraceSummaries ---- */
 
-/* Reads StartTime/EndTime; replies and returns false when missing or inverted. */
-static bool time_window(struct http_reply *rep, const json_t *body, double *start, double *end)
+bool xray_api_time_window(struct http_reply *rep, const json_t *body, double *start, double *end)
 {
     int a = aws_get_time(body, "StartTime", start);
     int b = aws_get_time(body, "EndTime", end);
     if (a == ERR_NOTFOUND || b == ERR_NOTFOUND) {
-        invalid(rep, a == ERR_NOTFOUND ? "1 validation error detected: Value null at 'startTime' "
-                                         "failed to satisfy constraint: Member must not be null"
-                                       : "1 validation error detected: Value null at 'endTime' "
-                                         "failed to satisfy constraint: Member must not be null");
+        xray_api_invalid(rep, a == ERR_NOTFOUND
+                                  ? "1 validation error detected: Value null at 'startTime' "
+                                    "failed to satisfy constraint: Member must not be null"
+                                  : "1 validation error detected: Value null at 'endTime' "
+                                    "failed to satisfy constraint: Member must not be null");
         return false;
     }
     if (a < 0 || b < 0) {
-        invalid(rep, "StartTime and EndTime must be timestamps (epoch seconds)");
+        xray_api_invalid(rep, "StartTime and EndTime must be timestamps (epoch seconds)");
         return false;
     }
     if (*start >= *end) {
-        invalid(rep, "StartTime must be before EndTime");
+        xray_api_invalid(rep, "StartTime must be before EndTime");
         return false;
     }
     return true;
 }
 
-/* Compiles a filter expression; replies (with the position) and returns false when bad. */
-static bool compile_filter(struct http_reply *rep, struct store *ro, const char *expr,
-                           struct fexpr **out)
+bool xray_api_compile_filter(struct http_reply *rep, struct store *ro, const char *expr,
+                             struct fexpr **out)
 {
     struct errbuf err = {{0}, -1};
     *out = NULL;
@@ -266,9 +265,17 @@ static bool compile_filter(struct http_reply *rep, struct store *ro, const char 
     return true;
 }
 
-/* The group's stored filter expression (new string, NULL when none); replies and returns false
- * for an unknown group. */
-static bool group_filter(struct http_reply *rep, struct store *ro, const json_t *body, char **expr)
+bool xray_api_is_default_group(const char *name, const char *arn)
+{
+    static const char suffix[] = ":group/Default";
+    size_t n = arn ? strlen(arn) : 0;
+    return (name && strcmp(name, "Default") == 0) ||
+           (!name && n > sizeof(suffix) - 1 && strncmp(arn, "arn:", 4) == 0 &&
+            strcmp(arn + n - (sizeof(suffix) - 1), suffix) == 0);
+}
+
+bool xray_api_group_filter(struct http_reply *rep, struct store *ro, const json_t *body,
+                           char **expr)
 {
     const char *name = json_string_value(json_object_get(body, "GroupName"));
     const char *arn = json_string_value(json_object_get(body, "GroupARN"));
@@ -276,8 +283,8 @@ static bool group_filter(struct http_reply *rep, struct store *ro, const json_t 
     if (!name && !arn) {
         return true;
     }
-    sqlite3_stmt *st =
-        store_stmt(ro, "SELECT filter_expression FROM xray_groups WHERE name = ?1 OR arn = ?2");
+    sqlite3_stmt *st = store_stmt(ro, "SELECT filter_expression FROM xray_groups WHERE"
+                                      " (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR arn = ?2)");
     bool found = false;
     if (st) {
         store_bind_text(st, 1, name);
@@ -290,8 +297,8 @@ static bool group_filter(struct http_reply *rep, struct store *ro, const json_t 
         sqlite3_reset(st);
     }
     /* The Default group exists in every account and selects everything. */
-    if (!found && !(name && strcmp(name, "Default") == 0)) {
-        invalid(rep, "Group not found");
+    if (!found && !xray_api_is_default_group(name, arn)) {
+        xray_api_invalid(rep, "Group not found");
         return false;
     }
     return true;
@@ -309,23 +316,23 @@ void xray_get_trace_summaries(struct http_request *req, struct http_reply *rep)
         {"FilterExpression", AWS_STRING, false, 1, 2000, NULL, NULL},
         {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     struct fexpr *filter = NULL;
     char *scope = NULL;
     struct xray_query q = {.limit = SUMMARIES_PAGE};
     const char *expr = json_string_value(json_object_get(body, "FilterExpression"));
     const char *token = json_string_value(json_object_get(body, "NextToken"));
     const char *range = json_string_value(json_object_get(body, "TimeRangeType"));
-    if (!ro || !time_window(rep, body, &q.start, &q.end) ||
-        !compile_filter(rep, ro, expr, &filter)) {
+    if (!ro || !xray_api_time_window(rep, body, &q.start, &q.end) ||
+        !xray_api_compile_filter(rep, ro, expr, &filter)) {
         goto out;
     }
     q.by_event = range && strcmp(range, "Event") == 0;
     q.filter = filter;
     scope = xasprintf("%.3f|%.3f|%d|%s", q.start, q.end, q.by_event, expr ? expr : "");
     if (token && aws_token_decode(token, scope, &q.offset) < 0) {
-        invalid(rep, "Invalid NextToken");
+        xray_api_invalid(rep, "Invalid NextToken");
         goto out;
     }
     struct xray_query_page page;
@@ -380,15 +387,16 @@ void xray_get_service_graph(struct http_request *req, struct http_reply *rep)
         {"GroupARN", AWS_STRING, false, 1, 400, NULL, NULL},
         {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     struct graph_scan s = {0};
     struct fexpr *filter = NULL;
     char *expr = NULL;
     double start = 0, end = 0;
     int64_t visited = 0;
-    if (!ro || !time_window(rep, body, &start, &end) || !group_filter(rep, ro, body, &expr) ||
-        !compile_filter(rep, ro, expr, &filter)) {
+    if (!ro || !xray_api_time_window(rep, body, &start, &end) ||
+        !xray_api_group_filter(rep, ro, body, &expr) ||
+        !xray_api_compile_filter(rep, ro, expr, &filter)) {
         goto out;
     }
     s.g = graph_new();
@@ -413,8 +421,8 @@ void xray_get_trace_graph(struct http_request *req, struct http_reply *rep)
         {"TraceIds", AWS_LIST, true, -1, -1, NULL, NULL},
         {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     json_t *ids = json_object_get(body, "TraceIds");
     if (!ro || !check_trace_ids(rep, ids, 0)) {
         json_decref(body);
@@ -443,8 +451,8 @@ void xray_get_sampling_rules(struct http_request *req, struct http_reply *rep)
     static const struct aws_member members[] = {
         {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     if (ro) {
         /* One page: the Go and Node pollers ignore NextToken (reference/xray-api.md). */
         aws_reply(rep, CT_JSON,
@@ -467,8 +475,8 @@ void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
         {"SampledCount", AWS_INTEGER, true, 0, -1, NULL, NULL},
         {"BorrowCount", AWS_INTEGER, false, 0, -1, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? reader(rep) : NULL;
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
     json_t *docs = json_object_get(body, "SamplingStatisticsDocuments");
     size_t i;
     json_t *d;
@@ -479,8 +487,8 @@ void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
     {
         struct errbuf err = {{0}, -1};
         if (!json_is_object(d) || aws_validate(d, doc_members, ARRAY_LEN(doc_members), &err) < 0) {
-            invalid(rep,
-                    json_is_object(d) ? err.msg : "SamplingStatisticsDocuments must hold objects");
+            xray_api_invalid(
+                rep, json_is_object(d) ? err.msg : "SamplingStatisticsDocuments must hold objects");
             goto out;
         }
     }
@@ -501,7 +509,7 @@ void xray_put_telemetry_records(struct http_request *req, struct http_reply *rep
         {"Hostname", AWS_STRING, false, 0, 255, NULL, NULL},
         {"ResourceARN", AWS_STRING, false, 0, 500, NULL, NULL},
     };
-    json_t *body = parse_request(req, rep, members, ARRAY_LEN(members));
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     if (body) {
         aws_reply(rep, CT_JSON, json_object());
     }

@@ -1,0 +1,219 @@
+/*
+ * timeseries.c - per-period statistics (see timeseries.h). Only periods holding data are kept,
+ * in an array sorted by period index, so a huge window with sparse data costs nothing.
+ * Counting follows graph.c: a fault is counted as a fault, otherwise a throttle, otherwise an
+ * error, otherwise ok; histograms bucket response times to the millisecond.
+ *
+ * X-Ray's forecast model is not published; ServiceForecastStatistics here is the band
+ * mean +/- 2 standard deviations of the per-period fault counts, which is a stable, honest
+ * placeholder for clients that chart it.
+ */
+#include "timeseries.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct stats {
+    int64_t ok, error_other, throttle, fault, total;
+    double total_response_time;
+};
+
+struct bucket {
+    int64_t index;
+    struct stats edge, service;
+    json_t *histogram; /* object: "seconds" -> count */
+};
+
+struct timeseries {
+    double start, end;
+    int64_t period;
+    bool forecast;
+    struct bucket *buckets;
+    size_t n, cap;
+};
+
+struct timeseries *timeseries_new(double start, double end, int64_t period, bool forecast)
+{
+    struct timeseries *ts = xcalloc(1, sizeof(*ts));
+    ts->start = start;
+    ts->end = end;
+    ts->period = period > 0 ? period : 60;
+    ts->forecast = forecast;
+    return ts;
+}
+
+void timeseries_free(struct timeseries *ts)
+{
+    if (!ts) {
+        return;
+    }
+    for (size_t i = 0; i < ts->n; i++) {
+        json_decref(ts->buckets[i].histogram);
+    }
+    free(ts->buckets);
+    free(ts);
+}
+
+/* The bucket for index, inserted in order when new. */
+static struct bucket *bucket_at(struct timeseries *ts, int64_t index)
+{
+    size_t lo = 0, hi = ts->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (ts->buckets[mid].index < index) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    if (lo < ts->n && ts->buckets[lo].index == index) {
+        return &ts->buckets[lo];
+    }
+    if (ts->n == ts->cap) {
+        ts->cap = ts->cap ? ts->cap * 2 : 16;
+        ts->buckets = xrealloc(ts->buckets, ts->cap * sizeof(*ts->buckets));
+    }
+    memmove(&ts->buckets[lo + 1], &ts->buckets[lo], (ts->n - lo) * sizeof(*ts->buckets));
+    ts->n++;
+    struct bucket *b = &ts->buckets[lo];
+    memset(b, 0, sizeof(*b));
+    b->index = index;
+    b->histogram = json_object();
+    return b;
+}
+
+/* Counts one segment or call (ok/error/fault/throttle/response_time) into its period. */
+static void count(struct timeseries *ts, const json_t *item, bool is_edge)
+{
+    const json_t *st = json_object_get(item, "start_time");
+    if (!json_is_number(st)) {
+        return;
+    }
+    double t = json_number_value(st);
+    if (t < ts->start || t >= ts->end) {
+        return;
+    }
+    struct bucket *b = bucket_at(ts, (int64_t)floor(t / (double)ts->period));
+    struct stats *s = is_edge ? &b->edge : &b->service;
+    double rt = json_number_value(json_object_get(item, "response_time"));
+    s->total++;
+    s->total_response_time += rt;
+    if (json_is_true(json_object_get(item, "fault"))) {
+        s->fault++;
+    } else if (json_is_true(json_object_get(item, "throttle"))) {
+        s->throttle++;
+    } else if (json_is_true(json_object_get(item, "error"))) {
+        s->error_other++;
+    } else {
+        s->ok++;
+    }
+    char key[32];
+    snprintf(key, sizeof(key), "%.3f", round(rt * 1000) / 1000);
+    json_t *c = json_object_get(b->histogram, key);
+    json_object_set_new(b->histogram, key, json_integer(c ? json_integer_value(c) + 1 : 1));
+}
+
+static void count_all(struct timeseries *ts, const json_t *list, bool is_edge)
+{
+    size_t i;
+    json_t *item;
+    json_array_foreach((json_t *)list, i, item)
+    {
+        count(ts, item, is_edge);
+    }
+}
+
+/* Whether the selector picks this one node or edge: evaluated on a view holding only it. */
+static bool selects(const struct fexpr *selector, const char *member, json_t *item)
+{
+    json_t *view = json_pack("{s:[O]}", member, item);
+    bool yes = fexpr_eval(selector, view);
+    json_decref(view);
+    return yes;
+}
+
+void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
+                          const struct fexpr *selector)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(derived, "edges"), i, v)
+    {
+        const char *src_type =
+            json_string_value(json_object_get(json_object_get(v, "source"), "type"));
+        bool from_client = src_type && strcmp(src_type, "client") == 0;
+        if (selector ? selects(selector, "edges", v) : from_client) {
+            count_all(ts, json_object_get(v, "calls"), true);
+        }
+    }
+    if (!selector) {
+        return;
+    }
+    json_array_foreach(json_object_get(derived, "nodes"), i, v)
+    {
+        if (selects(selector, "nodes", v)) {
+            count_all(ts, json_object_get(v, "segments"), false);
+        }
+    }
+}
+
+static json_t *stats_json(const struct stats *s)
+{
+    return json_pack("{s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:I, s:f}", "OkCount",
+                     (json_int_t)s->ok, "ErrorStatistics", "ThrottleCount", (json_int_t)s->throttle,
+                     "OtherCount", (json_int_t)s->error_other, "TotalCount",
+                     (json_int_t)(s->throttle + s->error_other), "FaultStatistics", "OtherCount",
+                     (json_int_t)s->fault, "TotalCount", (json_int_t)s->fault, "TotalCount",
+                     (json_int_t)s->total, "TotalResponseTime", s->total_response_time);
+}
+
+static json_t *histogram_json(const json_t *hist)
+{
+    json_t *out = json_array();
+    const char *key;
+    json_t *c;
+    json_object_foreach((json_t *)hist, key, c)
+    {
+        json_array_append_new(out, json_pack("{s:f, s:I}", "Value", strtod(key, NULL), "Count",
+                                             json_integer_value(c)));
+    }
+    return out;
+}
+
+json_t *timeseries_result(const struct timeseries *ts)
+{
+    json_t *out = json_array();
+    double sum = 0, sumsq = 0;
+    size_t nservice = 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        const struct stats *s = &ts->buckets[i].service;
+        if (s->total) {
+            sum += (double)s->fault;
+            sumsq += (double)s->fault * (double)s->fault;
+            nservice++;
+        }
+    }
+    double mean = nservice ? sum / (double)nservice : 0;
+    double sd = nservice ? sqrt(fmax(0, sumsq / (double)nservice - mean * mean)) : 0;
+    for (size_t i = 0; i < ts->n; i++) {
+        const struct bucket *b = &ts->buckets[i];
+        json_t *e = json_pack("{s:f}", "Timestamp", (double)(b->index * ts->period));
+        if (b->edge.total) {
+            json_object_set_new(e, "EdgeSummaryStatistics", stats_json(&b->edge));
+        }
+        if (b->service.total) {
+            json_object_set_new(e, "ServiceSummaryStatistics", stats_json(&b->service));
+            if (ts->forecast) {
+                json_object_set_new(e, "ServiceForecastStatistics",
+                                    json_pack("{s:I, s:I}", "FaultCountHigh",
+                                              (json_int_t)ceil(mean + 2 * sd), "FaultCountLow",
+                                              (json_int_t)fmax(0, floor(mean - 2 * sd))));
+            }
+        }
+        json_object_set_new(e, "ResponseTimeHistogram", histogram_json(b->histogram));
+        json_array_append_new(out, e);
+    }
+    return out;
+}

@@ -1,0 +1,35 @@
+/*
+ * timeseries.h - GetTimeSeriesServiceStatistics aggregation (reference/xray-api.md): folds the
+ * segments of service nodes, or the calls of edges, of many traces' derived views (trace.h) into
+ * fixed periods, each with Edge- or ServiceSummaryStatistics and a response-time histogram.
+ * Pure: no SQL, no I/O. A struct timeseries belongs to one thread.
+ */
+#ifndef TIMESERIES_H
+#define TIMESERIES_H
+
+#include <jansson.h>
+
+#include "fexpr.h"
+#include "fluoro.h"
+
+struct timeseries;
+
+/* Buckets of `period` seconds (> 0) aligned to multiples of the period, covering [start, end).
+ * forecast adds ServiceForecastStatistics to service buckets. */
+struct timeseries *timeseries_new(double start, double end, int64_t period, bool forecast);
+
+/* Adds one trace's derived view (borrowed). selector NULL: the edges from the synthetic client
+ * node, i.e. the requests made to the trace's entry point (AWS: "If no selector expression is
+ * specified, edge statistics are returned"). Otherwise every service node the selector (a
+ * service()/id() expression) matches contributes its segments, and every edge an edge()
+ * expression matches contributes its calls. Items are placed by their start_time. */
+void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
+                          const struct fexpr *selector);
+
+/* New reference: the TimeSeriesServiceStatistics list, one entry per period that has data, in
+ * time order. */
+json_t *timeseries_result(const struct timeseries *ts);
+
+void timeseries_free(struct timeseries *ts);
+
+#endif
