@@ -2,13 +2,14 @@
  * xray_timeseries.c - GetTimeSeriesServiceStatistics (reference/xray-api.md): the traces active
  * in [StartTime, EndTime), narrowed by the group's filter expression, folded per Period by
  * timeseries.c for the entities EntitySelectorExpression picks (service(), edge() or id() only;
- * none = the edges into the entry points). The derived views are read with
- * xray_db_scan_traces() like GetServiceGraph. HTTP threads.
+ * none = the edges into the entry points; a bare id(...) is read as service(id(...))). The derived
+ * views are read with xray_db_scan_traces() like GetServiceGraph. HTTP threads.
  *
  * Period is not constrained by the model; X-Ray's console asks for 60 s or 300 s and AWS answers
  * other values with InvalidRequestException, so fluoro takes positive multiples of 60 (default 60).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "routes.h"
 #include "timeseries.h"
@@ -48,13 +49,19 @@ void xray_get_time_series_service_statistics(struct http_request *req, struct ht
     struct store *ro = body ? xray_api_reader(rep) : NULL;
     struct scan s = {0};
     struct fexpr *group = NULL, *selector = NULL;
-    char *expr = NULL;
+    char *expr = NULL, *wrapped = NULL;
     double start = 0, end = 0;
     int64_t visited = 0;
     const json_t *pv = json_object_get(body, "Period");
     int64_t period = json_is_number(pv) ? (int64_t)json_number_value(pv) : DEFAULT_PERIOD_S;
     const char *sel = json_string_value(json_object_get(body, "EntitySelectorExpression"));
     bool forecast = json_is_true(json_object_get(body, "ForecastStatistics"));
+    if (sel && strncmp(sel + strspn(sel, " \t\r\n"), "id", 2) == 0) {
+        /* A bare id(...) selects a node, exactly as service(id(...)) does; the filter language
+         * only has id() inside service()/edge(). */
+        wrapped = xasprintf("service(%s)", sel);
+        sel = wrapped;
+    }
     if (!ro || !xray_api_time_window(rep, body, &start, &end) ||
         !xray_api_group_filter(rep, ro, body, &expr) ||
         !xray_api_compile_filter(rep, ro, expr, &group) ||
@@ -90,5 +97,6 @@ out:
     fexpr_free(selector);
     fexpr_free(group);
     free(expr);
+    free(wrapped);
     json_decref(body);
 }
