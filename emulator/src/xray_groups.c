@@ -31,6 +31,10 @@ static const char SQL_INSERT[] =
 static const char SQL_UPDATE[] =
     "UPDATE xray_groups SET filter_expression = ?2, insights_enabled = ?3,"
     " notifications_enabled = ?4 WHERE name = ?1";
+/* The Default group gets a row the first time its configuration changes. */
+static const char SQL_UPSERT_DEFAULT[] =
+    "INSERT OR REPLACE INTO xray_groups(name, arn, filter_expression, insights_enabled,"
+    " notifications_enabled) VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char SQL_DELETE[] = "DELETE FROM xray_groups WHERE name = ?1";
 
 struct group_row {
@@ -234,13 +238,7 @@ static int update_group(struct writer_txn *txn, void *arg)
     if (g->notifications && !g->insights) {
         return ERR_INVALID;
     }
-    /* The Default group gets a row the first time its configuration changes. */
-    return bind_row_and_step(rw,
-                             is_default ? "INSERT OR REPLACE INTO xray_groups(name, arn,"
-                                          " filter_expression, insights_enabled,"
-                                          " notifications_enabled) VALUES (?1, ?2, ?3, ?4, ?5)"
-                                        : SQL_UPDATE,
-                             g, is_default);
+    return bind_row_and_step(rw, is_default ? SQL_UPSERT_DEFAULT : SQL_UPDATE, g, is_default);
 }
 
 static int delete_group(struct writer_txn *txn, void *arg)
