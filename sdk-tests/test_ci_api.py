@@ -354,9 +354,6 @@ def test_cli_reset(fluoro):
     assert cli(fluoro, "reset", "--both")[0] == 2
 
 
-@pytest.mark.xfail(reason="xray_db_reset still deletes from trace_annotations/trace_nodes/"
-                   "trace_edges, dropped in 9cd4123, so POST /api/v1/reset answers 500",
-                   strict=False)
 def test_cli_reset_everything(fluoro):
     orders_trace(fluoro)
     fluoro.wait_idle()

@@ -258,8 +258,7 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id,
 
 int xray_db_reset(struct store *rw)
 {
-    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM "
-                          "trace_annotations; DELETE FROM trace_nodes; DELETE FROM trace_edges;"
+    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces;"
                           "DELETE FROM sampling_statistics;");
 }
 
