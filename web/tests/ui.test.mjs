@@ -290,7 +290,7 @@ test('markup in segment fields and log lines is shown as text and never runs', a
     await check('the trace page');
     await shot(page, 'xss-trace');
 
-    await page.goto(`${BASE}/#/traces?filter=${encodeURIComponent(`id("${tid}")`)}`);
+    await page.goto(`${BASE}/#/traces?filter=${encodeURIComponent(`service("xss-service")`)}`);
     await page.locator('tr.trace-row').first().waitFor();
     assert.ok((await page.locator('tr.trace-row').textContent()).includes(evil));
     await check('the traces page');
