@@ -60,48 +60,50 @@ static void send_error(struct http_reply *rep, unsigned status, const char *code
     add_request_id(rep);
 }
 
+/* Formats the message and sends the error; the four public encoders differ only in protocol and
+ * whether the body carries modeled members. */
+static void send_errorv(struct http_reply *rep, unsigned status, const char *code, bool restjson,
+                        json_t *members, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    send_error(rep, status, code, msg, restjson, members);
+}
+
 void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                       ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    send_errorv(rep, status, code, true, NULL, fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, true, NULL);
 }
 
 void aws_err_restjson_members(struct http_reply *rep, unsigned status, const char *code,
                               json_t *members, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    send_errorv(rep, status, code, true, members, fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, true, members);
 }
 
 void aws_err_awsjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
                      ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    send_errorv(rep, status, code, false, NULL, fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, false, NULL);
 }
 
 void aws_err_awsjson_members(struct http_reply *rep, unsigned status, const char *code,
                              json_t *members, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    send_errorv(rep, status, code, false, members, fmt, ap);
     va_end(ap);
-    send_error(rep, status, code, msg, false, members);
 }
 
 void api_err(struct http_reply *rep, unsigned status, const char *code, int position,

@@ -36,10 +36,7 @@ static void *checkpoint_main(void *arg)
     pthread_mutex_lock(&c->mu);
     while (!c->stop) {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += CHECKPOINT_INTERVAL_MS * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        deadline_after_ms(&ts, CHECKPOINT_INTERVAL_MS);
         pthread_cond_timedwait(&c->cond, &c->mu, &ts);
         pthread_mutex_unlock(&c->mu);
         run_checkpoint(c);
@@ -67,11 +64,7 @@ struct checkpointer *checkpoint_start(const char *path)
         log_warn("checkpoint connection cannot read", "error=\"%s\"", sqlite3_errmsg(c->db));
     }
     pthread_mutex_init(&c->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&c->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_monotonic(&c->cond);
     if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
         sqlite3_close(c->db);
         pthread_mutex_destroy(&c->mu);

@@ -58,6 +58,13 @@ void fluoro_json_init(void);
 double now_epoch(void);
 uint64_t now_mono_ms(void);
 
+/* The CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on a condition
+ * variable made by cond_init_monotonic (immune to wall-clock jumps). */
+struct timespec;
+void deadline_after_ms(struct timespec *ts, int ms);
+/* Initialises a condition variable (a pthread_cond_t *) whose timed waits use CLOCK_MONOTONIC. */
+void cond_init_monotonic(void *cond);
+
 /* true when s is exactly n hex digits (either case). */
 bool is_hex(const char *s, size_t n);
 

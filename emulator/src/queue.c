@@ -29,11 +29,7 @@ struct queue *queue_new(size_t capacity)
 {
     struct queue *q = xcalloc(1, sizeof(*q));
     pthread_mutex_init(&q->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&q->nonempty, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_monotonic(&q->nonempty);
     q->capacity = capacity;
     METRIC_SET(queue_capacity, capacity);
     return q;
@@ -114,17 +110,6 @@ bool queue_push_command(struct queue *q, struct writer_cmd *cmd)
     return true;
 }
 
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, size_t *count)
 {
     pthread_mutex_lock(&q->mu);
@@ -135,7 +120,7 @@ struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, s
      * because an HTTP client is waiting for the commit. */
     if (q->head && q->items < max && !q->closed && q->head->kind == QUEUE_DATAGRAM) {
         struct timespec deadline;
-        deadline_after(&deadline, linger_ms);
+        deadline_after_ms(&deadline, linger_ms);
         while (q->items < max && !q->closed && q->tail->kind == QUEUE_DATAGRAM &&
                pthread_cond_timedwait(&q->nonempty, &q->mu, &deadline) == 0) {
         }

@@ -379,11 +379,7 @@ int writer_start(struct queue *q, struct store *rw, struct writer **out)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     w->pool = pool_new(cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0);
     pthread_mutex_init(&w->mu, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&w->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    cond_init_monotonic(&w->cond);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         writer_stop(w);
         *out = NULL;
@@ -446,21 +442,10 @@ uint64_t writer_generation(struct writer *w)
     return g;
 }
 
-static void deadline_after(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, unsigned *changed)
 {
     struct timespec deadline;
-    deadline_after(&deadline, timeout_ms);
+    deadline_after_ms(&deadline, timeout_ms);
     pthread_mutex_lock(&w->mu);
     while (w->generation <= after && pthread_cond_timedwait(&w->cond, &w->mu, &deadline) == 0) {
     }
