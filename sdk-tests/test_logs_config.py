@@ -56,6 +56,20 @@ def test_test_metric_filter_uses_the_pattern_engine(logs):
         logs.test_metric_filter(filterPattern="[a, b", logEventMessages=["x"])
 
 
+def test_test_metric_filter_reports_extracted_values(logs):
+    line = '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534'
+    r = logs.test_metric_filter(filterPattern="[ip, identity, user_id, timestamp, request, status_code, size]",
+                                logEventMessages=[line, "too short"])["matches"]
+    assert len(r) == 1 and r[0]["eventNumber"] == 1
+    assert r[0]["extractedValues"] == {
+        "$ip": "127.0.0.1", "$identity": "-", "$user_id": "frank",
+        "$timestamp": "10/Oct/2000:13:25:15 -0700", "$request": "GET /index.html HTTP/1.0",
+        "$status_code": "404", "$size": "1534"}
+    r = logs.test_metric_filter(filterPattern="{ $.latency > 100 && $.path = * }",
+                                logEventMessages=['{"latency": 250, "path": "/a"}', '{"latency": 5, "path": "/b"}'])["matches"]
+    assert [(m["eventNumber"], m["extractedValues"]) for m in r] == [(1, {"$.latency": "250", "$.path": "/a"})]
+
+
 def test_subscription_filters(logs):
     arn = "arn:aws:lambda:us-east-1:000000000000:function:f"
     logs.put_subscription_filter(logGroupName="g", filterName="one", filterPattern="ERROR", destinationArn=arn)

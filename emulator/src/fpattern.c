@@ -346,6 +346,33 @@ bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len,
     return ok;
 }
 
+json_t *fpattern_extract(const struct fpattern *p, const char *msg, size_t len)
+{
+    json_t *out = json_object(), *doc = NULL;
+    bool ok = false;
+    switch (p->kind) {
+    case KIND_JSON:
+        doc = load_object(msg, len);
+        ok = doc && fpattern_json_match(p->json, doc);
+        if (ok) {
+            fpattern_json_extract(p->json, doc, out);
+        }
+        break;
+    case KIND_SPACE:
+        ok = fpattern_space_extract(p->space, msg, len, out);
+        break;
+    default:
+        ok = fpattern_match(p, msg, len);
+        break;
+    }
+    json_decref(doc);
+    if (!ok) {
+        json_decref(out);
+        out = NULL;
+    }
+    return out;
+}
+
 const char *fpattern_fts_query(const struct fpattern *p)
 {
     return p->fts;

@@ -6,6 +6,8 @@
 #ifndef FPATTERN_H
 #define FPATTERN_H
 
+#include <jansson.h>
+
 #include "fluoro.h"
 
 struct fpattern;
@@ -21,6 +23,11 @@ bool fpattern_match(const struct fpattern *p, const char *msg, size_t len);
  * space-delimited field name) as a number in *value. Returns true when the message matched. */
 bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len, const char *field,
                           double *value, bool *has_value);
+
+/* TestMetricFilter: NULL when the message does not match, else a new object of the values the
+ * pattern extracts ("$field" -> text for space-delimited fields, "$.a.b" -> text for each JSON
+ * selector that names a value; term and regex patterns extract nothing, so {}). */
+json_t *fpattern_extract(const struct fpattern *p, const char *msg, size_t len);
 
 /* An FTS5 MATCH expression that every matching message satisfies (a necessary condition used to
  * narrow candidates), or NULL when the pattern gives none. Borrowed from p. */

@@ -86,6 +86,9 @@ struct fpattern_jpath;
 int fpattern_json_compile(struct fpattern_cursor *c, struct fpattern_jnode **out) MUST_CHECK;
 bool fpattern_json_match(const struct fpattern_jnode *n, const json_t *doc);
 void fpattern_json_free(struct fpattern_jnode *n);
+/* Adds to out (an object) "selector" -> value text for every selector of the pattern that names a
+ * value in doc; call only after a match. */
+void fpattern_json_extract(const struct fpattern_jnode *n, const json_t *doc, json_t *out);
 /* The value a `$.a[0].b` selector names in doc (borrowed), or NULL when it is absent or the
  * selector does not parse. */
 const json_t *fpattern_json_lookup(const json_t *doc, const char *selector);
@@ -97,6 +100,9 @@ int fpattern_space_compile(struct fpattern_cursor *c, struct fpattern_space **ou
 /* Matches; when field is a field name (with or without `$`), also reports its numeric value. */
 bool fpattern_space_match(const struct fpattern_space *sp, const char *msg, size_t len,
                           const char *field, double *value, bool *has_value);
+/* Matches; on a match also adds "$name" -> field text to out (an object) for every named field. */
+bool fpattern_space_extract(const struct fpattern_space *sp, const char *msg, size_t len,
+                            json_t *out);
 void fpattern_space_free(struct fpattern_space *sp);
 
 #endif

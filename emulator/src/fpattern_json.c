@@ -20,6 +20,7 @@ struct step {
 struct fpattern_jpath {
     struct step *steps;
     size_t n;
+    char *text; /* the selector as written (`$.a[0].b`), the key TestMetricFilter reports */
 };
 
 enum jkind {
@@ -48,6 +49,7 @@ static void path_fini(struct fpattern_jpath *p)
         free(p->steps[i].key);
     }
     free(p->steps);
+    free(p->text);
 }
 
 static bool name_char(char ch)
@@ -105,6 +107,7 @@ static int parse_path(struct fpattern_cursor *c, struct fpattern_jpath *p)
     if (p->n == 0) {
         return errbuf_set(c->err, (int)start, "expected a property after $ (as in $.name)");
     }
+    p->text = xstrndup(c->s + start, c->i - start);
     return 0;
 }
 
@@ -302,7 +305,7 @@ static const json_t *lookup(const json_t *doc, const struct fpattern_jpath *p)
 const json_t *fpattern_json_lookup(const json_t *doc, const char *selector)
 {
     struct fpattern_cursor c = {selector, 0, 0, NULL};
-    struct fpattern_jpath p = {NULL, 0};
+    struct fpattern_jpath p = {NULL, 0, NULL};
     const json_t *v = NULL;
     if (parse_path(&c, &p) == 0) {
         fpattern_skip_ws(&c);
@@ -312,32 +315,41 @@ const json_t *fpattern_json_lookup(const json_t *doc, const char *selector)
     return v;
 }
 
-/* Compares one scalar; objects, arrays and null never satisfy a comparison (A3). */
-static bool test_scalar(const struct fpattern_jnode *n, const json_t *v)
+/* The text a comparison sees for a scalar (and TestMetricFilter reports): strings as they are,
+ * numbers in their shortest exact form, booleans as true/false. False for null, objects and
+ * arrays. num is scratch space that sc may point into. */
+static bool scalar_of(const json_t *v, char num[40], struct fpattern_scalar *sc)
 {
-    struct fpattern_scalar sc = {0};
-    char num[40];
+    memset(sc, 0, sizeof(*sc));
     if (json_is_string(v)) {
-        sc.text = json_string_value(v);
-        sc.len = json_string_length(v);
-        sc.has_num = fpattern_number(sc.text, sc.len, &sc.num);
+        sc->text = json_string_value(v);
+        sc->len = json_string_length(v);
+        sc->has_num = fpattern_number(sc->text, sc->len, &sc->num);
     } else if (json_is_integer(v)) {
-        snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
-        sc = (struct fpattern_scalar){num, strlen(num), true, (double)json_integer_value(v)};
+        snprintf(num, 40, "%lld", (long long)json_integer_value(v));
+        *sc = (struct fpattern_scalar){num, strlen(num), true, (double)json_integer_value(v)};
     } else if (json_is_real(v)) {
-        sc.num = json_real_value(v);
-        snprintf(num, sizeof(num), "%.15g", sc.num);
-        if (strtod(num, NULL) != sc.num) {
-            snprintf(num, sizeof(num), "%.17g", sc.num);
+        double d = json_real_value(v);
+        snprintf(num, 40, "%.15g", d);
+        if (strtod(num, NULL) != d) {
+            snprintf(num, 40, "%.17g", d);
         }
-        sc = (struct fpattern_scalar){num, strlen(num), true, sc.num};
+        *sc = (struct fpattern_scalar){num, strlen(num), true, d};
     } else if (json_is_boolean(v)) {
-        sc.text = json_is_true(v) ? "true" : "false";
-        sc.len = strlen(sc.text);
+        sc->text = json_is_true(v) ? "true" : "false";
+        sc->len = strlen(sc->text);
     } else {
         return false;
     }
-    return fpattern_value_test(&n->val, n->op, &sc);
+    return true;
+}
+
+/* Compares one scalar; objects, arrays and null never satisfy a comparison (A3). */
+static bool test_scalar(const struct fpattern_jnode *n, const json_t *v)
+{
+    struct fpattern_scalar sc;
+    char num[40];
+    return scalar_of(v, num, &sc) && fpattern_value_test(&n->val, n->op, &sc);
 }
 
 bool fpattern_json_match(const struct fpattern_jnode *n, const json_t *doc)
@@ -363,5 +375,28 @@ bool fpattern_json_match(const struct fpattern_jnode *n, const json_t *doc)
         return v == NULL;
     default:
         return v != NULL && test_scalar(n, v);
+    }
+}
+
+void fpattern_json_extract(const struct fpattern_jnode *n, const json_t *doc, json_t *out)
+{
+    if (n->kind == JN_AND || n->kind == JN_OR) {
+        fpattern_json_extract(n->l, doc, out);
+        fpattern_json_extract(n->r, doc, out);
+        return;
+    }
+    const json_t *v = lookup(doc, &n->path);
+    struct fpattern_scalar sc;
+    char num[40];
+    if (!v) {
+        return;
+    }
+    if (scalar_of(v, num, &sc)) {
+        json_object_set_new(out, n->path.text, json_stringn(sc.text, sc.len));
+    } else {
+        /* null, objects and arrays are reported as their compact JSON text */
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_object_set_new(out, n->path.text, json_string(text));
+        free(text);
     }
 }

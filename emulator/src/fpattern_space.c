@@ -283,16 +283,43 @@ static void extract(const struct fpattern_space *sp, const char *msg, const stru
     }
 }
 
+/* Splits and aligns msg; on a match *tok and *bind are new arrays the caller frees. */
+static bool bind_fields(const struct fpattern_space *sp, const char *msg, size_t len,
+                        struct tok **tok, size_t **bind)
+{
+    size_t nt = split(msg, len, tok);
+    *bind = xcalloc(sp->n, sizeof(**bind));
+    return sp->has_ellipsis ? align(sp, msg, *tok, nt, *bind)
+                            : positional(sp, msg, len, *tok, nt, *bind);
+}
+
 bool fpattern_space_match(const struct fpattern_space *sp, const char *msg, size_t len,
                           const char *field, double *value, bool *has_value)
 {
     struct tok *t = NULL;
-    size_t nt = split(msg, len, &t);
-    size_t *bind = xcalloc(sp->n, sizeof(*bind));
-    bool ok =
-        sp->has_ellipsis ? align(sp, msg, t, nt, bind) : positional(sp, msg, len, t, nt, bind);
+    size_t *bind = NULL;
+    bool ok = bind_fields(sp, msg, len, &t, &bind);
     if (ok && field) {
         extract(sp, msg, t, bind, field, value, has_value);
+    }
+    free(bind);
+    free(t);
+    return ok;
+}
+
+bool fpattern_space_extract(const struct fpattern_space *sp, const char *msg, size_t len,
+                            json_t *out)
+{
+    struct tok *t = NULL;
+    size_t *bind = NULL;
+    bool ok = bind_fields(sp, msg, len, &t, &bind);
+    for (size_t i = 0; ok && i < sp->n; i++) {
+        if (sp->f[i].name) {
+            const struct tok *k = &t[bind[i]];
+            char *key = xasprintf("$%s", sp->f[i].name);
+            json_object_set_new(out, key, json_stringn(msg + k->so, k->eo - k->so));
+            free(key);
+        }
     }
     free(bind);
     free(t);

@@ -265,10 +265,11 @@ static void test_metric_filter(struct logs_call *c)
                          i + 1);
             return;
         }
-        if (fpattern_match(p, text, json_string_length(m))) {
+        json_t *extracted = fpattern_extract(p, text, json_string_length(m));
+        if (extracted) {
             json_array_append_new(matches,
-                                  json_pack("{s:I, s:s, s:{}}", "eventNumber", (json_int_t)(i + 1),
-                                            "eventMessage", text, "extractedValues"));
+                                  json_pack("{s:I, s:s, s:o}", "eventNumber", (json_int_t)(i + 1),
+                                            "eventMessage", text, "extractedValues", extracted));
         }
     }
     fpattern_free(p);

@@ -164,6 +164,53 @@ Test(fpattern, messages_need_no_terminator)
     fpattern_free(NULL);
 }
 
+/* Extracts with pattern from msg and compares the result, as compact JSON with sorted keys. */
+static void expect_extracted(const char *pattern, const char *msg, const char *want)
+{
+    struct fpattern *p = NULL;
+    struct errbuf err = {{0}, -1};
+    cr_assert_eq(fpattern_compile(pattern, &p, &err), 0, "%s: %s", pattern, err.msg);
+    json_t *got = fpattern_extract(p, msg, strlen(msg));
+    char *text = got ? json_dumps(got, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (want) {
+        cr_expect(text && strcmp(text, want) == 0, "%s on %s: got %s, want %s", pattern, msg,
+                  text ? text : "no match", want);
+    } else {
+        cr_expect_null(got, "%s on %s: expected no match, got %s", pattern, msg, text);
+    }
+    free(text);
+    json_decref(got);
+    fpattern_free(p);
+}
+
+/* TestMetricFilter's extractedValues (reference/logs-filter-and-insights.md A4: the documented
+ * Apache-log example, brackets and quotes dropped from the values). */
+Test(fpattern, extracts_what_test_metric_filter_reports)
+{
+    expect_extracted("[ip, user, username, timestamp, request, status_code, bytes]",
+                     "127.0.0.1 Prod frank [10/Oct/2000:13:25:15 -0700] \"GET /index.html "
+                     "HTTP/1.0\" 404 1534",
+                     "{\"$bytes\":\"1534\",\"$ip\":\"127.0.0.1\",\"$request\":\"GET "
+                     "/index.html HTTP/1.0\",\"$status_code\":\"404\",\"$timestamp\":\"10/Oct/"
+                     "2000:13:25:15 -0700\",\"$user\":\"Prod\",\"$username\":\"frank\"}");
+    expect_extracted("[..., status = 4*, size]", "a b c 404 77",
+                     "{\"$size\":\"77\",\"$status\":\"404\"}");
+    expect_extracted("[w1=ERROR, rest]", "ERROR disk full now",
+                     "{\"$rest\":\"disk full now\",\"$w1\":\"ERROR\"}");
+    expect_extracted("[w1=ERROR, rest]", "INFO all good", NULL);
+    expect_extracted("{ $.latency > 10 && $.user.id = * }",
+                     "{\"latency\": 12.5, \"user\": {\"id\": 7}}",
+                     "{\"$.latency\":\"12.5\",\"$.user.id\":\"7\"}");
+    expect_extracted("{ $.a[0] = 1 || $.missing NOT EXISTS }", "{\"a\": [1, 2]}",
+                     "{\"$.a[0]\":\"1\"}");
+    expect_extracted("{ $.o IS NULL || $.flag IS TRUE }", "{\"o\": null, \"flag\": true}",
+                     "{\"$.flag\":\"true\",\"$.o\":\"null\"}");
+    expect_extracted("{ $.code >= 500 }", "{\"code\": 200}", NULL);
+    expect_extracted("ERROR", "[ERROR] 400 BAD REQUEST", "{}");
+    expect_extracted("%4[0-9]{2}%", "[ERROR] 400 BAD REQUEST", "{}");
+    expect_extracted("", "anything", "{}");
+}
+
 struct shared {
     const struct fpattern *json;
     const struct fpattern *space;

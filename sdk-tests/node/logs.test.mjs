@@ -132,6 +132,7 @@ test('TestMetricFilter and cleanup', async () => {
     filterPattern: '[lvl, code=4*, ...]', logEventMessages: ['WARN 404 x', 'INFO 200 y'],
   }));
   assert.deepEqual(r.matches.map((m) => m.eventNumber), [1]);
+  assert.deepEqual(r.matches[0].extractedValues, { $lvl: 'WARN', $code: '404' });
   await logs.send(new DeleteLogGroupCommand({ logGroupName: '/node/app' }));
   await assert.rejects(logs.send(new DeleteLogGroupCommand({ logGroupName: '/node/app' })),
     (e) => e instanceof ResourceNotFoundException);
