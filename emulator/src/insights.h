@@ -56,6 +56,11 @@ struct insights_result {
 /* Runs the commands that need every row (stats, sort, dedup, limit) and returns the result
  * (new; insights_result_free). Frees the run. */
 struct insights_result *insights_run_finish(struct insights_run *r);
+/* The result so far, for GetQueryResults while the query runs (new; insights_result_free): the
+ * statistics of the rows fed until now, and for queries of row-local commands only (fields,
+ * filter, parse, display) the rows found so far; queries that stats, sort, dedup or limit over
+ * every row show no rows until they finish. The run stays the caller's. */
+struct insights_result *insights_run_snapshot(const struct insights_run *r);
 void insights_result_free(struct insights_result *res);
 
 /* The fields of one event as a record, for GetLogRecord and field discovery: calls fn for every

@@ -551,6 +551,37 @@ static void apply_all(struct insights_run *r, const struct icmd *c)
     r->n = kept;
 }
 
+/* Renders the first n records of r as result rows with r's statistics (new); the records stay
+ * r's. */
+static struct insights_result *render(const struct insights_run *r, size_t n)
+{
+    const struct insights_query *q = r->q;
+    struct insights_result *res = xcalloc(1, sizeof(*res));
+    res->records_matched = r->matched;
+    res->records_scanned = r->scanned;
+    res->bytes_scanned = r->bytes;
+    res->rows = xcalloc(n ? n : 1, sizeof(*res->rows));
+    res->nrows = n;
+    for (size_t k = 0; k < n; k++) {
+        struct insights_row *row = &res->rows[k];
+        row->fields = xcalloc(q->ncolumns + 1, sizeof(*row->fields));
+        for (size_t i = 0; i < q->ncolumns; i++) {
+            const struct ival *v = irec_get(&r->recs[k], q->columns[i]);
+            char *text = v ? ival_text(v) : NULL;
+            if (text) {
+                row->fields[row->n].field = xstrdup(q->columns[i]);
+                row->fields[row->n++].value = text;
+            }
+        }
+        const struct ival *ptr = q->aggregated ? NULL : irec_get(&r->recs[k], "@ptr");
+        if (ptr && ptr->t == IV_STR) {
+            row->fields[row->n].field = xstrdup("@ptr");
+            row->fields[row->n++].value = xstrdup(ptr->str);
+        }
+    }
+    return res;
+}
+
 struct insights_result *insights_run_finish(struct insights_run *r)
 {
     const struct insights_query *q = r->q;
@@ -575,33 +606,21 @@ struct insights_result *insights_run_finish(struct insights_run *r)
         }
     }
     truncate_to(r, (size_t)r->max_rows);
-    struct insights_result *res = xcalloc(1, sizeof(*res));
-    res->records_matched = r->matched;
-    res->records_scanned = r->scanned;
-    res->bytes_scanned = r->bytes;
-    res->rows = xcalloc(r->n ? r->n : 1, sizeof(*res->rows));
-    res->nrows = r->n;
+    struct insights_result *res = render(r, r->n);
     for (size_t k = 0; k < r->n; k++) {
-        struct insights_row *row = &res->rows[k];
-        row->fields = xcalloc(q->ncolumns + 1, sizeof(*row->fields));
-        for (size_t i = 0; i < q->ncolumns; i++) {
-            const struct ival *v = irec_get(&r->recs[k], q->columns[i]);
-            char *text = v ? ival_text(v) : NULL;
-            if (text) {
-                row->fields[row->n].field = xstrdup(q->columns[i]);
-                row->fields[row->n++].value = text;
-            }
-        }
-        const struct ival *ptr = q->aggregated ? NULL : irec_get(&r->recs[k], "@ptr");
-        if (ptr && ptr->t == IV_STR) {
-            row->fields[row->n].field = xstrdup("@ptr");
-            row->fields[row->n++].value = xstrdup(ptr->str);
-        }
         irec_fini(&r->recs[k]);
     }
     free(r->recs);
     free(r);
     return res;
+}
+
+struct insights_result *insights_run_snapshot(const struct insights_run *r)
+{
+    /* Until every row is in, only row-local queries know any of their rows: a stats or sort
+     * result can still change completely, so it shows the statistics alone. */
+    size_t n = r->keep_all ? 0 : r->n;
+    return render(r, n < (size_t)r->max_rows ? n : (size_t)r->max_rows);
 }
 
 void insights_result_free(struct insights_result *res)

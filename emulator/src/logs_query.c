@@ -2,8 +2,9 @@
  * logs_query.c - the Logs Insights operations (reference/logs-filter-and-insights.md B6):
  * StartQuery compiles the query on the HTTP thread (syntax errors answer at once as
  * MalformedQueryException) and runs it on a worker thread of its own, so clients see
- * Scheduled -> Running -> Complete; GetQueryResults, StopQuery, DescribeQueries, GetLogRecord,
- * GetLogGroupFields and the saved query definitions.
+ * Scheduled -> Running -> Complete; GetQueryResults (while Running: the partial result the
+ * worker publishes every PARTIAL_RESULT_MS, as AWS returns results so far), StopQuery,
+ * DescribeQueries, GetLogRecord, GetLogGroupFields and the saved query definitions.
  *
  * Threads: HTTP connection threads and one detached worker per running query. The registry of
  * queries is guarded by one mutex; a worker touches only its own entry (under the mutex for the
@@ -26,6 +27,8 @@ enum {
     MAX_CONCURRENT = 10, /* 2023 quota page (logs-filter-and-insights.md B6) */
     MAX_GROUPS = 50,
     CANCEL_CHECK_ROWS = 1024,
+    /* How often a running query publishes its partial result for GetQueryResults. */
+    PARTIAL_RESULT_MS = 200,
     FIELD_SAMPLE = 1000,
 };
 
@@ -85,8 +88,22 @@ struct worker_scan {
     struct query_entry *e;
     struct insights_run *run;
     size_t rows;
+    uint64_t publish_at_ms; /* monotonic time of the next partial result */
     char log[600];
 };
+
+/* Replaces the entry's result with the run's result so far, so GetQueryResults on a Running
+ * query answers with what is known, as AWS does. */
+static void publish_partial(struct worker_scan *w)
+{
+    struct insights_result *partial = insights_run_snapshot(w->run), *old;
+    pthread_mutex_lock(&registry_lock);
+    old = w->e->result;
+    w->e->result = partial;
+    pthread_mutex_unlock(&registry_lock);
+    insights_result_free(old);
+    w->publish_at_ms = now_mono_ms() + PARTIAL_RESULT_MS;
+}
 
 static bool in_query_groups(const struct query_entry *e, const char *group)
 {
@@ -101,8 +118,13 @@ static bool in_query_groups(const struct query_entry *e, const char *group)
 static bool worker_row(void *arg, const struct logs_db_row *row)
 {
     struct worker_scan *w = arg;
-    if (++w->rows % CANCEL_CHECK_ROWS == 0 && atomic_load(&w->e->cancel)) {
-        return false;
+    if (++w->rows % CANCEL_CHECK_ROWS == 0) {
+        if (atomic_load(&w->e->cancel)) {
+            return false;
+        }
+        if (now_mono_ms() >= w->publish_at_ms) {
+            publish_partial(w);
+        }
     }
     if (w->e->ngids > 1 && !in_query_groups(w->e, row->group)) {
         return true;
@@ -134,7 +156,9 @@ static void *worker(void *arg)
     bool failed = false;
     if (!cancelled) {
         struct store *ro = store_thread_ro();
-        struct worker_scan w = {.e = e, .run = insights_run_new(e->q, e->limit)};
+        struct worker_scan w = {.e = e,
+                                .run = insights_run_new(e->q, e->limit),
+                                .publish_at_ms = now_mono_ms() + PARTIAL_RESULT_MS};
         /* Newest first across every group of the query (the default order, reference B5). */
         struct logs_db_scan q = {.gid = e->ngids == 1 ? e->gids[0] : -1,
                                  .start = e->start_ms,
@@ -151,9 +175,11 @@ static void *worker(void *arg)
     } else {
         e->status = failed ? Q_FAILED : Q_COMPLETE;
     }
+    struct insights_result *partial = e->result;
     e->result = res;
     e->running = false;
     pthread_mutex_unlock(&registry_lock);
+    insights_result_free(partial);
     return NULL;
 }
 

@@ -250,6 +250,58 @@ Test(insights, default_row_cap_is_1000_and_limit_overrides_it)
     insights_free(q);
 }
 
+/* Feeds n events "m<i>" (i counting down with the timestamp) into r. */
+static void feed(struct insights_run *r, int from, int n)
+{
+    for (int i = from; i < from + n; i++) {
+        char msg[16];
+        snprintf(msg, sizeof(msg), "%s%d", i % 2 ? "odd" : "even", i);
+        struct insights_event ev = {
+            .ts = 100000 - i, .message = msg, .len = strlen(msg), .stream = "s", .log = "a:g"};
+        insights_run_add(r, &ev);
+    }
+}
+
+Test(insights, a_running_query_shows_its_result_so_far)
+{
+    struct insights_query *rows = NULL, *stats = NULL;
+    struct errbuf err = {{0}, -1};
+    cr_assert_eq(
+        insights_compile("filter @message like /odd/ | fields @message", &rows, &err, NULL), 0,
+        "%s", err.msg);
+    cr_assert_eq(insights_compile("stats count(*) by bin(1m)", &stats, &err, NULL), 0, "%s",
+                 err.msg);
+    struct insights_run *r = insights_run_new(rows, 3);
+    feed(r, 0, 4);
+    struct insights_result *part = insights_run_snapshot(r);
+    cr_expect_eq(part->nrows, 2, "odd1 and odd3 so far");
+    cr_expect_eq(part->records_scanned, 4);
+    cr_expect_eq(part->records_matched, 2);
+    cr_expect_str_eq(part->rows[0].fields[0].value, "odd1");
+    insights_result_free(part);
+    feed(r, 4, 10);
+    part = insights_run_snapshot(r);
+    cr_expect_eq(part->nrows, 3, "capped at the query's limit like the final result");
+    cr_expect_eq(part->records_scanned, 14);
+    insights_result_free(part);
+    struct insights_result *done = insights_run_finish(r);
+    cr_expect_eq(done->nrows, 3);
+    cr_expect_eq(done->records_matched, 7);
+    insights_result_free(done);
+
+    r = insights_run_new(stats, 0);
+    feed(r, 0, 50);
+    part = insights_run_snapshot(r);
+    cr_expect_eq(part->nrows, 0, "a stats result is not known until every row is in");
+    cr_expect_eq(part->records_scanned, 50);
+    insights_result_free(part);
+    done = insights_run_finish(r);
+    cr_expect_gt(done->nrows, 0);
+    insights_result_free(done);
+    insights_free(rows);
+    insights_free(stats);
+}
+
 Test(insights, discovered_fields_keep_an_extra_at_and_dotted_paths)
 {
     struct insights_event ev = {.ts = 1000,
