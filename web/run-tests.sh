@@ -39,6 +39,7 @@ until curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1; do
 done
 
 export FLUORO_URL="http://127.0.0.1:$HTTP_PORT"
+export FLUORO_BIN="$BIN"  # tests that need a differently configured instance start their own
 export FLUORO_UDP_PORT="$UDP_PORT"
 export CHROMIUM
 set +e

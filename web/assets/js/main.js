@@ -97,6 +97,33 @@ function connectLive() {
   window.addEventListener('beforeunload', () => es.close());
 }
 
+// Ingest losses never hide: datagrams dropped on a full queue and documents rejected as invalid
+// are shown next to the totals whenever they are non-zero (the same counters as /metrics).
+// Losses are counted exactly, never rounded to "1.2k".
+const exact = (n) => n.toLocaleString('en-US');
+
+function lossParts(st) {
+  const parts = [];
+  const dropped = st.udp_dropped_total || 0;
+  const byReason = Object.entries(st.udp_rejected || {}).filter(([, n]) => n > 0);
+  const rejected = byReason.reduce((sum, [, n]) => sum + n, 0) + (st.api_segments_rejected_total || 0);
+  if (dropped) {
+    parts.push(h('a', {
+      class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: 'dropped' },
+      title: 'UDP datagrams dropped because the ingest queue was full (fluoro_udp_dropped_total; raise --queue-size)',
+    }, `${exact(dropped)} dropped`));
+  }
+  if (rejected) {
+    const why = byReason.map(([r, n]) => `${r}: ${n}`);
+    if (st.api_segments_rejected_total) why.push(`PutTraceSegments: ${st.api_segments_rejected_total}`);
+    parts.push(h('a', {
+      class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: 'rejected' },
+      title: `Segment documents rejected as invalid (${why.join(', ')})`,
+    }, `${exact(rejected)} rejected`));
+  }
+  return parts;
+}
+
 async function refreshStats() {
   const el = document.getElementById('stats');
   try {
@@ -104,6 +131,7 @@ async function refreshStats() {
     const parts = [];
     if (Number.isFinite(st.traces)) parts.push(`${fmtCount(st.traces)} traces`);
     if (Number.isFinite(st.segments)) parts.push(`${fmtCount(st.segments)} segments`);
+    parts.push(...lossParts(st));
     replace(el, parts.map((p, i) => h('span', null, i ? ' · ' : '', p)));
   } catch {
     replace(el);
@@ -113,4 +141,6 @@ async function refreshStats() {
 window.addEventListener('hashchange', route);
 route();
 refreshStats();
+// Drops and rejections commit nothing, so no live event announces them: poll as well.
+setInterval(refreshStats, 5000);
 connectLive();
