@@ -2,7 +2,7 @@
  * logs_events.c - the CloudWatch Logs event operations: PutLogEvents (validated on the HTTP
  * thread, stored by the writer, answered after the commit), GetLogEvents with the forward and
  * backward token algorithm of reference/logs-api.md, and FilterLogEvents with filter patterns
- * (fpattern.h), the FTS5 pre-filter and opaque position tokens.
+ * (fpattern.h), the chunk Bloom pre-filter and opaque position tokens.
  *
  * Threads: HTTP connection threads; put_events_fn runs on the writer thread.
  *
@@ -17,6 +17,7 @@
 
 #include "fpattern.h"
 #include "logs_api_int.h"
+#include "logs_chunk.h"
 
 enum {
     EVENT_OVERHEAD = 26,          /* bytes counted per event (logs-api.md limits) */
@@ -35,7 +36,7 @@ enum {
 struct put_events {
     const char *group;
     const char *stream;
-    const struct logs_db_event *ev;
+    struct logs_chunk_pack pack; /* packed on the HTTP thread, so the writer only inserts rows */
     size_t n;
     int64_t ingest_ts;
     bool no_stream;
@@ -52,7 +53,7 @@ static int put_events_fn(struct writer_txn *txn, void *arg)
         p->no_stream = rc == ERR_NOTFOUND;
     }
     if (rc == 0) {
-        rc = logs_db_put_events(rw, gid, sid, p->ev, p->n, p->ingest_ts);
+        rc = logs_db_put_pack(rw, gid, sid, &p->pack, p->ingest_ts);
     }
     if (rc == 0 && p->n > 0) {
         writer_txn_changed(txn, WRITER_CHANGED_LOGS);
@@ -147,10 +148,11 @@ static void put_log_events(struct logs_call *c)
     size_t first = too_old > expired ? too_old : expired;
     struct put_events p = {.group = group,
                            .stream = logs_str(c, "logStreamName"),
-                           .ev = ev + first,
                            .n = too_new > first ? too_new - first : 0,
                            .ingest_ts = now};
+    logs_chunk_pack_init(&p.pack, ev + first, p.n);
     int rc = logs_write(c, put_events_fn, &p);
+    logs_chunk_pack_fini(&p.pack);
     if (rc == ERR_NOTFOUND) {
         logs_fail(c, "ResourceNotFoundException", "The specified log %s does not exist.",
                   p.no_stream ? "stream" : "group");
@@ -408,7 +410,7 @@ static void filter_log_events(struct logs_call *c)
         stream_ids = logs_db_stream_ids(c->ro, gid, names_text, prefix);
         q.stream_ids = stream_ids;
     }
-    q.fts = pattern ? fpattern_fts_query(pattern) : NULL;
+    q.terms = pattern ? fpattern_required_terms(pattern) : NULL;
     if (logs_db_scan(c->ro, &q, filter_row, &f) < 0) {
         logs_fail(c, "ServiceUnavailableException", "The service could not read the events.");
         goto out;
