@@ -13,6 +13,7 @@
  */
 #include "logs_db.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,6 @@ static const char SQL_BLOOM_INSERT[] =
     "INSERT INTO log_chunk_blooms(chunk_id, bloom) VALUES (?1, ?2)";
 static const char SQL_TRACE_INSERT[] =
     "INSERT INTO log_event_traces(trace_id, ts, event_id, chunk_id) VALUES (?1, ?2, ?3, ?4)";
-static const char SQL_DATA[] = "SELECT data FROM log_chunk_data WHERE chunk_id = ?1";
 static const char SQL_STREAM_TOUCH[] =
     "UPDATE log_streams SET first_event_ts = min(coalesce(first_event_ts, ?2), ?2),"
     " last_event_ts = max(coalesce(last_event_ts, ?3), ?3), last_ingest_ts = ?4,"
@@ -138,27 +138,73 @@ int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct 
     " JOIN log_groups g ON g.id = c.group_id"
 #define CHUNK_KEEP " AND (g.retention_days IS NULL OR c.max_ts >= ?9 - g.retention_days * 86400000)"
 
-/* One chunk opened for reading: its events that pass the read's bounds, in read order. */
+/* One chunk opened for reading: its events that pass the read's bounds, in read order. Buffers
+ * are kept for reuse by the next chunk of the same read (struct reader). */
 struct open_chunk {
     unsigned char *data;
+    size_t data_cap;
     struct logs_chunk_event *ev;
     int64_t *ids;
-    size_t n, pos;
+    size_t ev_cap, n, pos;
     int64_t ingest_ts;
     bool traces;
-    char *stream, *group;
+    char stream[513], group[513];
+    struct open_chunk *next_spare;
 };
 
-static void open_chunk_free(struct open_chunk *c)
+/* What one read uses to load chunks: an incremental-blob handle moved from row to row (no
+ * statement and no SQLite-side copy per chunk), and the chunks it has finished with. Allocating
+ * fresh 64 KB buffers per chunk made malloc's heap grow and shrink on every chunk (page faults
+ * were the top of a rare-term filter's profile). */
+struct reader {
+    struct store *s;
+    sqlite3_blob *blob;
+    struct open_chunk *spare;
+};
+
+static void release(struct reader *r, struct open_chunk *c)
 {
     if (c) {
+        c->next_spare = r->spare;
+        r->spare = c;
+    }
+}
+
+static void reader_fini(struct reader *r)
+{
+    while (r->spare) {
+        struct open_chunk *c = r->spare;
+        r->spare = c->next_spare;
         free(c->data);
         free(c->ev);
         free(c->ids);
-        free(c->stream);
-        free(c->group);
         free(c);
     }
+    if (r->blob) {
+        sqlite3_blob_close(r->blob);
+    }
+}
+
+/* Reads chunk id's data into c->data; returns its length or -1 (logged). */
+static int64_t load_data(struct reader *r, int64_t id, struct open_chunk *c)
+{
+    int rc = r->blob ? sqlite3_blob_reopen(r->blob, id)
+                     : sqlite3_blob_open(store_db(r->s), "main", "log_chunk_data", "data", id, 0,
+                                         &r->blob);
+    size_t len = rc == SQLITE_OK ? (size_t)sqlite3_blob_bytes(r->blob) : 0;
+    if (rc == SQLITE_OK && len > c->data_cap) {
+        free(c->data);
+        c->data_cap = len;
+        c->data = xmalloc(len);
+    }
+    if (rc == SQLITE_OK && len > 0) {
+        rc = sqlite3_blob_read(r->blob, c->data, (int)len, 0);
+    }
+    if (rc != SQLITE_OK) {
+        store_fail(r->s, "read log chunk");
+        return -1;
+    }
+    return (int64_t)len;
 }
 
 /* What an opened chunk keeps: start <= ts <= end, after the cursor in read order, not older
@@ -186,37 +232,41 @@ static bool keep(const struct bounds *b, const struct logs_chunk_event *e, int64
 
 /* Loads and decodes the chunk of the current row of meta (CHUNK_COLS). Returns 0 with *out (NULL
  * when no event passes b) or ERR_INTERNAL. */
-static int open_chunk(struct store *s, sqlite3_stmt *meta, struct bounds b, struct open_chunk **out)
+static int open_chunk(struct reader *r, sqlite3_stmt *meta, struct bounds b,
+                      struct open_chunk **out)
 {
     int64_t id = sqlite3_column_int64(meta, 0), min_ts = sqlite3_column_int64(meta, 1);
     if (sqlite3_column_type(meta, 7) != SQLITE_NULL) {
         b.cutoff = sqlite3_column_int64(meta, 7);
     }
     *out = NULL;
-    sqlite3_stmt *st = store_stmt(s, SQL_DATA);
-    if (!st) {
+    struct open_chunk *c = r->spare;
+    if (c) {
+        r->spare = c->next_spare;
+    } else {
+        c = xcalloc(1, sizeof(*c));
+    }
+    c->n = c->pos = 0;
+    int64_t len = load_data(r, id, c);
+    if (len < 0) {
+        release(r, c);
         return ERR_INTERNAL;
     }
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return store_fail(s, "read log chunk");
-    }
-    struct open_chunk *c = xcalloc(1, sizeof(*c));
-    size_t len = (size_t)sqlite3_column_bytes(st, 0);
-    c->data = xmalloc(len ? len : 1);
-    memcpy(c->data, sqlite3_column_blob(st, 0), len);
-    sqlite3_reset(st);
     int64_t count = sqlite3_column_int64(meta, 8);
     count = count < 1 ? 1 : count > LOGS_CHUNK_MAX_EVENTS ? LOGS_CHUNK_MAX_EVENTS : count;
-    c->ev = xmalloc((size_t)count * sizeof(*c->ev));
-    int64_t n = logs_chunk_decode(c->data, len, min_ts, c->ev, (size_t)count);
+    if ((size_t)count > c->ev_cap) {
+        free(c->ev);
+        free(c->ids);
+        c->ev_cap = (size_t)count;
+        c->ev = xmalloc(c->ev_cap * sizeof(*c->ev));
+        c->ids = xmalloc(c->ev_cap * sizeof(*c->ids));
+    }
+    int64_t n = logs_chunk_decode(c->data, (size_t)len, min_ts, c->ev, (size_t)count);
     if (n < 0) {
         log_error("corrupt log chunk", "chunk=%lld", (long long)id);
-        open_chunk_free(c);
+        release(r, c);
         return ERR_INTERNAL;
     }
-    c->ids = xmalloc((size_t)(n ? n : 1) * sizeof(*c->ids));
     for (int64_t i = 0; i < n; i++) {
         int64_t eid = id << LOGS_CHUNK_INDEX_BITS | i;
         if (keep(&b, &c->ev[i], eid)) {
@@ -225,7 +275,7 @@ static int open_chunk(struct store *s, sqlite3_stmt *meta, struct bounds b, stru
         }
     }
     if (c->n == 0) {
-        open_chunk_free(c);
+        release(r, c);
         return 0;
     }
     for (size_t i = 0; b.desc && i < c->n / 2; i++) {
@@ -238,8 +288,8 @@ static int open_chunk(struct store *s, sqlite3_stmt *meta, struct bounds b, stru
     }
     c->ingest_ts = sqlite3_column_int64(meta, 3);
     c->traces = sqlite3_column_int64(meta, 4) > 0;
-    c->stream = xstrdup((const char *)sqlite3_column_text(meta, 5));
-    c->group = xstrdup((const char *)sqlite3_column_text(meta, 6));
+    snprintf(c->stream, sizeof(c->stream), "%s", (const char *)sqlite3_column_text(meta, 5));
+    snprintf(c->group, sizeof(c->group), "%s", (const char *)sqlite3_column_text(meta, 6));
     *out = c;
     return 0;
 }
@@ -269,6 +319,7 @@ struct merge {
     struct open_chunk **heap;
     size_t n, cap;
     bool desc;
+    struct reader r;
 };
 
 /* Whether a's current event comes before b's in read order. */
@@ -320,7 +371,7 @@ static void merge_advance(struct merge *m)
 {
     struct open_chunk *top = m->heap[0];
     if (++top->pos == top->n) {
-        open_chunk_free(top);
+        release(&m->r, top);
         m->heap[0] = m->heap[--m->n];
     }
     if (m->n > 0) {
@@ -331,9 +382,10 @@ static void merge_advance(struct merge *m)
 static void merge_fini(struct merge *m)
 {
     for (size_t i = 0; i < m->n; i++) {
-        open_chunk_free(m->heap[i]);
+        release(&m->r, m->heap[i]);
     }
     free(m->heap);
+    reader_fini(&m->r);
 }
 
 /* Whether the chunk on the current row of meta may hold an event at or before the merge's top:
@@ -354,7 +406,7 @@ static bool admits(const struct merge *m, sqlite3_stmt *meta)
 static int merge_run(struct store *s, sqlite3_stmt *meta, const struct bounds *b,
                      const uint64_t *hashes, size_t nh, int64_t limit, logs_db_row_fn fn, void *arg)
 {
-    struct merge m = {.desc = b->desc};
+    struct merge m = {.desc = b->desc, .r = {.s = s}};
     int rc = 0, step = sqlite3_step(meta);
     while (limit != 0) {
         while (step == SQLITE_ROW && admits(&m, meta)) {
@@ -362,7 +414,7 @@ static int merge_run(struct store *s, sqlite3_stmt *meta, const struct bounds *b
             if (nh == 0 ||
                 logs_chunk_bloom_may_hold(sqlite3_column_blob(meta, 9),
                                           (size_t)sqlite3_column_bytes(meta, 9), hashes, nh)) {
-                rc = open_chunk(s, meta, *b, &c);
+                rc = open_chunk(&m.r, meta, *b, &c);
             }
             if (rc < 0) {
                 goto out;
@@ -503,10 +555,11 @@ int logs_db_scan(struct store *s, const struct logs_db_scan *q, logs_db_row_fn f
 static int by_id(struct store *s, sqlite3_stmt *meta, const struct bounds *b, int64_t limit,
                  logs_db_row_fn fn, void *arg)
 {
-    int rc = 0, step;
-    while (limit > 0 && (step = sqlite3_step(meta)) == SQLITE_ROW) {
+    int rc = 0;
+    struct reader r = {.s = s};
+    while (limit > 0 && sqlite3_step(meta) == SQLITE_ROW) {
         struct open_chunk *c = NULL;
-        rc = open_chunk(s, meta, *b, &c);
+        rc = open_chunk(&r, meta, *b, &c);
         if (rc < 0) {
             break;
         }
@@ -515,9 +568,10 @@ static int by_id(struct store *s, sqlite3_stmt *meta, const struct bounds *b, in
                 limit = 0;
             }
         }
-        open_chunk_free(c);
+        release(&r, c);
     }
     sqlite3_reset(meta);
+    reader_fini(&r);
     return rc;
 }
 
