@@ -277,7 +277,7 @@ static bool check_logs(struct store *ro, const struct assertion_spec *s, const j
                                      .cur_ts = INT64_MIN,
                                      .cur_id = INT64_MIN,
                                      .stream_ids = streams,
-                                     .fts = fpattern_fts_query(l->match)};
+                                     .terms = fpattern_required_terms(l->match)};
             if (logs_db_scan(ro, &q, count_log, &c) < 0) {
                 c.matched = 0;
             }

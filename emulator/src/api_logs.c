@@ -349,7 +349,7 @@ void api_logs_events(struct http_request *req, struct http_reply *rep)
                                  .cur_id = INT64_MAX,
                                  .descending = true,
                                  .stream_ids = sel.stream_ids,
-                                 .fts = sel.pattern ? fpattern_fts_query(sel.pattern) : NULL,
+                                 .terms = sel.pattern ? fpattern_required_terms(sel.pattern) : NULL,
                                  .trace_id = sel.trace_id};
         rc = logs_db_scan(ro, &q, gather_row, &g);
         json_t *asc = json_array();

@@ -2,7 +2,8 @@
  * fpattern.c - CloudWatch Logs filter patterns (fpattern.h, reference/logs-filter-and-insights.md
  * Part A): picks the pattern kind from its first character (A1), compiles unstructured term
  * patterns here and hands JSON, space-delimited and regex patterns to fpattern_json.c,
- * fpattern_space.c and fpattern_regex.c. Also derives the FTS5 pre-filter for term patterns.
+ * fpattern_space.c and fpattern_regex.c. Also derives the required terms that the chunk Bloom
+ * filters of logs_chunk.h test, for term patterns.
  *
  * Threads: compile on any thread; a compiled struct fpattern is never written again, so any number
  * of threads may match with it at once.
@@ -45,11 +46,11 @@ struct fpattern {
     regex_t *re;
     struct fpattern_jnode *json;
     struct fpattern_space *space;
-    char *fts;
+    char *required;
 };
 
 /* Bytes that continue a word. Non-ASCII bytes count as word bytes so a term never matches inside
- * a UTF-8 word, which also keeps the FTS5 pre-filter (unicode61 joins such letters) necessary. */
+ * a UTF-8 word. */
 static bool word_byte(unsigned char ch)
 {
     return isalnum(ch) || ch >= 0x80;
@@ -157,10 +158,12 @@ static int compile_terms(struct fpattern_cursor *c, struct fpattern *p)
     }
 }
 
-/* Appends the FTS5 phrase every message matching t must contain, or nothing when there is none.
- * unicode61 splits on every ASCII non-alphanumeric, so a term's inner tokens are whole tokens in
- * the message too; a phrase's end tokens may continue a longer word, so they are dropped. */
-static void term_fts(const struct term *t, struct buf *q)
+/* Appends the tokens (maximal runs of ASCII letters and digits, logs_chunk.h) that every message
+ * matching t contains whole, or nothing when there are none. A term's inner tokens are bounded by
+ * its own separators, and a bare term's end tokens by a non-word byte (term_match), so both are
+ * whole tokens of the message; a phrase's end tokens may continue a longer word, so they are
+ * dropped. Matching is case-sensitive (A2), so the tokens keep their case. */
+static void term_tokens(const struct term *t, struct buf *q)
 {
     size_t from = 0, to = t->len, n = 0;
     char *tokens = NULL;
@@ -169,7 +172,7 @@ static void term_fts(const struct term *t, struct buf *q)
     }
     for (size_t i = 0; i < t->len; i++) {
         if ((unsigned char)t->text[i] >= 0x80) {
-            return; /* unicode61 folds and splits non-ASCII its own way */
+            return; /* kept conservative: a non-ASCII term gives no tokens */
         }
     }
     if (t->phrase && isalnum((unsigned char)t->text[0])) {
@@ -194,20 +197,20 @@ static void term_fts(const struct term *t, struct buf *q)
         n--;
     }
     if (n > 0) {
-        int rc = buf_printf(q, "%s\"%.*s\"", q->len ? " AND " : "", (int)n, tokens);
+        int rc = buf_printf(q, "%s%.*s", q->len ? " " : "", (int)n, tokens);
         (void)rc; /* an unlimited buf cannot refuse */
     }
     free(tokens);
 }
 
-static void build_fts(struct fpattern *p)
+static void build_terms(struct fpattern *p)
 {
     struct buf q;
     buf_init(&q, 0);
     for (size_t i = 0; i < p->n_terms; i++) {
-        term_fts(&p->terms[i], &q);
+        term_tokens(&p->terms[i], &q);
     }
-    p->fts = q.len ? buf_steal(&q, NULL) : NULL;
+    p->required = q.len ? buf_steal(&q, NULL) : NULL;
     buf_fini(&q);
 }
 
@@ -268,7 +271,7 @@ int fpattern_compile(const char *src, struct fpattern **out, struct errbuf *err)
     case KIND_TERMS:
         rc = compile_terms(&c, p);
         if (rc == 0) {
-            build_fts(p);
+            build_terms(p);
         }
         break;
     }
@@ -373,9 +376,9 @@ json_t *fpattern_extract(const struct fpattern *p, const char *msg, size_t len)
     return out;
 }
 
-const char *fpattern_fts_query(const struct fpattern *p)
+const char *fpattern_required_terms(const struct fpattern *p)
 {
-    return p->fts;
+    return p->required;
 }
 
 void fpattern_free(struct fpattern *p)
@@ -390,6 +393,6 @@ void fpattern_free(struct fpattern *p)
     fpattern_regex_free(p->re);
     fpattern_json_free(p->json);
     fpattern_space_free(p->space);
-    free(p->fts);
+    free(p->required);
     free(p);
 }

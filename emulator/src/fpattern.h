@@ -29,9 +29,10 @@ bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len,
  * selector that names a value; term and regex patterns extract nothing, so {}). */
 json_t *fpattern_extract(const struct fpattern *p, const char *msg, size_t len);
 
-/* An FTS5 MATCH expression that every matching message satisfies (a necessary condition used to
- * narrow candidates), or NULL when the pattern gives none. Borrowed from p. */
-const char *fpattern_fts_query(const struct fpattern *p);
+/* Space-separated tokens (maximal runs of ASCII letters and digits, case kept) that every
+ * matching message contains whole: a necessary condition the chunk Bloom filters test
+ * (logs_chunk.h). NULL when the pattern gives none. Borrowed from p; any thread. */
+const char *fpattern_required_terms(const struct fpattern *p);
 
 void fpattern_free(struct fpattern *p);
 

@@ -1,6 +1,6 @@
 /*
  * fpattern_int.h - internals shared by the filter-pattern files: fpattern.c (kind dispatch, term
- * patterns, FTS5 narrowing, public API), fpattern_value.c (comparison values: numbers, wildcards,
+ * patterns, required terms, public API), fpattern_value.c (comparison values: numbers, wildcards,
  * regexes), fpattern_json.c ({ $.a = 1 } patterns) and fpattern_space.c ([a, b = 1] patterns).
  * Everything built here is immutable after compile, so any thread may match with it.
  */

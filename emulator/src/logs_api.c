@@ -709,14 +709,20 @@ void logs_api_dispatch(struct http_request *req, struct http_reply *rep)
                         target ? target : "(no X-Amz-Target header)");
         goto out;
     }
+    c.account = req->app->cfg->account_id;
+    snprintf(c.arn_prefix, sizeof(c.arn_prefix), "arn:aws:logs:%s:%s:", req->region, c.account);
+    if (op->raw) {
+        c.ro = store_thread_ro();
+        if (c.ro && op->raw(&c)) {
+            goto out;
+        }
+    }
     body = aws_parse_body(req, &err);
     if (!body) {
         aws_err_awsjson(rep, 400, "SerializationException", "%s", err.msg);
         goto out;
     }
     c.body = body;
-    c.account = req->app->cfg->account_id;
-    snprintf(c.arn_prefix, sizeof(c.arn_prefix), "arn:aws:logs:%s:%s:", req->region, c.account);
     c.ro = store_thread_ro();
     if (!c.ro) {
         logs_fail(&c, "ServiceUnavailableException", "The service cannot open its database.");

@@ -25,16 +25,26 @@ struct logs_call {
 
 typedef void (*logs_op_fn)(struct logs_call *c);
 
-/* An operation: its X-Amz-Target suffix, handler and the model's member rules. */
+/* Serves a request from its raw body, before any jansson parse; returns false to decline, and
+ * then dispatch parses the body and calls fn as usual. */
+typedef bool (*logs_raw_fn)(struct logs_call *c);
+
+/* An operation: its X-Amz-Target suffix, handler and the model's member rules, and optionally a
+ * raw-body handler for a hot operation. */
 struct logs_op {
     const char *name;
     logs_op_fn fn;
     const struct aws_member *members;
     size_t nmembers;
+    logs_raw_fn raw;
 };
 #define LOGS_OP(name, fn, members)                                                                 \
     {                                                                                              \
-        name, fn, members, ARRAY_LEN(members)                                                      \
+        name, fn, members, ARRAY_LEN(members), NULL                                                \
+    }
+#define LOGS_OP_RAW(name, fn, members, raw)                                                        \
+    {                                                                                              \
+        name, fn, members, ARRAY_LEN(members), raw                                                 \
     }
 
 extern const struct logs_op logs_events_ops[];

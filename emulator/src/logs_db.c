@@ -1,10 +1,11 @@
 /*
- * logs_db.c - CloudWatch Logs SQL (see logs_db.h). Events are stored with the trace id their
- * message carries, so a trace's logs are an index lookup (DESIGN.md §6). Writes run on the writer
- * thread; reads on whichever thread owns the store passed in.
+ * logs_db.c - CloudWatch Logs SQL (see logs_db.h): groups, streams, their descriptions and the
+ * trace-id finder. Events live in chunks, read and written by logs_db_events.c; configuration
+ * rows and tags by logs_db_config.c. Writes run on the writer thread; reads on whichever thread
+ * owns the store passed in.
  *
  * Every statement is a static string, so store_stmt() caches it per connection; queries that
- * differ in shape (ordering, optional FTS) are separate strings chosen from small tables.
+ * differ in shape (ordering) are separate strings chosen from small tables.
  */
 #include "logs_db.h"
 
@@ -22,17 +23,6 @@ static const char SQL_GROUP_INSERT[] =
 static const char SQL_STREAM_ID[] = "SELECT id FROM log_streams WHERE group_id = ?1 AND name = ?2";
 static const char SQL_STREAM_INSERT[] =
     "INSERT INTO log_streams(group_id, name, created_at) VALUES (?1, ?2, ?3) RETURNING id";
-static const char SQL_EVENT_INSERT[] =
-    "INSERT INTO log_events(group_id, stream_id, ts, ingest_ts, message, trace_id)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-static const char SQL_FTS_INSERT[] = "INSERT INTO log_events_fts(rowid, message) VALUES (?1, ?2)";
-static const char SQL_STREAM_TOUCH[] =
-    "UPDATE log_streams SET first_event_ts = min(coalesce(first_event_ts, ?2), ?2),"
-    " last_event_ts = max(coalesce(last_event_ts, ?2), ?2), last_ingest_ts = ?3,"
-    " stored_bytes = stored_bytes + ?4 WHERE id = ?1";
-static const char SQL_GROUP_TOUCH[] =
-    "UPDATE log_groups SET stored_bytes = stored_bytes + ?2 WHERE id = ?1";
-
 /* Looks up an id by (key), inserting when missing. */
 static int find_or_create(struct store *rw, const char *find_sql, const char *insert_sql,
                           int64_t parent, const char *name, int64_t now, int64_t *id)
@@ -70,18 +60,6 @@ static int find_or_create(struct store *rw, const char *find_sql, const char *in
     *id = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     return 0;
-}
-
-/* Adds the event just inserted on rw to the FTS5 index. */
-static int index_message(struct store *rw, const char *message, size_t len)
-{
-    sqlite3_stmt *st = store_stmt(rw, SQL_FTS_INSERT);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(store_db(rw)));
-    sqlite3_bind_text(st, 2, message, (int)len, SQLITE_STATIC);
-    return store_step_done(rw, st, "index log event");
 }
 
 bool logs_db_find_trace_id(const char *message, char out[36])
@@ -122,46 +100,16 @@ int logs_db_put_event_autocreate(struct store *rw, const char *group, const char
     if (rc < 0) {
         return rc;
     }
-    char trace_id[36];
-    bool has_trace = logs_db_find_trace_id(message, trace_id);
-    sqlite3_stmt *st = store_stmt(rw, SQL_EVENT_INSERT);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, gid);
-    sqlite3_bind_int64(st, 2, sid);
-    sqlite3_bind_int64(st, 3, ts);
-    sqlite3_bind_int64(st, 4, ingest_ts);
-    sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
-    store_bind_text(st, 6, has_trace ? trace_id : NULL);
-    rc = store_step_done(rw, st, "insert log event");
-    if (rc == 0) {
-        rc = index_message(rw, message, strlen(message));
-    }
-    int64_t bytes = (int64_t)strlen(message);
-    if (rc == 0 && (st = store_stmt(rw, SQL_STREAM_TOUCH))) {
-        sqlite3_bind_int64(st, 1, sid);
-        sqlite3_bind_int64(st, 2, ts);
-        sqlite3_bind_int64(st, 3, ingest_ts);
-        sqlite3_bind_int64(st, 4, bytes);
-        rc = store_step_done(rw, st, "touch stream");
-    }
-    if (rc == 0 && (st = store_stmt(rw, SQL_GROUP_TOUCH))) {
-        sqlite3_bind_int64(st, 1, gid);
-        sqlite3_bind_int64(st, 2, bytes);
-        rc = store_step_done(rw, st, "touch group");
-    }
-    if (rc == 0) {
-        METRIC_INC(log_events_stored);
-    }
-    return rc;
+    struct logs_db_event ev = {ts, message, strlen(message)};
+    return logs_db_put_events(rw, gid, sid, &ev, 1, ingest_ts);
 }
 
 int logs_db_reset(struct store *rw)
 {
-    return store_exec(rw, "DELETE FROM log_events; DELETE FROM log_streams; DELETE FROM "
-                          "log_groups; DELETE FROM log_config; DELETE FROM log_tags;"
-                          "INSERT INTO log_events_fts(log_events_fts) VALUES('delete-all');");
+    return store_exec(rw, "DELETE FROM log_event_traces; DELETE FROM log_chunk_blooms;"
+                          "DELETE FROM log_chunk_data; DELETE FROM log_chunks;"
+                          "DELETE FROM log_streams; DELETE FROM log_groups;"
+                          "DELETE FROM log_config; DELETE FROM log_tags;");
 }
 
 /* Steps st expecting at most one row with one integer column. Returns 0 with *out, ERR_NOTFOUND
@@ -240,7 +188,8 @@ static int exec_id(struct store *rw, const char *sql, int64_t id, const char *wh
 
 int logs_db_group_delete(struct store *rw, int64_t gid, const char *resource)
 {
-    int rc = exec_id(rw, "DELETE FROM log_events WHERE group_id = ?1", gid, "delete group events");
+    /* The chunks' data, blooms and trace rows go by ON DELETE CASCADE (schema.c). */
+    int rc = exec_id(rw, "DELETE FROM log_chunks WHERE group_id = ?1", gid, "delete group events");
     if (rc == 0) {
         rc = exec_id(rw, "DELETE FROM log_streams WHERE group_id = ?1", gid, "delete streams");
     }
@@ -313,7 +262,7 @@ int logs_db_stream_delete(struct store *rw, int64_t gid, int64_t sid)
     sqlite3_bind_int64(st, 2, sid);
     int rc = store_step_done(rw, st, "stream bytes");
     if (rc == 0) {
-        rc = exec_id(rw, "DELETE FROM log_events WHERE stream_id = ?1", sid, "delete events");
+        rc = exec_id(rw, "DELETE FROM log_chunks WHERE stream_id = ?1", sid, "delete events");
     }
     if (rc == 0) {
         rc = exec_id(rw, "DELETE FROM log_streams WHERE id = ?1", sid, "delete stream");
@@ -478,239 +427,6 @@ json_t *logs_db_api_streams(struct store *s, int64_t gid)
     return out;
 }
 
-int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct logs_db_event *ev,
-                       size_t n, int64_t ingest_ts)
-{
-    int64_t bytes = 0, first = INT64_MAX, last = INT64_MIN;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char trace_id[36];
-        bool has_trace = logs_db_find_trace_id(ev[i].message, trace_id);
-        sqlite3_stmt *st = store_stmt(rw, SQL_EVENT_INSERT);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        sqlite3_bind_int64(st, 1, gid);
-        sqlite3_bind_int64(st, 2, sid);
-        sqlite3_bind_int64(st, 3, ev[i].ts);
-        sqlite3_bind_int64(st, 4, ingest_ts);
-        sqlite3_bind_text(st, 5, ev[i].message, (int)ev[i].len, SQLITE_STATIC);
-        store_bind_text(st, 6, has_trace ? trace_id : NULL);
-        rc = store_step_done(rw, st, "insert log event");
-        if (rc == 0) {
-            rc = index_message(rw, ev[i].message, ev[i].len);
-        }
-        bytes += (int64_t)ev[i].len;
-        first = ev[i].ts < first ? ev[i].ts : first;
-        last = ev[i].ts > last ? ev[i].ts : last;
-    }
-    sqlite3_stmt *st = NULL;
-    if (rc == 0 && n > 0 && (st = store_stmt(rw, SQL_STREAM_TOUCH))) {
-        sqlite3_bind_int64(st, 1, sid);
-        sqlite3_bind_int64(st, 2, first);
-        sqlite3_bind_int64(st, 3, ingest_ts);
-        sqlite3_bind_int64(st, 4, bytes);
-        rc = store_step_done(rw, st, "touch stream");
-        /* first_event_ts takes the minimum and last_event_ts the maximum of ?2, so the batch's
-         * last timestamp needs its own touch. */
-        if (rc == 0 && last != first && (st = store_stmt(rw, SQL_STREAM_TOUCH))) {
-            sqlite3_bind_int64(st, 1, sid);
-            sqlite3_bind_int64(st, 2, last);
-            sqlite3_bind_int64(st, 3, ingest_ts);
-            sqlite3_bind_int64(st, 4, 0);
-            rc = store_step_done(rw, st, "touch stream");
-        }
-    }
-    if (rc == 0 && n > 0 && (st = store_stmt(rw, SQL_GROUP_TOUCH))) {
-        sqlite3_bind_int64(st, 1, gid);
-        sqlite3_bind_int64(st, 2, bytes);
-        rc = store_step_done(rw, st, "touch group");
-    }
-    if (rc == 0) {
-        METRIC_ADD(log_events_stored, n);
-    }
-    return rc;
-}
-
-/* Reads rows of a statement whose columns are id, ts, ingest_ts, message, stream, group, trace. */
-static int each_row(struct store *s, sqlite3_stmt *st, logs_db_row_fn fn, void *arg)
-{
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        struct logs_db_row row = {
-            .id = sqlite3_column_int64(st, 0),
-            .ts = sqlite3_column_int64(st, 1),
-            .ingest_ts = sqlite3_column_int64(st, 2),
-            .message = (const char *)sqlite3_column_text(st, 3),
-            .len = (size_t)sqlite3_column_bytes(st, 3),
-            .stream = (const char *)sqlite3_column_text(st, 4),
-            .group = (const char *)sqlite3_column_text(st, 5),
-            .trace_id = (const char *)sqlite3_column_text(st, 6),
-        };
-        if (!fn(arg, &row)) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(s, "read log events");
-}
-
-#define EVENT_COLS                                                                                 \
-    "SELECT e.id, e.ts, e.ingest_ts, e.message, s.name, g.name, e.trace_id FROM log_events e"      \
-    " JOIN log_streams s ON s.id = e.stream_id JOIN log_groups g ON g.id = e.group_id WHERE "
-
-int logs_db_stream_events(struct store *s, int64_t sid, int64_t start, int64_t end, int64_t cur_ts,
-                          int64_t cur_id, bool forward, int64_t limit, logs_db_row_fn fn, void *arg)
-{
-    static const char fwd[] =
-        EVENT_COLS "e.stream_id = ?1 AND e.ts >= ?2 AND e.ts < ?3"
-                   " AND (e.ts, e.id) > (?4, ?5) ORDER BY e.ts, e.id LIMIT ?6";
-    static const char back[] =
-        EVENT_COLS "e.stream_id = ?1 AND e.ts >= ?2 AND e.ts < ?3"
-                   " AND (e.ts, e.id) < (?4, ?5) ORDER BY e.ts DESC, e.id DESC LIMIT ?6";
-    sqlite3_stmt *st = store_stmt(s, forward ? fwd : back);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int64(st, 2, start);
-    sqlite3_bind_int64(st, 3, end);
-    sqlite3_bind_int64(st, 4, cur_ts);
-    sqlite3_bind_int64(st, 5, cur_id);
-    sqlite3_bind_int64(st, 6, limit);
-    return each_row(s, st, fn, arg);
-}
-
-/* [by group][with FTS][descending] */
-#define SCAN_WHERE(GROUP, FTS, CUR, ORDER)                                                         \
-    EVENT_COLS GROUP " e.ts >= ?2 AND e.ts <= ?3 AND (e.ts, e.id) " CUR " (?4, ?5)"                \
-                     " AND (?6 IS NULL OR e.stream_id IN (SELECT value FROM json_each(?6)))"       \
-                     " AND (?8 IS NULL OR e.trace_id = ?8)" FTS " ORDER BY " ORDER
-#define SCAN_FTS " AND e.id IN (SELECT rowid FROM log_events_fts WHERE log_events_fts MATCH ?7)"
-#define SCAN_GROUP "e.group_id = ?1 AND"
-static const char *const SQL_SCAN[2][2][2] = {
-    {{SCAN_WHERE("", "", ">", "e.ts, e.id"), SCAN_WHERE("", "", "<", "e.ts DESC, e.id DESC")},
-     {SCAN_WHERE("", SCAN_FTS, ">", "e.ts, e.id"),
-      SCAN_WHERE("", SCAN_FTS, "<", "e.ts DESC, e.id DESC")}},
-    {{SCAN_WHERE(SCAN_GROUP, "", ">", "e.ts, e.id"),
-      SCAN_WHERE(SCAN_GROUP, "", "<", "e.ts DESC, e.id DESC")},
-     {SCAN_WHERE(SCAN_GROUP, SCAN_FTS, ">", "e.ts, e.id"),
-      SCAN_WHERE(SCAN_GROUP, SCAN_FTS, "<", "e.ts DESC, e.id DESC")}},
-};
-
-/* The same scans driven by the FTS5 match list instead of the time index ('+' keeps SQLite off
- * the indexes): when few events match, fetching them by id and sorting beats walking every
- * event of the range. [by group][descending] */
-#define SCAN_DRIVEN(GROUP, CUR, ORDER)                                                             \
-    EVENT_COLS GROUP " +e.ts >= ?2 AND +e.ts <= ?3 AND (+e.ts, e.id) " CUR " (?4, ?5)"             \
-                     " AND (?6 IS NULL OR e.stream_id IN (SELECT value FROM json_each(?6)))"       \
-                     " AND (?8 IS NULL OR e.trace_id = ?8)" SCAN_FTS " ORDER BY " ORDER
-static const char *const SQL_SCAN_DRIVEN[2][2] = {
-    {SCAN_DRIVEN("", ">", "e.ts, e.id"), SCAN_DRIVEN("", "<", "e.ts DESC, e.id DESC")},
-    {SCAN_DRIVEN("+e.group_id = ?1 AND", ">", "e.ts, e.id"),
-     SCAN_DRIVEN("+e.group_id = ?1 AND", "<", "e.ts DESC, e.id DESC")},
-};
-#define FTS_DRIVEN_MAX 100000
-
-/* Whether the FTS5 match list is short enough to drive the scan. */
-static bool fts_selective(struct store *s, const char *fts)
-{
-    sqlite3_stmt *st = store_stmt(s, "SELECT count(*) FROM (SELECT 1 FROM log_events_fts WHERE"
-                                     " log_events_fts MATCH ?1 LIMIT 100000)");
-    int64_t n = FTS_DRIVEN_MAX;
-    if (st) {
-        sqlite3_bind_text(st, 1, fts, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            n = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_reset(st);
-    }
-    return n < FTS_DRIVEN_MAX;
-}
-
-int logs_db_scan(struct store *s, const struct logs_db_scan *q, logs_db_row_fn fn, void *arg)
-{
-    bool driven = q->fts && fts_selective(s, q->fts);
-    sqlite3_stmt *st = store_stmt(s, driven ? SQL_SCAN_DRIVEN[q->gid >= 0][q->descending]
-                                            : SQL_SCAN[q->gid >= 0][q->fts != NULL][q->descending]);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, q->gid);
-    sqlite3_bind_int64(st, 2, q->start);
-    sqlite3_bind_int64(st, 3, q->end);
-    sqlite3_bind_int64(st, 4, q->cur_ts);
-    sqlite3_bind_int64(st, 5, q->cur_id);
-    store_bind_text(st, 6, q->stream_ids);
-    if (q->fts) {
-        sqlite3_bind_text(st, 7, q->fts, -1, SQLITE_STATIC);
-    }
-    store_bind_text(st, 8, q->trace_id);
-    return each_row(s, st, fn, arg);
-}
-
-int logs_db_trace_events(struct store *s, const char *trace_id, int64_t limit, logs_db_row_fn fn,
-                         void *arg)
-{
-    sqlite3_stmt *st = store_stmt(s, EVENT_COLS "e.trace_id = ?1 ORDER BY e.ts, e.id LIMIT ?2");
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, limit);
-    return each_row(s, st, fn, arg);
-}
-
-struct found {
-    logs_db_row_fn fn;
-    void *arg;
-    bool found;
-};
-
-static bool found_row(void *arg, const struct logs_db_row *row)
-{
-    struct found *f = arg;
-    f->found = true;
-    return f->fn(f->arg, row);
-}
-
-int logs_db_event_get(struct store *s, int64_t id, logs_db_row_fn fn, void *arg)
-{
-    struct found f = {fn, arg, false};
-    sqlite3_stmt *st = store_stmt(s, EVENT_COLS "e.id = ?1");
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, id);
-    int rc = each_row(s, st, found_row, &f);
-    return rc < 0 ? rc : f.found ? 0 : ERR_NOTFOUND;
-}
-
-int logs_db_scan_new(struct store *s, int64_t gid, int64_t after_id, int64_t limit,
-                     logs_db_row_fn fn, void *arg)
-{
-    sqlite3_stmt *st = store_stmt(s, EVENT_COLS "e.id > ?2 AND (?1 < 0 OR e.group_id = ?1)"
-                                                " ORDER BY e.id LIMIT ?3");
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_int64(st, 1, gid);
-    sqlite3_bind_int64(st, 2, after_id);
-    sqlite3_bind_int64(st, 3, limit);
-    return each_row(s, st, fn, arg);
-}
-
-int64_t logs_db_last_event_id(struct store *s)
-{
-    int64_t id = 0;
-    sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(max(id), 0) FROM log_events");
-    if (!st || one_int(s, st, &id, "last event id") < 0) {
-        return 0;
-    }
-    return id;
-}
-
 char *logs_db_stream_ids(struct store *s, int64_t gid, const char *names, const char *prefix)
 {
     sqlite3_stmt *st = store_stmt(
@@ -729,49 +445,4 @@ char *logs_db_stream_ids(struct store *s, int64_t gid, const char *names, const 
     }
     sqlite3_reset(st);
     return out ? out : xstrdup("[]");
-}
-
-int logs_db_expire_run(struct writer_txn *txn, void *arg)
-{
-    (void)arg;
-    struct store *rw = writer_txn_store(txn);
-    int64_t now = (int64_t)(now_epoch() * 1000.0), total = 0;
-    sqlite3_stmt *st = store_stmt(
-        rw, "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL");
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    int64_t ids[256], cut[256];
-    size_t n = 0;
-    while (n < ARRAY_LEN(ids) && sqlite3_step(st) == SQLITE_ROW) {
-        ids[n] = sqlite3_column_int64(st, 0);
-        cut[n++] = now - sqlite3_column_int64(st, 1) * 86400000LL;
-    }
-    sqlite3_reset(st);
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        st = store_stmt(rw, "UPDATE log_groups SET stored_bytes = max(0, stored_bytes - (SELECT"
-                            " coalesce(sum(length(message)), 0) FROM log_events WHERE group_id ="
-                            " ?1 AND ts < ?2)) WHERE id = ?1");
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        sqlite3_bind_int64(st, 1, ids[i]);
-        sqlite3_bind_int64(st, 2, cut[i]);
-        rc = store_step_done(rw, st, "expire bytes");
-        st = rc == 0 ? store_stmt(rw, "DELETE FROM log_events WHERE group_id = ?1 AND ts < ?2")
-                     : NULL;
-        if (st) {
-            sqlite3_bind_int64(st, 1, ids[i]);
-            sqlite3_bind_int64(st, 2, cut[i]);
-            rc = store_step_done(rw, st, "expire events");
-            total += sqlite3_changes(store_db(rw));
-        }
-    }
-    if (rc == 0 && total > 0) {
-        METRIC_ADD(log_events_expired, (uint64_t)total);
-        writer_txn_changed(txn, WRITER_CHANGED_LOGS);
-        log_info("logs_retention", "expired=%lld", (long long)total);
-    }
-    return rc;
 }

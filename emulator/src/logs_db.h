@@ -1,11 +1,13 @@
 /*
- * logs_db.h - CloudWatch Logs SQL: groups, streams, events, the FTS5 pre-filter, retention, and
- * the configuration rows (filters, destinations, policies, export tasks, query definitions, tags).
- * Write functions take the writer's store and run on the writer thread inside its transaction;
- * reads take any thread's own store (an HTTP thread's store_thread_ro()).
+ * logs_db.h - CloudWatch Logs SQL: groups, streams, events (stored in chunks with a Bloom filter
+ * each, logs_chunk.h), retention, and the configuration rows (filters, destinations, policies,
+ * export tasks, query definitions, tags). Write functions take the writer's store and run on the
+ * writer thread inside its transaction; reads take any thread's own store (an HTTP thread's
+ * store_thread_ro()). Implemented by logs_db.c, logs_db_events.c and logs_db_config.c.
  *
  * Times are epoch milliseconds. Events are ordered by (ts, id): id is the insertion order, so
- * (ts, id) is the position GetLogEvents and FilterLogEvents tokens carry.
+ * (ts, id) is the position GetLogEvents and FilterLogEvents tokens carry. Reads never return an
+ * event older than its group's retention.
  */
 #ifndef LOGS_DB_H
 #define LOGS_DB_H
@@ -15,6 +17,7 @@
 #include "store.h"
 
 struct writer_txn;
+struct logs_chunk_pack;
 
 /* Appends one event, creating its group and stream when missing (fixtures and demo data).
  * ts and ingest_ts are epoch milliseconds. The trace id found in the message, if any, is
@@ -75,9 +78,14 @@ struct logs_db_event {
 };
 
 /* Writer: appends n events (already validated and in order) to stream sid of group gid, with
- * ingest time ingest_ts, and updates the stream's and group's bookkeeping. */
+ * ingest time ingest_ts, and updates the stream's and group's bookkeeping. Packs the chunks on
+ * the writer: callers with many events pack on their own thread and use logs_db_put_pack. */
 int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct logs_db_event *ev,
                        size_t n, int64_t ingest_ts) MUST_CHECK;
+/* Writer: stores the chunks of pack (borrowed; built by logs_chunk_pack_init on any thread) like
+ * logs_db_put_events: a few rows per chunk. */
+int logs_db_put_pack(struct store *rw, int64_t gid, int64_t sid, const struct logs_chunk_pack *pack,
+                     int64_t ingest_ts) MUST_CHECK;
 
 /* One stored event as a read hands it to a callback; pointers live until the callback returns. */
 struct logs_db_row {
@@ -100,15 +108,17 @@ int logs_db_stream_events(struct store *s, int64_t sid, int64_t start, int64_t e
                           void *arg) MUST_CHECK;
 
 /* What logs_db_scan reads: gid < 0 = every group; stream_ids a JSON array text of stream ids or
- * NULL for all; fts an FTS5 MATCH expression or NULL; trace_id or NULL. start <= ts <= end,
- * strictly after (ascending) or before (descending) the position (cur_ts, cur_id). */
+ * NULL for all; terms NULL or space-separated tokens every wanted event contains whole
+ * (fpattern_required_terms), so chunks whose Bloom filter lacks one are skipped: a pre-filter
+ * only, the caller still matches each event; trace_id or NULL. start <= ts <= end, strictly
+ * after (ascending) or before (descending) the position (cur_ts, cur_id). */
 struct logs_db_scan {
     int64_t gid;
     int64_t start, end;
     int64_t cur_ts, cur_id;
     bool descending;
     const char *stream_ids;
-    const char *fts;
+    const char *terms;
     const char *trace_id;
 };
 /* Reads: calls fn for each event in order until it returns false or rows run out. */
@@ -129,8 +139,8 @@ int64_t logs_db_last_event_id(struct store *s);
 /* Reads: one event by id (for GetLogRecord); ERR_NOTFOUND when gone. */
 int logs_db_event_get(struct store *s, int64_t id, logs_db_row_fn fn, void *arg) MUST_CHECK;
 
-/* Writer function for the maintenance timer: deletes events older than their group's retention.
- * arg is unused. */
+/* Writer function for the maintenance timer: deletes the chunks whose newest event is older than
+ * their group's retention (older events in surviving chunks are hidden by reads). arg is unused. */
 int logs_db_expire_run(struct writer_txn *txn, void *arg);
 
 /* ---- configuration rows and tags ---- */

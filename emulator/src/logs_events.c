@@ -2,7 +2,7 @@
  * logs_events.c - the CloudWatch Logs event operations: PutLogEvents (validated on the HTTP
  * thread, stored by the writer, answered after the commit), GetLogEvents with the forward and
  * backward token algorithm of reference/logs-api.md, and FilterLogEvents with filter patterns
- * (fpattern.h), the FTS5 pre-filter and opaque position tokens.
+ * (fpattern.h), the chunk Bloom pre-filter and opaque position tokens.
  *
  * Threads: HTTP connection threads; put_events_fn runs on the writer thread.
  *
@@ -17,6 +17,8 @@
 
 #include "fpattern.h"
 #include "logs_api_int.h"
+#include "logs_chunk.h"
+#include "logs_putjson.h"
 
 enum {
     EVENT_OVERHEAD = 26,          /* bytes counted per event (logs-api.md limits) */
@@ -35,7 +37,7 @@ enum {
 struct put_events {
     const char *group;
     const char *stream;
-    const struct logs_db_event *ev;
+    struct logs_chunk_pack pack; /* packed on the HTTP thread, so the writer only inserts rows */
     size_t n;
     int64_t ingest_ts;
     bool no_stream;
@@ -52,7 +54,7 @@ static int put_events_fn(struct writer_txn *txn, void *arg)
         p->no_stream = rc == ERR_NOTFOUND;
     }
     if (rc == 0) {
-        rc = logs_db_put_events(rw, gid, sid, p->ev, p->n, p->ingest_ts);
+        rc = logs_db_put_pack(rw, gid, sid, &p->pack, p->ingest_ts);
     }
     if (rc == 0 && p->n > 0) {
         writer_txn_changed(txn, WRITER_CHANGED_LOGS);
@@ -60,10 +62,59 @@ static int put_events_fn(struct writer_txn *txn, void *arg)
     return rc;
 }
 
-/* Validates each InputLogEvent and the batch rules; fills ev. Replies and returns false. */
+/* The rules on one InputLogEvent's values (i counts from 0). Replies and returns false. */
+static bool check_event(struct logs_call *c, size_t i, const struct logs_db_event *e)
+{
+    if (e->ts < 0) {
+        return logs_invalid(c,
+                            "1 validation error detected: Value at 'logEvents.%zu.member."
+                            "timestamp' failed to satisfy constraint: Member must have value "
+                            "greater than or equal to 0",
+                            i + 1);
+    }
+    if (e->len == 0) {
+        return logs_invalid(c,
+                            "1 validation error detected: Value '' at 'logEvents.%zu.member."
+                            "message' failed to satisfy constraint: Member must have length "
+                            "greater than or equal to 1",
+                            i + 1);
+    }
+    if (e->len + EVENT_OVERHEAD > MAX_EVENT_BYTES) {
+        return logs_invalid(c, "Log event too large: %zu bytes exceeds limit of %d",
+                            e->len + EVENT_OVERHEAD, MAX_EVENT_BYTES);
+    }
+    return true;
+}
+
+/* The batch rules: total size, chronological order, 24-hour span. Replies and returns false. */
+static bool check_batch(struct logs_call *c, const struct logs_db_event *ev, size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        total += ev[i].len + EVENT_OVERHEAD;
+    }
+    if (total > MAX_BATCH_BYTES) {
+        return logs_invalid(c, "Upload too large: %zu bytes exceeds limit of %d", total,
+                            MAX_BATCH_BYTES);
+    }
+    for (size_t i = 1; i < n; i++) {
+        if (ev[i].ts < ev[i - 1].ts) {
+            return logs_invalid(c, "Log events in a single PutLogEvents request must be in "
+                                   "chronological order.");
+        }
+    }
+    if (n > 0 && ev[n - 1].ts - ev[0].ts > DAY_MS) {
+        return logs_invalid(c, "The batch of log events in a single PutLogEvents request cannot "
+                               "span more than 24 hours.");
+    }
+    return true;
+}
+
+/* Validates each InputLogEvent of a jansson-parsed body and the batch rules; fills ev. Replies
+ * and returns false. */
 static bool read_events(struct logs_call *c, const json_t *list, struct logs_db_event *ev)
 {
-    size_t i, total = 0;
+    size_t i;
     const json_t *e;
     json_array_foreach(list, i, e)
     {
@@ -79,59 +130,26 @@ static bool read_events(struct logs_call *c, const json_t *list, struct logs_db_
                                 "failed to satisfy constraint: Member must not be null",
                                 i + 1, bad);
         }
-        if (!json_is_integer(ts) || json_integer_value(ts) < 0) {
-            return logs_invalid(c,
-                                "1 validation error detected: Value at 'logEvents.%zu.member."
-                                "timestamp' failed to satisfy constraint: Member must have value "
-                                "greater than or equal to 0",
-                                i + 1);
-        }
-        if (!json_is_string(msg) || json_string_length(msg) == 0) {
-            return logs_invalid(c,
-                                "1 validation error detected: Value '' at 'logEvents.%zu.member."
-                                "message' failed to satisfy constraint: Member must have length "
-                                "greater than or equal to 1",
-                                i + 1);
-        }
-        ev[i].ts = json_integer_value(ts);
-        ev[i].message = json_string_value(msg);
-        ev[i].len = json_string_length(msg);
-        if (ev[i].len + EVENT_OVERHEAD > MAX_EVENT_BYTES) {
-            return logs_invalid(c, "Log event too large: %zu bytes exceeds limit of %d",
-                                ev[i].len + EVENT_OVERHEAD, MAX_EVENT_BYTES);
-        }
-        total += ev[i].len + EVENT_OVERHEAD;
-    }
-    if (total > MAX_BATCH_BYTES) {
-        return logs_invalid(c, "Upload too large: %zu bytes exceeds limit of %d", total,
-                            MAX_BATCH_BYTES);
-    }
-    size_t n = json_array_size(list);
-    for (i = 1; i < n; i++) {
-        if (ev[i].ts < ev[i - 1].ts) {
-            return logs_invalid(c, "Log events in a single PutLogEvents request must be in "
-                                   "chronological order.");
+        /* a non-integer timestamp reads as -1 and a non-string message as "": the same errors */
+        ev[i].ts = json_is_integer(ts) ? json_integer_value(ts) : -1;
+        ev[i].message = json_is_string(msg) ? json_string_value(msg) : "";
+        ev[i].len = json_is_string(msg) ? json_string_length(msg) : 0;
+        if (!check_event(c, i, &ev[i])) {
+            return false;
         }
     }
-    if (n > 0 && ev[n - 1].ts - ev[0].ts > DAY_MS) {
-        return logs_invalid(c, "The batch of log events in a single PutLogEvents request cannot "
-                               "span more than 24 hours.");
-    }
-    return true;
+    return check_batch(c, ev, json_array_size(list));
 }
 
-static void put_log_events(struct logs_call *c)
+/* Stores n validated events (in order) and answers. */
+static void put_checked(struct logs_call *c, const struct logs_db_event *ev, size_t n)
 {
-    const json_t *list = json_object_get(c->body, "logEvents");
-    size_t n = json_array_size(list);
-    struct logs_db_event *ev = xcalloc(n ? n : 1, sizeof(*ev));
     char buf[513];
     const char *group = NULL;
     int64_t gid = 0, now = logs_now_ms();
     int retention = 0;
-    if (!read_events(c, list, ev) ||
-        !logs_group_by(c, logs_str(c, "logGroupName"), buf, &group, &gid, &retention)) {
-        goto out;
+    if (!logs_group_by(c, logs_str(c, "logGroupName"), buf, &group, &gid, &retention)) {
+        return;
     }
     /* The batch is sorted, so rejects are a prefix (too old, expired) and a suffix (too new). */
     size_t too_old = 0, expired = 0, too_new = n;
@@ -147,17 +165,18 @@ static void put_log_events(struct logs_call *c)
     size_t first = too_old > expired ? too_old : expired;
     struct put_events p = {.group = group,
                            .stream = logs_str(c, "logStreamName"),
-                           .ev = ev + first,
                            .n = too_new > first ? too_new - first : 0,
                            .ingest_ts = now};
+    logs_chunk_pack_init(&p.pack, ev + first, p.n);
     int rc = logs_write(c, put_events_fn, &p);
+    logs_chunk_pack_fini(&p.pack);
     if (rc == ERR_NOTFOUND) {
         logs_fail(c, "ResourceNotFoundException", "The specified log %s does not exist.",
                   p.no_stream ? "stream" : "group");
-        goto out;
+        return;
     }
     if (rc < 0) {
-        goto out;
+        return;
     }
     json_t *res = json_object();
     /* Deprecated and ignored since 2023; old agents still read it (logs-api.md). */
@@ -177,8 +196,45 @@ static void put_log_events(struct logs_call *c)
         json_object_set_new(res, "rejectedLogEventsInfo", info);
     }
     logs_reply(c, res);
-out:
+}
+
+static void put_log_events(struct logs_call *c)
+{
+    const json_t *list = json_object_get(c->body, "logEvents");
+    size_t n = json_array_size(list);
+    struct logs_db_event *ev = xcalloc(n ? n : 1, sizeof(*ev));
+    if (read_events(c, list, ev)) {
+        put_checked(c, ev, n);
+    }
     free(ev);
+}
+
+/* m_put without logEvents, which the fast parser has already bounded (1..MAX_EVENTS). */
+static const struct aws_member m_put_scalars[] = {
+    M_GROUP(true),
+    M_STREAM("logStreamName", true),
+    {"sequenceToken", AWS_STRING, false, 1, -1, NULL, NULL}};
+static const struct logs_op put_scalars_op = LOGS_OP("PutLogEvents", NULL, m_put_scalars);
+
+/* PutLogEvents from the raw body when it has the usual shape (logs_putjson.h): the same
+ * validation in the same order, without a jansson object per event. */
+static bool put_log_events_raw(struct logs_call *c)
+{
+    struct logs_putjson pj;
+    if (!logs_putjson_parse(c->req->body, c->req->body_len, MAX_EVENTS, &pj)) {
+        return false;
+    }
+    c->body = pj.members;
+    bool ok = logs_validate(c, &put_scalars_op);
+    for (size_t i = 0; ok && i < pj.n; i++) {
+        ok = check_event(c, i, &pj.ev[i]);
+    }
+    if (ok && check_batch(c, pj.ev, pj.n)) {
+        put_checked(c, pj.ev, pj.n);
+    }
+    c->body = NULL;
+    logs_putjson_fini(&pj);
+    return true;
 }
 
 /* ---- GetLogEvents ---- */
@@ -408,7 +464,7 @@ static void filter_log_events(struct logs_call *c)
         stream_ids = logs_db_stream_ids(c->ro, gid, names_text, prefix);
         q.stream_ids = stream_ids;
     }
-    q.fts = pattern ? fpattern_fts_query(pattern) : NULL;
+    q.terms = pattern ? fpattern_required_terms(pattern) : NULL;
     if (logs_db_scan(c->ro, &q, filter_row, &f) < 0) {
         logs_fail(c, "ServiceUnavailableException", "The service could not read the events.");
         goto out;
@@ -466,7 +522,7 @@ static const struct aws_member m_filter[] = {
     {"unmask", AWS_BOOLEAN, false, -1, -1, NULL, NULL}};
 
 const struct logs_op logs_events_ops[] = {
-    LOGS_OP("PutLogEvents", put_log_events, m_put),
+    LOGS_OP_RAW("PutLogEvents", put_log_events, m_put, put_log_events_raw),
     LOGS_OP("GetLogEvents", get_log_events, m_get),
     LOGS_OP("FilterLogEvents", filter_log_events, m_filter),
 };

@@ -5,6 +5,9 @@
  * row per trace re-computed by the writer (traces: scalar columns for SQL plus the derived view
  * that filter expressions and the service graph read; docs/design-notes.md says why there are
  * no per-annotation/node/edge tables yet).
+ * Log events departed from DESIGN.md §4's row per event with FTS5 in the chunk migration: they
+ * are stored in chunks of up to 2,048 events with a Bloom filter each (logs_chunk.h,
+ * docs/design-notes.md item 9).
  */
 #include "store.h"
 
@@ -77,6 +80,45 @@ const char *const store_migrations[] = {
     "CREATE TABLE xray_resource_policies("
     "  name TEXT PRIMARY KEY, document TEXT NOT NULL, revision INTEGER NOT NULL,"
     "  updated_at REAL NOT NULL)",
+    /* 4: log events in chunks instead of one row per event (logs_chunk.h). log_chunks rows are
+     * small so a time-ordered walk reads no event data; data and blooms live in their own tables
+     * so a term filter reads only the blooms of the chunks it rejects. The indexes serve the
+     * ascending (min_ts) and descending (max_ts) walks per stream, per group and overall. Old
+     * rows become one-event chunks built in SQL (char() makes the 7-bit length fields), without
+     * a bloom (a missing bloom may hold anything), keeping event id N as N << 16. */
+    "CREATE TABLE log_chunks("
+    "  id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, stream_id INTEGER NOT NULL,"
+    "  min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL, ingest_ts INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL, bytes INTEGER NOT NULL, traces INTEGER NOT NULL);"
+    "CREATE INDEX log_chunks_by_stream_min ON log_chunks(stream_id, min_ts);"
+    "CREATE INDEX log_chunks_by_stream_max ON log_chunks(stream_id, max_ts);"
+    "CREATE INDEX log_chunks_by_group_min ON log_chunks(group_id, min_ts);"
+    "CREATE INDEX log_chunks_by_group_max ON log_chunks(group_id, max_ts);"
+    "CREATE INDEX log_chunks_by_min ON log_chunks(min_ts);"
+    "CREATE INDEX log_chunks_by_max ON log_chunks(max_ts);"
+    "CREATE TABLE log_chunk_data("
+    "  chunk_id INTEGER PRIMARY KEY REFERENCES log_chunks(id) ON DELETE CASCADE,"
+    "  data BLOB NOT NULL);"
+    "CREATE TABLE log_chunk_blooms("
+    "  chunk_id INTEGER PRIMARY KEY REFERENCES log_chunks(id) ON DELETE CASCADE,"
+    "  bloom BLOB NOT NULL);"
+    "CREATE TABLE log_event_traces("
+    "  trace_id TEXT NOT NULL, ts INTEGER NOT NULL, event_id INTEGER NOT NULL,"
+    "  chunk_id INTEGER NOT NULL REFERENCES log_chunks(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY(trace_id, ts, event_id)) WITHOUT ROWID;"
+    "CREATE INDEX log_event_traces_by_chunk ON log_event_traces(chunk_id);"
+    "INSERT INTO log_chunks(id, group_id, stream_id, min_ts, max_ts, ingest_ts, count, bytes,"
+    "  traces) SELECT id, group_id, stream_id, ts, ts, ingest_ts, 1,"
+    "  length(CAST(message AS BLOB)), trace_id IS NOT NULL FROM log_events;"
+    "INSERT INTO log_chunk_data(chunk_id, data) SELECT id, CAST(char(0, 0, 0, 0,"
+    "  length(CAST(message AS BLOB)) & 127, (length(CAST(message AS BLOB)) >> 7) & 127,"
+    "  (length(CAST(message AS BLOB)) >> 14) & 127, (length(CAST(message AS BLOB)) >> 21) & 127)"
+    "  || CAST(message AS BLOB) || x'00' AS BLOB) FROM log_events;"
+    "INSERT INTO log_event_traces(trace_id, ts, event_id, chunk_id)"
+    "  SELECT trace_id, ts, id << 16, id FROM log_events WHERE trace_id IS NOT NULL;"
+    "DROP TRIGGER log_events_ad;"
+    "DROP TABLE log_events_fts;"
+    "DROP TABLE log_events",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

@@ -95,9 +95,9 @@ static void check_line(struct runner *r)
         bool want = l[0] == '+';
         cr_expect_eq(fpattern_match(r->p, msg, strlen(msg)), want, "line %d: `%s` %s match `%s`",
                      r->lineno, r->pattern, want ? "should" : "should not", msg);
-    } else if (strncmp(l, "%%FTS ", 6) == 0) {
-        const char *q = fpattern_fts_query(r->p);
-        cr_expect_str_eq(q ? q : "NULL", l + 6, "line %d: FTS query of `%s`", r->lineno,
+    } else if (strncmp(l, "%%TERMS ", 8) == 0) {
+        const char *q = fpattern_required_terms(r->p);
+        cr_expect_str_eq(q ? q : "NULL", l + 8, "line %d: required terms of `%s`", r->lineno,
                          r->pattern);
     } else if (strncmp(l, "%%VALUE ", 8) == 0) {
         check_value(r, l + 8);
