@@ -131,7 +131,12 @@ int store_open_ro(const char *path, struct store **out)
     struct store *s = NULL;
     int rc = open_conn(path, SQLITE_OPEN_READONLY, &s);
     if (rc == 0) {
-        rc = store_exec(s, "PRAGMA cache_size=-32768; PRAGMA query_only=ON;");
+        /* Readers map the database: every HTTP connection thread has its own connection, so a
+         * private page cache starts cold on each one, while mapped pages are the kernel's and
+         * shared. Halves to fifths term-filter latency over 10M log events (bench/README.md).
+         * fluoro never VACUUMs, so the file under a mapping never shrinks. */
+        rc = store_exec(s, "PRAGMA cache_size=-32768; PRAGMA mmap_size=1073741824;"
+                           "PRAGMA query_only=ON;");
     }
     if (rc < 0) {
         store_close(s);
