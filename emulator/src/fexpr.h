@@ -41,6 +41,10 @@ struct trace_facts;
 enum fexpr_verdict { FEXPR_NO, FEXPR_MAYBE, FEXPR_YES };
 enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f);
 
+/* Whether the pre-filter needs a trace's nodes and edges (the expression has a service() or
+ * edge()); when not, callers may decode facts without them (trace_facts_decode_part). */
+bool fexpr_reads_graph(const struct fexpr *e);
+
 /* For an entity selector (fexpr_is_entity_selector): whether it picks node i / edge i of f,
  * exactly as fexpr_eval() on a view holding only that node / edge would say. */
 bool fexpr_selects_node(const struct fexpr *e, const struct trace_facts *f, size_t i);

@@ -182,6 +182,9 @@ static bool is_client_node(const struct tf_node *nd)
 static enum fexpr_verdict service(const struct node *n, const struct fctx *c)
 {
     enum fexpr_verdict acc = FEXPR_NO;
+    if (!c->f->graph) {
+        return FEXPR_MAYBE;
+    }
     for (size_t i = 0; i < c->f->nnodes; i++) {
         const struct tf_node *nd = &c->f->nodes[i];
         if (is_client_node(nd) || !sel_match(n->sel[0], &nd->id)) {
@@ -207,6 +210,9 @@ static bool edge_selected(const struct node *n, const struct tf_edge *e)
 static enum fexpr_verdict edge(const struct node *n, const struct fctx *c)
 {
     enum fexpr_verdict acc = FEXPR_NO;
+    if (!c->f->graph) {
+        return FEXPR_MAYBE;
+    }
     for (size_t i = 0; i < c->f->nedges; i++) {
         const struct tf_edge *e = &c->f->edges[i];
         if (!edge_selected(n, e)) {
@@ -282,6 +288,24 @@ static enum fexpr_verdict pre(const struct node *n, const struct fctx *c)
         return FEXPR_MAYBE;
     }
     return FEXPR_MAYBE;
+}
+
+static bool reads_graph(const struct node *n)
+{
+    if (n->type == N_SERVICE || n->type == N_EDGE) {
+        return true;
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        if (n->kids[i] && reads_graph(n->kids[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool fexpr_reads_graph(const struct fexpr *e)
+{
+    return e && reads_graph(e->root);
 }
 
 enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f)

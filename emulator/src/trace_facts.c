@@ -2,13 +2,20 @@
  * trace_facts.c - packs and decodes a trace's facts (see trace_facts.h). Pure functions; any
  * thread may call them.
  *
- * Format (version 1): one version byte, then the TF_TOP_COUNT trace scalars, the TF_LIST_COUNT
+ * Format (version 2): one version byte, then the TF_TOP_COUNT trace scalars, the TF_LIST_COUNT
  * lists, the annotations, the nodes with their segments and the edges with their calls, in the
  * view's own order (the graph numbers services by first appearance, so order is part of the
  * meaning). Counts and string lengths are LEB128 varints. A value is one tag byte: 0 absent,
  * 1 false, 2 true, 3 number (8 bytes, host order: blobs never leave the machine's database),
- * 4 string (varint length, bytes, NUL). A member that should be a list but is a scalar is packed
- * as a one-element list, which the evaluator treats exactly as it treats the scalar.
+ * 4 string (varint length, bytes, NUL), 5 (response times only) end_time - start_time of the
+ * same item, bit for bit. An edge end is a varint k: 0 = name, type, account_id follow; k > 0 =
+ * node k-1's name and type with no account_id, which is how trace.c writes edge ends. A member
+ * that should be a list but is a scalar is packed as a one-element list, which the evaluator
+ * treats exactly as it treats the scalar.
+ *
+ * Size matters: a trace_facts row must stay under SQLite's local payload limit for an index
+ * b-tree page (about 1,000 bytes at 4 KiB pages), or every row read follows an overflow page.
+ * The four-service benchmark trace packs to about 600 bytes.
  */
 #include "trace_facts.h"
 
@@ -16,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FACTS_VERSION 1
+#define FACTS_VERSION 2
 
-enum { TAG_NONE, TAG_FALSE, TAG_TRUE, TAG_NUM, TAG_STR };
+enum { TAG_NONE, TAG_FALSE, TAG_TRUE, TAG_NUM, TAG_STR, TAG_SPAN };
 
 static const char *const top_paths[TF_TOP_COUNT][3] = {
     [TF_ROOT_OK] = {"root", "ok", NULL},
@@ -143,6 +150,18 @@ static void put_member(struct out *o, const json_t *obj, const char *key)
     put_value(o, json_object_get(obj, key));
 }
 
+/* Whether the item's response_time is exactly its end_time - start_time. */
+static bool is_span(const json_t *item)
+{
+    const json_t *s = json_object_get(item, "start_time"), *e = json_object_get(item, "end_time"),
+                 *rt = json_object_get(item, "response_time");
+    if (!json_is_number(s) || !json_is_number(e) || !json_is_number(rt)) {
+        return false;
+    }
+    double span = json_number_value(e) - json_number_value(s), have = json_number_value(rt);
+    return memcmp(&span, &have, sizeof(span)) == 0;
+}
+
 static void put_items(struct out *o, const json_t *list)
 {
     size_t i;
@@ -151,7 +170,12 @@ static void put_items(struct out *o, const json_t *list)
     json_array_foreach(list, i, item)
     {
         for (int f = 0; f < TF_FIELD_COUNT; f++) {
-            put_member(o, item, field_keys[f]);
+            if (f == TF_RT && is_span(item)) {
+                uint8_t tag = TAG_SPAN;
+                put(o, &tag, 1);
+            } else {
+                put_member(o, item, field_keys[f]);
+            }
         }
     }
 }
@@ -161,6 +185,29 @@ static void put_ref(struct out *o, const json_t *obj)
     put_member(o, obj, "name");
     put_member(o, obj, "type");
     put_member(o, obj, "account_id");
+}
+
+/* An edge end: a reference to the node with the same name and type when it has no account_id
+ * of its own (and is a string pair), else the three members inline. */
+static void put_end(struct out *o, const json_t *ref, const json_t *nodes)
+{
+    const char *name = json_string_value(json_object_get(ref, "name"));
+    const char *type = json_string_value(json_object_get(ref, "type"));
+    size_t i;
+    const json_t *nd;
+    if (name && type && !json_is_string(json_object_get(ref, "account_id"))) {
+        json_array_foreach(nodes, i, nd)
+        {
+            const char *nn = json_string_value(json_object_get(nd, "name"));
+            const char *nt = json_string_value(json_object_get(nd, "type"));
+            if (nn && nt && strcmp(nn, name) == 0 && strcmp(nt, type) == 0) {
+                put_varint(o, i + 1);
+                return;
+            }
+        }
+    }
+    put_varint(o, 0);
+    put_ref(o, ref);
 }
 
 static void put_list(struct out *o, const json_t *j)
@@ -217,8 +264,8 @@ void *trace_facts_pack(const json_t *view, size_t *len)
     put_varint(&o, json_is_array(edges) ? json_array_size(edges) : 0);
     json_array_foreach(edges, i, v)
     {
-        put_ref(&o, json_object_get(v, "source"));
-        put_ref(&o, json_object_get(v, "destination"));
+        put_end(&o, json_object_get(v, "source"), nodes);
+        put_end(&o, json_object_get(v, "destination"), nodes);
         put_items(&o, json_object_get(v, "calls"));
     }
     *len = o.len;
@@ -319,6 +366,20 @@ static void get_ref(struct in *in, struct tf_ref *r)
     get_value(in, &r->account);
 }
 
+static void get_end(struct in *in, const struct trace_facts *f, struct tf_ref *r)
+{
+    uint64_t k = get_varint(in);
+    if (k == 0) {
+        get_ref(in, r);
+    } else if (k <= f->nnodes) {
+        memset(r, 0, sizeof(*r));
+        r->name = f->nodes[k - 1].id.name;
+        r->type = f->nodes[k - 1].id.type;
+    } else {
+        in->bad = true;
+    }
+}
+
 /* Reads a list of items; returns the index of the first. */
 static size_t get_items(struct in *in, struct trace_facts *f, size_t *n)
 {
@@ -328,7 +389,16 @@ static size_t get_items(struct in *in, struct trace_facts *f, size_t *n)
     for (size_t i = 0; i < *n && !in->bad; i++) {
         struct tf_item *it = &f->items[f->nitems++];
         for (int k = 0; k < TF_FIELD_COUNT; k++) {
-            get_value(in, &it->f[k]);
+            if (k == TF_RT && in->p < in->end && *in->p == TAG_SPAN) {
+                in->p++;
+                if (it->f[TF_START].type != TF_NUM || it->f[TF_END].type != TF_NUM) {
+                    in->bad = true;
+                }
+                it->f[k] =
+                    (struct tf_val){.type = TF_NUM, .n = it->f[TF_END].n - it->f[TF_START].n};
+            } else {
+                get_value(in, &it->f[k]);
+            }
         }
     }
     return first;
@@ -354,13 +424,18 @@ static void get_edges(struct in *in, struct trace_facts *f)
     f->edges = reserve(f->edges, &f->cap_edges, 0, n, sizeof(*f->edges));
     for (size_t i = 0; i < n && !in->bad; i++) {
         struct tf_edge *e = &f->edges[f->nedges++];
-        get_ref(in, &e->src);
-        get_ref(in, &e->dst);
+        get_end(in, f, &e->src);
+        get_end(in, f, &e->dst);
         e->first = get_items(in, f, &e->n);
     }
 }
 
 int trace_facts_decode(struct trace_facts *f, const void *blob, size_t len)
+{
+    return trace_facts_decode_part(f, blob, len, true);
+}
+
+int trace_facts_decode_part(struct trace_facts *f, const void *blob, size_t len, bool graph)
 {
     struct in in = {blob, (const uint8_t *)blob + len, false};
     f->nvals = f->nannots = f->nnodes = f->nedges = f->nitems = 0;
@@ -385,6 +460,10 @@ int trace_facts_decode(struct trace_facts *f, const void *blob, size_t len)
         struct tf_annot *a = &f->annots[f->nannots++];
         get_value(&in, &a->key);
         get_value(&in, &a->value);
+    }
+    f->graph = graph;
+    if (!graph) {
+        return in.bad ? ERR_INVALID : 0;
     }
     if (!in.bad) {
         get_nodes(&in, f);

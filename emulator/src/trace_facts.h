@@ -88,6 +88,7 @@ struct tf_annot {
 };
 
 struct trace_facts {
+    bool graph; /* nodes and edges were decoded (else they read as empty) */
     struct tf_val top[TF_TOP_COUNT];
     size_t list_first[TF_LIST_COUNT], list_n[TF_LIST_COUNT]; /* into vals */
     struct tf_val *vals;
@@ -108,6 +109,10 @@ void trace_facts_fini(struct trace_facts *f);
 /* Decodes blob into f (arrays reused, strings borrowed from blob). Returns 0, or ERR_INVALID
  * for a truncated blob or one of another format version (callers then read the view). */
 int trace_facts_decode(struct trace_facts *f, const void *blob, size_t len) MUST_CHECK;
+/* The same, but with graph false only the trace scalars, lists and annotations are decoded
+ * (f->graph says which): enough for expressions without service()/edge(), and cheaper. */
+int trace_facts_decode_part(struct trace_facts *f, const void *blob, size_t len,
+                            bool graph) MUST_CHECK;
 
 /* The trace-level slot a view path reads ("root","http","status" / "duration"; unused parts
  * NULL), or -1 when the facts do not hold it. */
