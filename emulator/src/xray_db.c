@@ -26,6 +26,10 @@ static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_id =
 static const char SQL_INSERT_FACTS[] =
     "INSERT INTO trace_facts(trace_id, id_time, start_time, end_time, facts)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
+/* Re-deriving a trace usually leaves its times alone (later documents nest inside the root's
+ * span), so the facts are rewritten in place without touching either index. */
+static const char SQL_UPDATE_FACTS[] = "UPDATE trace_facts SET facts = ?2 WHERE trace_id = ?1"
+                                       " AND start_time IS ?3 AND end_time IS ?4";
 static const char SQL_WIDEN_SPAN[] =
     "UPDATE trace_span SET max_span = ?1 WHERE id = 0 AND max_span < ?1";
 static const char SQL_MAX_SPAN[] = "SELECT max_span FROM trace_span WHERE id = 0";
@@ -109,17 +113,23 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     return rc;
 }
 
+/* Runs a statement whose only parameter is the trace id. */
+static int by_trace_id(struct store *rw, const char *sql, const char *trace_id)
+{
+    sqlite3_stmt *st = store_stmt(rw, sql);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    return store_step_done(rw, st, sql);
+}
+
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
     const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = store_stmt(rw, sqls[i]);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-        int rc = store_step_done(rw, st, sqls[i]);
+        int rc = by_trace_id(rw, sqls[i], trace_id);
         if (rc < 0) {
             return rc;
         }
@@ -294,15 +304,39 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
     return docs;
 }
 
+/* Rewrites the facts blob in place when the times are unchanged, else replaces the row. */
+static int put_facts_row(struct store *rw, const char *trace_id,
+                         const struct xray_db_trace_row *row)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_UPDATE_FACTS);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row->facts, (int)row->facts_len, SQLITE_STATIC);
+    bind_real(st, 3, row->start_time);
+    bind_real(st, 4, row->end_time);
+    int rc = store_step_done(rw, st, "update trace facts");
+    sqlite3_clear_bindings(st);
+    if (rc < 0 || sqlite3_changes(store_db(rw)) == 1) {
+        return rc;
+    }
+    rc = by_trace_id(rw, SQL_DELETE_FACTS, trace_id);
+    return rc < 0 ? rc : insert_facts_row(rw, trace_id, row);
+}
+
 int xray_db_replace_derived(struct store *rw, const char *trace_id,
                             const struct xray_db_trace_row *row)
 {
-    int rc = delete_trace_rows(rw, trace_id, false);
-    if (rc == 0 && row) {
+    if (!row) {
+        return delete_trace_rows(rw, trace_id, false);
+    }
+    int rc = by_trace_id(rw, SQL_DELETE_TRACE, trace_id);
+    if (rc == 0) {
         rc = insert_trace_row(rw, trace_id, row);
     }
-    if (rc == 0 && row) {
-        rc = insert_facts_row(rw, trace_id, row);
+    if (rc == 0) {
+        rc = put_facts_row(rw, trace_id, row);
     }
     return rc;
 }
