@@ -304,10 +304,15 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
     return docs;
 }
 
-/* Rewrites the facts blob in place when the times are unchanged, else replaces the row. */
+/* Rewrites the facts blob in place when the times are unchanged, else replaces the row. A trace
+ * that had no traces row has no facts row either (they are written and deleted together), so
+ * its facts are inserted straight away. */
 static int put_facts_row(struct store *rw, const char *trace_id,
-                         const struct xray_db_trace_row *row)
+                         const struct xray_db_trace_row *row, bool existed)
 {
+    if (!existed) {
+        return insert_facts_row(rw, trace_id, row);
+    }
     sqlite3_stmt *st = store_stmt(rw, SQL_UPDATE_FACTS);
     if (!st) {
         return ERR_INTERNAL;
@@ -332,11 +337,12 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id,
         return delete_trace_rows(rw, trace_id, false);
     }
     int rc = by_trace_id(rw, SQL_DELETE_TRACE, trace_id);
+    bool existed = rc == 0 && sqlite3_changes(store_db(rw)) > 0;
     if (rc == 0) {
         rc = insert_trace_row(rw, trace_id, row);
     }
     if (rc == 0) {
-        rc = put_facts_row(rw, trace_id, row);
+        rc = put_facts_row(rw, trace_id, row, existed);
     }
     return rc;
 }
