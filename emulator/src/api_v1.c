@@ -319,41 +319,30 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, 200, t);
 }
 
-struct map_scan {
-    struct graph *g;
-    const struct fexpr *filter;
-};
-
-static bool map_add(void *arg, json_t *derived)
+static void map_add(void *arg, const struct trace_facts *f)
 {
-    struct map_scan *m = arg;
-    if (!m->filter || fexpr_eval(m->filter, derived)) {
-        graph_add_trace(m->g, derived);
-    }
-    return true;
+    graph_add_facts(arg, f);
 }
 
 void api_service_map(struct http_request *req, struct http_reply *rep)
 {
     struct store *ro = api_reader(rep);
     struct fexpr *filter = NULL;
-    struct map_scan m = {0};
+    struct graph *g = NULL;
     double since = 0, until = 0, now = now_epoch();
-    int64_t visited = 0;
     if (!ro || !query_time(req, rep, "since", now - 3600, &since) ||
         !query_time(req, rep, "until", now + 60, &until) || !query_filter(req, rep, ro, &filter)) {
         goto out;
     }
-    m.g = graph_new();
-    m.filter = filter;
-    if (xray_db_scan_traces(ro, since, until, true, 0, map_add, &m, &visited) < 0) {
+    g = graph_new();
+    if (xray_query_each(ro, since, until, filter, map_add, g, NULL) < 0) {
         api_err(rep, 500, "Internal", -1, "the service map query failed");
         goto out;
     }
     http_reply_json(rep, 200,
                     json_pack("{s:f, s:f, s:o}", "since", since, "until", until, "services",
-                              graph_services(m.g)));
+                              graph_services(g)));
 out:
-    graph_free(m.g);
+    graph_free(g);
     fexpr_free(filter);
 }

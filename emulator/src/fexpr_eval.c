@@ -93,7 +93,7 @@ static bool to_val(const json_t *j, struct val *v)
 }
 
 /* Whether a present value satisfies the node: bare = true/present, else op literal. */
-static bool test(const struct node *n, const struct val *v)
+bool fexpr_test(const struct node *n, const struct val *v)
 {
     if (n->op == OP_NONE) {
         /* A bare boolean keyword means true; a bare string/number keyword or annotation only
@@ -147,7 +147,7 @@ static bool eval_keyword(const struct node *n, const struct ctx *c)
             const json_t *item;
             json_array_foreach(j, i, item)
             {
-                if (to_val(item, &v) && test(n, &v)) {
+                if (to_val(item, &v) && fexpr_test(n, &v)) {
                     return true;
                 }
             }
@@ -157,7 +157,7 @@ static bool eval_keyword(const struct node *n, const struct ctx *c)
             return false;
         }
     }
-    return test(n, &v);
+    return fexpr_test(n, &v);
 }
 
 static bool eval_annotation(const struct node *n, const struct ctx *c)
@@ -169,7 +169,7 @@ static bool eval_annotation(const struct node *n, const struct ctx *c)
     {
         const char *key = json_string_value(json_object_get(a, "key"));
         if (key && strcmp(key, n->key) == 0 && to_val(json_object_get(a, "value"), &v) &&
-            test(n, &v)) {
+            fexpr_test(n, &v)) {
             return true;
         }
     }

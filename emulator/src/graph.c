@@ -7,14 +7,35 @@
 #include "graph.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "trace_facts.h"
+
+/* Response-time histogram: counts per millisecond bucket, kept in the order buckets first
+ * appear (the order jansson objects iterated in when they held these counts, which is the
+ * output order), with an open-addressing index keyed by the bucket value's bits. Two bucket
+ * values print the same "%.3f" key exactly when their bits are equal, so this counts what the
+ * string-keyed object counted. */
+struct hist_entry {
+    double value;
+    int64_t count;
+};
+
+struct hist {
+    struct hist_entry *entries;
+    size_t n, cap;
+    uint32_t *slots; /* index + 1 into entries; 0 = empty */
+    size_t nslots;   /* power of two */
+};
 
 struct stats {
     int64_t ok, error_other, throttle, fault, total;
     double total_response_time;
-    json_t *histogram; /* object: "value" -> count */
-    json_t *durations; /* object: "value" -> count (nodes only) */
+    struct hist histogram;
+    struct hist durations; /* nodes only */
 };
 
 struct edge_acc {
@@ -37,6 +58,13 @@ struct graph {
     size_t nnodes, cap;
 };
 
+/* One segment or call as count() needs it, read from a view or from packed facts. */
+struct item {
+    bool has_start, has_end;
+    double start, end, rt;
+    bool fault, throttle, error;
+};
+
 struct graph *graph_new(void)
 {
     return xcalloc(1, sizeof(struct graph));
@@ -45,14 +73,70 @@ struct graph *graph_new(void)
 static void stats_init(struct stats *s)
 {
     memset(s, 0, sizeof(*s));
-    s->histogram = json_object();
-    s->durations = json_object();
+}
+
+static void hist_fini(struct hist *h)
+{
+    free(h->entries);
+    free(h->slots);
 }
 
 static void stats_fini(struct stats *s)
 {
-    json_decref(s->histogram);
-    json_decref(s->durations);
+    hist_fini(&s->histogram);
+    hist_fini(&s->durations);
+}
+
+static uint64_t hist_hash(double v)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof(bits));
+    bits ^= bits >> 33;
+    bits *= 0xff51afd7ed558ccdULL;
+    bits ^= bits >> 33;
+    return bits;
+}
+
+static bool same_bits(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+static void hist_rehash(struct hist *h)
+{
+    free(h->slots);
+    h->nslots = h->nslots ? h->nslots * 2 : 16;
+    h->slots = xcalloc(h->nslots, sizeof(*h->slots));
+    for (size_t i = 0; i < h->n; i++) {
+        size_t at = hist_hash(h->entries[i].value) & (h->nslots - 1);
+        while (h->slots[at]) {
+            at = (at + 1) & (h->nslots - 1);
+        }
+        h->slots[at] = (uint32_t)(i + 1);
+    }
+}
+
+static void bump(struct hist *h, double seconds)
+{
+    double v = round(seconds * 1000) / 1000;
+    if ((h->n + 1) * 2 > h->nslots) {
+        hist_rehash(h);
+    }
+    size_t at = hist_hash(v) & (h->nslots - 1);
+    while (h->slots[at]) {
+        struct hist_entry *e = &h->entries[h->slots[at] - 1];
+        if (same_bits(e->value, v)) {
+            e->count++;
+            return;
+        }
+        at = (at + 1) & (h->nslots - 1);
+    }
+    if (h->n == h->cap) {
+        h->cap = h->cap ? h->cap * 2 : 8;
+        h->entries = xrealloc(h->entries, h->cap * sizeof(*h->entries));
+    }
+    h->entries[h->n] = (struct hist_entry){v, 1};
+    h->slots[at] = (uint32_t)(++h->n);
 }
 
 void graph_free(struct graph *g)
@@ -102,77 +186,106 @@ static size_t node_index(struct graph *g, const char *name, const char *type)
     return g->nnodes++;
 }
 
-static void bump(json_t *hist, double seconds)
+/* Counts one call or segment. */
+static void count(struct stats *s, const struct item *it, bool with_duration)
 {
-    char key[32];
-    snprintf(key, sizeof(key), "%.3f", round(seconds * 1000) / 1000);
-    json_t *c = json_object_get(hist, key);
-    json_object_set_new(hist, key, json_integer(c ? json_integer_value(c) + 1 : 1));
-}
-
-/* Counts one call or segment (any JSON object with ok/error/fault/throttle/response_time). */
-static void count(struct stats *s, const json_t *c, bool with_duration)
-{
-    double rt = json_number_value(json_object_get(c, "response_time"));
     s->total++;
-    s->total_response_time += rt;
-    if (json_is_true(json_object_get(c, "fault"))) {
+    s->total_response_time += it->rt;
+    if (it->fault) {
         s->fault++;
-    } else if (json_is_true(json_object_get(c, "throttle"))) {
+    } else if (it->throttle) {
         s->throttle++;
-    } else if (json_is_true(json_object_get(c, "error"))) {
+    } else if (it->error) {
         s->error_other++;
     } else {
         s->ok++;
     }
-    bump(s->histogram, rt);
+    bump(&s->histogram, it->rt);
     if (with_duration) {
-        bump(s->durations, rt);
+        bump(&s->durations, it->rt);
     }
 }
 
-static void widen(double *start, double *end, const json_t *c)
+static void widen(double *start, double *end, const struct item *it)
 {
-    json_t *s = json_object_get(c, "start_time"), *e = json_object_get(c, "end_time");
-    if (json_is_number(s)) {
-        *start = fmin(*start, json_number_value(s));
+    if (it->has_start) {
+        *start = fmin(*start, it->start);
     }
-    if (json_is_number(e)) {
-        *end = fmax(*end, json_number_value(e));
+    if (it->has_end) {
+        *end = fmax(*end, it->end);
     }
 }
 
-static void add_node(struct graph *g, const json_t *node)
+/* A view's segment or call (any JSON object with start_time/end_time/response_time and the
+ * status flags); missing numbers read as jansson reads them (0). */
+static struct item item_of_json(const json_t *c)
 {
-    size_t i = node_index(g, str_or_empty(json_object_get(node, "name")),
-                          str_or_empty(json_object_get(node, "type")));
+    const json_t *s = json_object_get(c, "start_time"), *e = json_object_get(c, "end_time");
+    return (struct item){
+        .has_start = json_is_number(s),
+        .has_end = json_is_number(e),
+        .start = json_number_value(s),
+        .end = json_number_value(e),
+        .rt = json_number_value(json_object_get(c, "response_time")),
+        .fault = json_is_true(json_object_get(c, "fault")),
+        .throttle = json_is_true(json_object_get(c, "throttle")),
+        .error = json_is_true(json_object_get(c, "error")),
+    };
+}
+
+static bool tf_true(const struct tf_val *v)
+{
+    return v->type == TF_BOOL && v->b;
+}
+
+static double tf_num(const struct tf_val *v)
+{
+    return v->type == TF_NUM ? v->n : 0;
+}
+
+static const char *tf_str_or_empty(const struct tf_val *v)
+{
+    return v->type == TF_STR ? v->s : "";
+}
+
+static struct item item_of_facts(const struct tf_item *c)
+{
+    return (struct item){
+        .has_start = c->f[TF_START].type == TF_NUM,
+        .has_end = c->f[TF_END].type == TF_NUM,
+        .start = tf_num(&c->f[TF_START]),
+        .end = tf_num(&c->f[TF_END]),
+        .rt = tf_num(&c->f[TF_RT]),
+        .fault = tf_true(&c->f[TF_FAULT]),
+        .throttle = tf_true(&c->f[TF_THROTTLE]),
+        .error = tf_true(&c->f[TF_ERROR]),
+    };
+}
+
+static struct node_acc *node_begin(struct graph *g, const char *name, const char *type, bool root,
+                                   bool inferred, bool client, const char *acct)
+{
+    size_t i = node_index(g, name, type); /* may move g->nodes */
     struct node_acc *n = &g->nodes[i];
-    n->root |= json_is_true(json_object_get(node, "root"));
-    n->inferred |= json_is_true(json_object_get(node, "inferred"));
-    n->client |= json_is_true(json_object_get(node, "client"));
-    const char *acct = json_string_value(json_object_get(node, "account_id"));
+    n->root |= root;
+    n->inferred |= inferred;
+    n->client |= client;
     if (acct && !n->account_id) {
         n->account_id = xstrdup(acct);
     }
-    size_t k;
-    json_t *seg;
-    json_array_foreach(json_object_get(node, "segments"), k, seg)
-    {
-        widen(&n->start, &n->end, seg);
-        if (!n->client) {
-            count(&n->st, seg, true);
-        }
+    return n;
+}
+
+static void node_segment(struct node_acc *n, const struct item *it)
+{
+    widen(&n->start, &n->end, it);
+    if (!n->client) {
+        count(&n->st, it, true);
     }
 }
 
-static void add_edge(struct graph *g, const json_t *edge)
+static struct edge_acc *edge_begin(struct graph *g, size_t si, size_t di)
 {
-    const json_t *src = json_object_get(edge, "source"),
-                 *dst = json_object_get(edge, "destination");
-    size_t si = node_index(g, str_or_empty(json_object_get(src, "name")),
-                           str_or_empty(json_object_get(src, "type")));
-    size_t di = node_index(g, str_or_empty(json_object_get(dst, "name")),
-                           str_or_empty(json_object_get(dst, "type")));
     struct node_acc *n = &g->nodes[si];
     struct edge_acc *e = NULL;
     for (size_t k = 0; k < n->nedges; k++) {
@@ -188,12 +301,47 @@ static void add_edge(struct graph *g, const json_t *edge)
         e->end = -INFINITY;
         stats_init(&e->st);
     }
+    return e;
+}
+
+static void edge_call(struct edge_acc *e, const struct item *it)
+{
+    widen(&e->start, &e->end, it);
+    count(&e->st, it, false);
+}
+
+static void add_node(struct graph *g, const json_t *node)
+{
+    struct node_acc *n = node_begin(g, str_or_empty(json_object_get(node, "name")),
+                                    str_or_empty(json_object_get(node, "type")),
+                                    json_is_true(json_object_get(node, "root")),
+                                    json_is_true(json_object_get(node, "inferred")),
+                                    json_is_true(json_object_get(node, "client")),
+                                    json_string_value(json_object_get(node, "account_id")));
+    size_t k;
+    json_t *seg;
+    json_array_foreach(json_object_get(node, "segments"), k, seg)
+    {
+        struct item it = item_of_json(seg);
+        node_segment(n, &it);
+    }
+}
+
+static void add_edge(struct graph *g, const json_t *edge)
+{
+    const json_t *src = json_object_get(edge, "source"),
+                 *dst = json_object_get(edge, "destination");
+    size_t si = node_index(g, str_or_empty(json_object_get(src, "name")),
+                           str_or_empty(json_object_get(src, "type")));
+    size_t di = node_index(g, str_or_empty(json_object_get(dst, "name")),
+                           str_or_empty(json_object_get(dst, "type")));
+    struct edge_acc *e = edge_begin(g, si, di);
     size_t k;
     json_t *call;
     json_array_foreach(json_object_get(edge, "calls"), k, call)
     {
-        widen(&e->start, &e->end, call);
-        count(&e->st, call, false);
+        struct item it = item_of_json(call);
+        edge_call(e, &it);
     }
 }
 
@@ -212,16 +360,41 @@ void graph_add_trace(struct graph *g, const json_t *derived)
     }
 }
 
-static json_t *histogram_json(const json_t *hist)
+void graph_add_facts(struct graph *g, const struct trace_facts *f)
+{
+    for (size_t i = 0; i < f->nnodes; i++) {
+        const struct tf_node *nd = &f->nodes[i];
+        struct node_acc *n =
+            node_begin(g, tf_str_or_empty(&nd->id.name), tf_str_or_empty(&nd->id.type),
+                       tf_true(&nd->root), tf_true(&nd->inferred), tf_true(&nd->client),
+                       nd->id.account.type == TF_STR ? nd->id.account.s : NULL);
+        for (size_t k = 0; k < nd->n; k++) {
+            struct item it = item_of_facts(&f->items[nd->first + k]);
+            node_segment(n, &it);
+        }
+    }
+    for (size_t i = 0; i < f->nedges; i++) {
+        const struct tf_edge *ed = &f->edges[i];
+        size_t si = node_index(g, tf_str_or_empty(&ed->src.name), tf_str_or_empty(&ed->src.type));
+        size_t di = node_index(g, tf_str_or_empty(&ed->dst.name), tf_str_or_empty(&ed->dst.type));
+        struct edge_acc *e = edge_begin(g, si, di);
+        for (size_t k = 0; k < ed->n; k++) {
+            struct item it = item_of_facts(&f->items[ed->first + k]);
+            edge_call(e, &it);
+        }
+    }
+}
+
+static json_t *histogram_json(const struct hist *h)
 {
     json_t *out = json_array();
-    const char *key;
-    json_t *c;
-    json_object_foreach((json_t *)hist, key, c)
-    {
+    for (size_t i = 0; i < h->n; i++) {
+        /* Value goes through the same text the string-keyed histogram used as its key. */
+        char key[64];
+        snprintf(key, sizeof(key), "%.3f", h->entries[i].value);
         json_t *entry = json_object();
         json_object_set_new(entry, "Value", json_real(strtod(key, NULL)));
-        json_object_set_new(entry, "Count", json_integer(json_integer_value(c)));
+        json_object_set_new(entry, "Count", json_integer(h->entries[i].count));
         json_array_append_new(out, entry);
     }
     return out;
@@ -252,7 +425,7 @@ static json_t *edge_json(const struct edge_acc *e)
         json_object_set_new(out, "EndTime", json_real(e->end));
     }
     json_object_set_new(out, "SummaryStatistics", stats_json(&e->st));
-    json_object_set_new(out, "ResponseTimeHistogram", histogram_json(e->st.histogram));
+    json_object_set_new(out, "ResponseTimeHistogram", histogram_json(&e->st.histogram));
     json_object_set_new(out, "Aliases", json_array());
     return out;
 }
@@ -281,8 +454,8 @@ static json_t *node_json(const struct graph *g, size_t i)
     json_object_set_new(out, "Edges", edges);
     if (!n->client) {
         json_object_set_new(out, "SummaryStatistics", stats_json(&n->st));
-        json_object_set_new(out, "DurationHistogram", histogram_json(n->st.durations));
-        json_object_set_new(out, "ResponseTimeHistogram", histogram_json(n->st.histogram));
+        json_object_set_new(out, "DurationHistogram", histogram_json(&n->st.durations));
+        json_object_set_new(out, "ResponseTimeHistogram", histogram_json(&n->st.histogram));
     }
     return out;
 }

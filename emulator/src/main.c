@@ -27,6 +27,7 @@
 #include "store.h"
 #include "udp.h"
 #include "web.h"
+#include "xray_db.h"
 
 struct serve_state {
     uv_loop_t loop;
@@ -94,6 +95,19 @@ static int load_demo(struct app *app)
     return 0;
 }
 
+/* A database written before trace facts existed gets them now, before anything reads them. */
+static int backfill(struct store *rw)
+{
+    int64_t filled = 0;
+    int rc = xray_db_backfill_facts(rw, &filled);
+    if (rc < 0) {
+        log_error("cannot index the stored traces", "step=backfill_facts");
+    } else if (filled > 0) {
+        log_info("stored traces indexed", "traces=%lld", (long long)filled);
+    }
+    return rc;
+}
+
 static int serve(const struct config *cfg)
 {
     struct serve_state s = {0};
@@ -109,6 +123,10 @@ static int serve(const struct config *cfg)
     rc = store_open_rw(s.db_path, &rw);
     if (rc < 0) {
         log_error("cannot open the database", "path=\"%s\"", s.db_path);
+        goto out;
+    }
+    rc = backfill(rw);
+    if (rc < 0) {
         goto out;
     }
     store_set_path(s.db_path);

@@ -1,10 +1,12 @@
 /*
  * schema.c - the database schema as an ordered list of migrations. Migration N brings a database
  * from user_version N to N+1; released migrations are never edited, only appended to.
- * The split follows DESIGN.md §4: documents as received (segments) and one derived, query-shaped
- * row per trace re-computed by the writer (traces: scalar columns for SQL plus the derived view
- * that filter expressions and the service graph read; docs/design-notes.md says why there are
- * no per-annotation/node/edge tables yet).
+ * The split follows DESIGN.md §4: documents as received (segments) and derived, query-shaped
+ * rows per trace re-computed by the writer: traces (scalar columns for SQL plus the derived view
+ * that summaries and the full filter evaluation read) and trace_facts (migration 5: the trace's
+ * annotations, nodes, segments, edges and calls packed in binary, which the filter pre-filter,
+ * the service graph and the time series read without jansson). docs/design-notes.md items 2
+ * and 8 say why this is one packed row per trace rather than per-annotation/node/edge tables.
  * Log events departed from DESIGN.md §4's row per event with FTS5 in the chunk migration: they
  * are stored in chunks of up to 2,048 events with a Bloom filter each (logs_chunk.h,
  * docs/design-notes.md item 9).
@@ -119,6 +121,20 @@ const char *const store_migrations[] = {
     "DROP TRIGGER log_events_ad;"
     "DROP TABLE log_events_fts;"
     "DROP TABLE log_events",
+    /* 5: packed per-trace facts (trace_facts.h) that trace search, the service graph and the
+     * time series scan instead of parsing each derived view. The time columns repeat the
+     * traces row's so a window is answered from this table alone; the start index carries
+     * trace_id (the ORDER BY tie-break) and end_time (the window's other bound). trace_span
+     * holds an upper bound of end_time - start_time over all traces, which turns "active in
+     * [a, b)" into a bounded range on start_time. Rows of databases created before this
+     * migration are filled in by xray_db_backfill_facts() when the writer's store opens. */
+    "CREATE TABLE trace_facts("
+    "  trace_id TEXT PRIMARY KEY, id_time REAL NOT NULL, start_time REAL, end_time REAL,"
+    "  facts BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX trace_facts_by_start ON trace_facts(start_time, trace_id, end_time);"
+    "CREATE INDEX trace_facts_by_id_time ON trace_facts(id_time);"
+    "CREATE TABLE trace_span(id INTEGER PRIMARY KEY CHECK (id = 0), max_span REAL NOT NULL);"
+    "INSERT INTO trace_span SELECT 0, coalesce(max(end_time - start_time), 0) FROM traces",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

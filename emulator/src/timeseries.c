@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_facts.h"
+
 struct stats {
     int64_t ok, error_other, throttle, fault, total;
     double total_response_time;
@@ -84,27 +86,33 @@ static struct bucket *bucket_at(struct timeseries *ts, int64_t index)
     return b;
 }
 
+/* One segment or call as count() needs it, read from a view or from packed facts. */
+struct item {
+    bool has_start;
+    double start, rt;
+    bool fault, throttle, error;
+};
+
 /* Counts one segment or call (ok/error/fault/throttle/response_time) into its period. */
-static void count(struct timeseries *ts, const json_t *item, bool is_edge)
+static void count(struct timeseries *ts, const struct item *it, bool is_edge)
 {
-    const json_t *st = json_object_get(item, "start_time");
-    if (!json_is_number(st)) {
+    if (!it->has_start) {
         return;
     }
-    double t = json_number_value(st);
+    double t = it->start;
     if (t < ts->start || t >= ts->end) {
         return;
     }
     struct bucket *b = bucket_at(ts, (int64_t)floor(t / (double)ts->period));
     struct stats *s = is_edge ? &b->edge : &b->service;
-    double rt = json_number_value(json_object_get(item, "response_time"));
+    double rt = it->rt;
     s->total++;
     s->total_response_time += rt;
-    if (json_is_true(json_object_get(item, "fault"))) {
+    if (it->fault) {
         s->fault++;
-    } else if (json_is_true(json_object_get(item, "throttle"))) {
+    } else if (it->throttle) {
         s->throttle++;
-    } else if (json_is_true(json_object_get(item, "error"))) {
+    } else if (it->error) {
         s->error_other++;
     } else {
         s->ok++;
@@ -121,7 +129,38 @@ static void count_all(struct timeseries *ts, const json_t *list, bool is_edge)
     json_t *item;
     json_array_foreach((json_t *)list, i, item)
     {
-        count(ts, item, is_edge);
+        const json_t *st = json_object_get(item, "start_time");
+        struct item it = {
+            .has_start = json_is_number(st),
+            .start = json_number_value(st),
+            .rt = json_number_value(json_object_get(item, "response_time")),
+            .fault = json_is_true(json_object_get(item, "fault")),
+            .throttle = json_is_true(json_object_get(item, "throttle")),
+            .error = json_is_true(json_object_get(item, "error")),
+        };
+        count(ts, &it, is_edge);
+    }
+}
+
+static bool tf_true(const struct tf_val *v)
+{
+    return v->type == TF_BOOL && v->b;
+}
+
+static void count_facts(struct timeseries *ts, const struct trace_facts *f, size_t first, size_t n,
+                        bool is_edge)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct tf_item *c = &f->items[first + i];
+        struct item it = {
+            .has_start = c->f[TF_START].type == TF_NUM,
+            .start = c->f[TF_START].n,
+            .rt = c->f[TF_RT].type == TF_NUM ? c->f[TF_RT].n : 0,
+            .fault = tf_true(&c->f[TF_FAULT]),
+            .throttle = tf_true(&c->f[TF_THROTTLE]),
+            .error = tf_true(&c->f[TF_ERROR]),
+        };
+        count(ts, &it, is_edge);
     }
 }
 
@@ -155,6 +194,26 @@ void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
     {
         if (selects(selector, "nodes", v)) {
             count_all(ts, json_object_get(v, "segments"), false);
+        }
+    }
+}
+
+void timeseries_add_facts(struct timeseries *ts, const struct trace_facts *f,
+                          const struct fexpr *selector)
+{
+    for (size_t i = 0; i < f->nedges; i++) {
+        const struct tf_edge *e = &f->edges[i];
+        bool from_client = e->src.type.type == TF_STR && strcmp(e->src.type.s, "client") == 0;
+        if (selector ? fexpr_selects_edge(selector, f, i) : from_client) {
+            count_facts(ts, f, e->first, e->n, true);
+        }
+    }
+    if (!selector) {
+        return;
+    }
+    for (size_t i = 0; i < f->nnodes; i++) {
+        if (fexpr_selects_node(selector, f, i)) {
+            count_facts(ts, f, f->nodes[i].first, f->nodes[i].n, false);
         }
     }
 }

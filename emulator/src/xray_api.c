@@ -364,18 +364,9 @@ out:
 
 /* ---- GetServiceGraph / GetTraceGraph ---- */
 
-struct graph_scan {
-    struct graph *g;
-    const struct fexpr *filter;
-};
-
-static bool add_to_graph(void *arg, json_t *derived)
+static void add_to_graph(void *arg, const struct trace_facts *f)
 {
-    struct graph_scan *s = arg;
-    if (!s->filter || fexpr_eval(s->filter, derived)) {
-        graph_add_trace(s->g, derived);
-    }
-    return true;
+    graph_add_facts(arg, f);
 }
 
 void xray_get_service_graph(struct http_request *req, struct http_reply *rep)
@@ -389,27 +380,25 @@ void xray_get_service_graph(struct http_request *req, struct http_reply *rep)
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     struct store *ro = body ? xray_api_reader(rep) : NULL;
-    struct graph_scan s = {0};
+    struct graph *g = NULL;
     struct fexpr *filter = NULL;
     char *expr = NULL;
     double start = 0, end = 0;
-    int64_t visited = 0;
     if (!ro || !xray_api_time_window(rep, body, &start, &end) ||
         !xray_api_group_filter(rep, ro, body, &expr) ||
         !xray_api_compile_filter(rep, ro, expr, &filter)) {
         goto out;
     }
-    s.g = graph_new();
-    s.filter = filter;
-    if (xray_db_scan_traces(ro, start, end, true, 0, add_to_graph, &s, &visited) < 0) {
+    g = graph_new();
+    if (xray_query_each(ro, start, end, filter, add_to_graph, g, NULL) < 0) {
         aws_err_restjson(rep, 500, "InternalFailure", "the service graph query failed");
         goto out;
     }
     aws_reply(rep, CT_JSON,
               json_pack("{s:f, s:f, s:o, s:b}", "StartTime", start, "EndTime", end, "Services",
-                        graph_services(s.g), "ContainsOldGroupVersions", 0));
+                        graph_services(g), "ContainsOldGroupVersions", 0));
 out:
-    graph_free(s.g);
+    graph_free(g);
     fexpr_free(filter);
     free(expr);
     json_decref(body);

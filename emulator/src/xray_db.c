@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace_facts.h"
+
 static const char SQL_SEGMENT_STATE[] =
     "SELECT in_progress FROM segments WHERE trace_id = ?1 AND id = ?2";
 static const char SQL_SEGMENT_UPSERT[] =
@@ -20,6 +22,28 @@ static const char SQL_SEGMENT_UPSERT[] =
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
+static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_id = ?1";
+static const char SQL_INSERT_FACTS[] =
+    "INSERT INTO trace_facts(trace_id, id_time, start_time, end_time, facts)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+/* Re-deriving a trace usually leaves its times alone (later documents nest inside the root's
+ * span), so the facts are rewritten in place without touching either index. */
+static const char SQL_UPDATE_FACTS[] = "UPDATE trace_facts SET facts = ?2 WHERE trace_id = ?1"
+                                       " AND start_time IS ?3 AND end_time IS ?4";
+static const char SQL_WIDEN_SPAN[] =
+    "UPDATE trace_span SET max_span = ?1 WHERE id = 0 AND max_span < ?1";
+static const char SQL_MAX_SPAN[] = "SELECT max_span FROM trace_span WHERE id = 0";
+/* ?4 is ?1 minus the longest trace span (and a second for rounding): a trace that ends at or
+ * after ?1 cannot start before it, so the start range is bounded on both sides. */
+static const char SQL_FACTS_BY_EVENT[] =
+    "SELECT trace_id, facts FROM trace_facts WHERE start_time < ?2 AND start_time >= ?4"
+    " AND end_time >= ?1 ORDER BY start_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
+static const char SQL_FACTS_BY_ID_TIME[] =
+    "SELECT trace_id, facts FROM trace_facts WHERE id_time >= ?1 AND id_time < ?2"
+    " ORDER BY id_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
+static const char SQL_MISSING_FACTS[] =
+    "SELECT t.trace_id FROM traces t"
+    " WHERE NOT EXISTS (SELECT 1 FROM trace_facts f WHERE f.trace_id = t.trace_id)";
 static const char SQL_DELETE_SEGMENTS[] = "DELETE FROM segments WHERE trace_id = ?1";
 static const char SQL_INSERT_TRACE[] =
     "INSERT INTO traces(trace_id, id_time, start_time, end_time, duration, response_time,"
@@ -89,17 +113,23 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     return rc;
 }
 
+/* Runs a statement whose only parameter is the trace id. */
+static int by_trace_id(struct store *rw, const char *sql, const char *trace_id)
+{
+    sqlite3_stmt *st = store_stmt(rw, sql);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    return store_step_done(rw, st, sql);
+}
+
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
-    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_SEGMENTS};
+    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     for (size_t i = 0; i < n; i++) {
-        sqlite3_stmt *st = store_stmt(rw, sqls[i]);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-        int rc = store_step_done(rw, st, sqls[i]);
+        int rc = by_trace_id(rw, sqls[i], trace_id);
         if (rc < 0) {
             return rc;
         }
@@ -139,6 +169,7 @@ void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *d, char
     row->http_status = json_is_number(status) ? (int64_t)json_number_value(status) : -1;
     row->ndocs = (int64_t)ndocs;
     row->derived = derived_text;
+    row->facts = trace_facts_pack(d, &row->facts_len);
 }
 
 void xray_db_trace_row_fini(struct xray_db_trace_row *row)
@@ -148,6 +179,7 @@ void xray_db_trace_row_fini(struct xray_db_trace_row *row)
     free(row->http_method);
     free(row->http_url);
     free(row->derived);
+    free(row->facts);
     memset(row, 0, sizeof(*row));
 }
 
@@ -191,6 +223,32 @@ static int insert_trace_row(struct store *rw, const char *trace_id,
     int rc = store_step_done(rw, st, "insert trace");
     sqlite3_clear_bindings(st);
     return rc;
+}
+
+/* The facts row mirrors the traces row's time columns, so both select the same traces. */
+static int insert_facts_row(struct store *rw, const char *trace_id,
+                            const struct xray_db_trace_row *row)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_FACTS);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
+    bind_real(st, 3, row->start_time);
+    bind_real(st, 4, row->end_time);
+    sqlite3_bind_blob(st, 5, row->facts, (int)row->facts_len, SQLITE_STATIC);
+    int rc = store_step_done(rw, st, "insert trace facts");
+    sqlite3_clear_bindings(st);
+    if (rc < 0 || isnan(row->start_time) || isnan(row->end_time)) {
+        return rc;
+    }
+    st = store_stmt(rw, SQL_WIDEN_SPAN);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_double(st, 1, row->end_time - row->start_time);
+    return store_step_done(rw, st, "widen trace span");
 }
 
 int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out)
@@ -246,20 +304,53 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
     return docs;
 }
 
+/* Rewrites the facts blob in place when the times are unchanged, else replaces the row. A trace
+ * that had no traces row has no facts row either (they are written and deleted together), so
+ * its facts are inserted straight away. */
+static int put_facts_row(struct store *rw, const char *trace_id,
+                         const struct xray_db_trace_row *row, bool existed)
+{
+    if (!existed) {
+        return insert_facts_row(rw, trace_id, row);
+    }
+    sqlite3_stmt *st = store_stmt(rw, SQL_UPDATE_FACTS);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row->facts, (int)row->facts_len, SQLITE_STATIC);
+    bind_real(st, 3, row->start_time);
+    bind_real(st, 4, row->end_time);
+    int rc = store_step_done(rw, st, "update trace facts");
+    sqlite3_clear_bindings(st);
+    if (rc < 0 || sqlite3_changes(store_db(rw)) == 1) {
+        return rc;
+    }
+    rc = by_trace_id(rw, SQL_DELETE_FACTS, trace_id);
+    return rc < 0 ? rc : insert_facts_row(rw, trace_id, row);
+}
+
 int xray_db_replace_derived(struct store *rw, const char *trace_id,
                             const struct xray_db_trace_row *row)
 {
-    int rc = delete_trace_rows(rw, trace_id, false);
-    if (rc == 0 && row) {
+    if (!row) {
+        return delete_trace_rows(rw, trace_id, false);
+    }
+    int rc = by_trace_id(rw, SQL_DELETE_TRACE, trace_id);
+    bool existed = rc == 0 && sqlite3_changes(store_db(rw)) > 0;
+    if (rc == 0) {
         rc = insert_trace_row(rw, trace_id, row);
+    }
+    if (rc == 0) {
+        rc = put_facts_row(rw, trace_id, row, existed);
     }
     return rc;
 }
 
 int xray_db_reset(struct store *rw)
 {
-    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces;"
-                          "DELETE FROM sampling_statistics;");
+    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
+                          "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;");
 }
 
 static int delete_selected(struct store *rw, const char *select_sql, double arg, int64_t *deleted)
@@ -327,6 +418,91 @@ int xray_db_scan_traces(struct store *ro, double start, double end, bool by_even
     }
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan traces");
+}
+
+int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event, int64_t offset,
+                       xray_db_facts_fn fn, void *ctx, int64_t *visited)
+{
+    double span = 0;
+    *visited = 0;
+    if (by_event) {
+        sqlite3_stmt *st = store_stmt(ro, SQL_MAX_SPAN);
+        if (!st) {
+            return ERR_INTERNAL;
+        }
+        span = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : INFINITY;
+        sqlite3_reset(st);
+    }
+    sqlite3_stmt *st = store_stmt(ro, by_event ? SQL_FACTS_BY_EVENT : SQL_FACTS_BY_ID_TIME);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_double(st, 1, start);
+    sqlite3_bind_double(st, 2, end);
+    sqlite3_bind_int64(st, 3, offset);
+    if (by_event) {
+        sqlite3_bind_double(st, 4, start - span - 1);
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        (*visited)++;
+        if (!fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_blob(st, 1),
+                (size_t)sqlite3_column_bytes(st, 1))) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan trace facts");
+}
+
+/* Packs and inserts the facts of one stored trace from its derived view. */
+static int backfill_one(struct store *rw, const char *trace_id)
+{
+    struct xray_db_trace_row row = {0};
+    json_t *d = xray_db_trace_derived(rw, trace_id);
+    if (!d) {
+        return 0; /* an unreadable view has nothing to index; search skipped it before too */
+    }
+    xray_db_trace_row_init(&row, d, NULL, 0);
+    int rc = insert_facts_row(rw, trace_id, &row);
+    xray_db_trace_row_fini(&row);
+    json_decref(d);
+    return rc;
+}
+
+int xray_db_backfill_facts(struct store *rw, int64_t *filled)
+{
+    /* Ids first, rows after: no insert happens while a cursor reads the same tables. */
+    json_t *ids = json_array();
+    size_t i;
+    json_t *id;
+    int rc = store_exec(rw, "BEGIN IMMEDIATE");
+    sqlite3_stmt *st = rc == 0 ? store_stmt(rw, SQL_MISSING_FACTS) : NULL;
+    if (!st) {
+        rc = ERR_INTERNAL;
+        goto out;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
+    }
+    sqlite3_reset(st);
+    json_array_foreach(ids, i, id)
+    {
+        rc = backfill_one(rw, json_string_value(id));
+        if (rc < 0) {
+            goto out;
+        }
+    }
+    *filled += (int64_t)json_array_size(ids);
+out:
+    if (rc == 0) {
+        rc = store_exec(rw, "COMMIT");
+    } else if (store_exec(rw, "ROLLBACK") < 0) {
+        rc = ERR_INTERNAL;
+    }
+    json_decref(ids);
+    return rc;
 }
 
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id)

@@ -41,14 +41,18 @@ struct xray_db_trace_row {
     int64_t http_status; /* -1 = none */
     int64_t ndocs;
     char *derived; /* owned JSON text of the view */
+    void *facts;   /* owned packed facts of the view (trace_facts.h) */
+    size_t facts_len;
 };
 
-/* Fills *row from a derived view (borrowed); takes ownership of derived_text. Any thread. */
+/* Fills *row from a derived view (borrowed), packing its facts; takes ownership of
+ * derived_text. Any thread. */
 void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *derived,
                             char *derived_text, size_t ndocs);
 void xray_db_trace_row_fini(struct xray_db_trace_row *row);
 
-/* Replaces the trace's derived row with *row, or just deletes it when row is NULL. */
+/* Replaces the trace's derived rows (traces, trace_facts) with *row, or just deletes them when
+ * row is NULL. */
 int xray_db_replace_derived(struct store *rw, const char *trace_id,
                             const struct xray_db_trace_row *row) MUST_CHECK;
 
@@ -69,6 +73,19 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id);
 typedef bool (*xray_db_trace_fn)(void *ctx, json_t *derived);
 int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
                         xray_db_trace_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
+
+/* Visits the packed facts (trace_facts.h) of traces selected by time, in the order and with
+ * the offset semantics of xray_db_scan_traces(). fn gets the trace id and the blob, both
+ * borrowed until it returns; it returns false to stop. Returns 0 or ERR_INTERNAL; *visited
+ * counts rows read. */
+typedef bool (*xray_db_facts_fn)(void *ctx, const char *trace_id, const void *facts, size_t len);
+int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event, int64_t offset,
+                       xray_db_facts_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
+
+/* Writes the facts rows that traces written before migration 5 lack (parsing their derived
+ * views), in one transaction. Main thread, on the read-write store before the writer starts.
+ * Adds the number filled to *filled. */
+int xray_db_backfill_facts(struct store *rw, int64_t *filled) MUST_CHECK;
 
 /* New reference: the derived view of one trace, or NULL when unknown. */
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);

@@ -31,6 +31,15 @@ struct xray_query_page {
 int xray_query_run(struct store *ro, const struct xray_query *q,
                    struct xray_query_page *page) MUST_CHECK;
 
+/* Calls fn with the packed facts (trace_facts.h, borrowed for the call) of every trace active in
+ * [start, end) that filter (NULL = every trace) matches, most recent first. The facts decide
+ * the filter where they can; otherwise the trace's derived view does. Returns 0 or
+ * ERR_INTERNAL; *matched (may be NULL) counts the calls. */
+struct trace_facts;
+typedef void (*xray_query_facts_fn)(void *arg, const struct trace_facts *f);
+int xray_query_each(struct store *ro, double start, double end, const struct fexpr *filter,
+                    xray_query_facts_fn fn, void *arg, int64_t *matched) MUST_CHECK;
+
 /* Compiles an expression with group references resolved from ro's xray_groups table. */
 int xray_query_compile(struct store *ro, const char *expr, struct fexpr **out,
                        struct errbuf *err) MUST_CHECK;

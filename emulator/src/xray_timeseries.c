@@ -2,8 +2,8 @@
  * xray_timeseries.c - GetTimeSeriesServiceStatistics (reference/xray-api.md): the traces active
  * in [StartTime, EndTime), narrowed by the group's filter expression, folded per Period by
  * timeseries.c for the entities EntitySelectorExpression picks (service(), edge() or id() only;
- * none = the edges into the entry points; a bare id(...) is read as service(id(...))). The derived
- * views are read with xray_db_scan_traces() like GetServiceGraph. HTTP threads.
+ * none = the edges into the entry points; a bare id(...) is read as service(id(...))). The traces
+ * are folded from their packed facts with xray_query_each() like GetServiceGraph. HTTP threads.
  *
  * Period is not constrained by the model; X-Ray's console asks for 60 s or 300 s and AWS answers
  * other values with InvalidRequestException, so fluoro takes positive multiples of 60 (default 60).
@@ -15,22 +15,19 @@
 #include "timeseries.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
+#include "xray_query.h"
 
 #define DEFAULT_PERIOD_S 60
 
 struct scan {
     struct timeseries *ts;
-    const struct fexpr *group;
     const struct fexpr *selector;
 };
 
-static bool add_trace(void *arg, json_t *derived)
+static void add_trace(void *arg, const struct trace_facts *f)
 {
     struct scan *s = arg;
-    if (!s->group || fexpr_eval(s->group, derived)) {
-        timeseries_add_trace(s->ts, derived, s->selector);
-    }
-    return true;
+    timeseries_add_facts(s->ts, f, s->selector);
 }
 
 void xray_get_time_series_service_statistics(struct http_request *req, struct http_reply *rep)
@@ -51,7 +48,6 @@ void xray_get_time_series_service_statistics(struct http_request *req, struct ht
     struct fexpr *group = NULL, *selector = NULL;
     char *expr = NULL, *wrapped = NULL;
     double start = 0, end = 0;
-    int64_t visited = 0;
     const json_t *pv = json_object_get(body, "Period");
     int64_t period = json_is_number(pv) ? (int64_t)json_number_value(pv) : DEFAULT_PERIOD_S;
     const char *sel = json_string_value(json_object_get(body, "EntitySelectorExpression"));
@@ -82,9 +78,8 @@ void xray_get_time_series_service_statistics(struct http_request *req, struct ht
         goto out;
     }
     s.ts = timeseries_new(start, end, period, forecast);
-    s.group = group;
     s.selector = selector;
-    if (xray_db_scan_traces(ro, start, end, true, 0, add_trace, &s, &visited) < 0) {
+    if (xray_query_each(ro, start, end, group, add_trace, &s, NULL) < 0) {
         aws_err_restjson(rep, 500, "InternalFailure", "the statistics query failed");
         goto out;
     }

@@ -8,6 +8,10 @@
  *
  * Lines starting with '#' between cases are comments. The named traces are derived views in
  * tests/cases/fexpr_traces.json; each case must match exactly the listed ones.
+ *
+ * Every case also checks the pre-filter over packed facts (fexpr_prefilter): the set of traces
+ * matched with the pre-filter in front of fexpr_eval equals the set without it (NO never drops
+ * a match) and YES never admits a non-match.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "fexpr.h"
+#include "trace_facts.h"
 
 TestSuite(fexpr);
 
@@ -74,19 +79,49 @@ static char *read_line(FILE *f, int *lineno)
     return line;
 }
 
-/* Space-separated names of the traces that match, in file order. */
-static char *matching(const struct fexpr *e, json_t *traces)
+/* Cases whose pre-filter answered every fixture trace without MAYBE, and all cases. */
+static int prefilter_exact, prefilter_cases;
+
+/* The pre-filter's verdict on a view, through a packed and decoded copy of its facts. */
+static enum fexpr_verdict prefilter(const struct fexpr *e, const json_t *view, bool graph)
+{
+    size_t len = 0;
+    void *blob = trace_facts_pack(view, &len);
+    struct trace_facts f;
+    trace_facts_init(&f);
+    cr_assert_eq(trace_facts_decode_part(&f, blob, len, graph), 0);
+    enum fexpr_verdict v = fexpr_prefilter(e, &f);
+    trace_facts_fini(&f);
+    free(blob);
+    return v;
+}
+
+/* Space-separated names of the traces that match, in file order. Checks the pre-filter too. */
+static char *matching(const struct fexpr *e, json_t *traces, int line)
 {
     struct buf b;
     const char *name;
     json_t *view;
+    bool exact = true;
     buf_init(&b, 0);
     json_object_foreach(traces, name, view)
     {
-        if (fexpr_eval(e, view)) {
+        bool match = fexpr_eval(e, view);
+        enum fexpr_verdict v = prefilter(e, view, true);
+        /* What xray_query.c decodes: no nodes/edges unless the expression reads them. */
+        enum fexpr_verdict part = prefilter(e, view, fexpr_reads_graph(e));
+        cr_expect(!match || v != FEXPR_NO, "line %d: pre-filter drops matching trace %s", line,
+                  name);
+        cr_expect(match || v != FEXPR_YES, "line %d: pre-filter admits non-matching %s", line,
+                  name);
+        cr_expect_eq(part, v, "line %d: partial decode changes the verdict on %s", line, name);
+        exact = exact && v != FEXPR_MAYBE;
+        if (match) {
             cr_assert(buf_printf(&b, "%s%s", b.len ? " " : "", name) == 0);
         }
     }
+    prefilter_cases++;
+    prefilter_exact += exact;
     return buf_steal(&b, NULL);
 }
 
@@ -133,7 +168,7 @@ static void run_case(const char *expr, const char *want, const char *want2, int 
     cr_assert(fexpr_dump(e, &dump) == 0);
     cr_expect(strcmp(dump.data, want) == 0, "line %d: %s: dump [%s]", line, expr, dump.data);
     cr_expect(strncmp(want2, "matches:", 8) == 0, "line %d: expected a matches: line", line);
-    char *got = matching(e, traces);
+    char *got = matching(e, traces, line);
     char *exp = expected_in_order(want2 + 8, traces);
     cr_expect_str_eq(got, exp, "line %d: %s: matched [%s], expected [%s]", line, expr, got, exp);
     free(got);
@@ -169,6 +204,10 @@ Test(fexpr, cases_file)
     fclose(f);
     json_decref(traces);
     cr_expect_geq(cases, 120, "only %d cases", cases);
+    /* Root-cause keywords are the only MAYBE leaves today; most cases decide on facts alone. */
+    cr_log_info("pre-filter exact on %d of %d matching cases", prefilter_exact, prefilter_cases);
+    cr_expect_geq(prefilter_exact * 10, prefilter_cases * 7, "pre-filter exact on only %d of %d",
+                  prefilter_exact, prefilter_cases);
 }
 
 Test(fexpr, rejects_too_long_and_too_deep)

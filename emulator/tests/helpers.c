@@ -1,0 +1,73 @@
+/*
+ * helpers.c - fixture loading shared by the unit tests (see helpers.h).
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "trace.h"
+
+/* Derived views of every trace in a JSON-lines fixture, in order of first appearance. */
+static void add_fixture_views(json_t *views, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    json_t *by_trace = json_object();
+    json_t *order = json_array();
+    char *line = NULL;
+    size_t cap = 0;
+    cr_assert_not_null(f, "cannot open %s", path);
+    while (getline(&line, &cap, f) > 0) {
+        json_t *doc = json_loads(line, 0, NULL);
+        const char *tid = json_string_value(json_object_get(doc, "trace_id"));
+        if (!tid) {
+            json_decref(doc);
+            continue;
+        }
+        json_t *docs = json_object_get(by_trace, tid);
+        if (!docs) {
+            docs = json_array();
+            json_object_set_new(by_trace, tid, docs);
+            json_array_append_new(order, json_string(tid));
+        }
+        json_array_append_new(docs, doc);
+    }
+    free(line);
+    fclose(f);
+    size_t i;
+    json_t *tid;
+    json_array_foreach(order, i, tid)
+    {
+        json_t *docs = json_object_get(by_trace, json_string_value(tid));
+        size_t n = json_array_size(docs);
+        json_t **items = xmalloc((n + 1) * sizeof(*items));
+        for (size_t k = 0; k < n; k++) {
+            items[k] = json_array_get(docs, k);
+        }
+        json_t *v = trace_derive(items, n);
+        if (v) {
+            json_array_append_new(views, v);
+        }
+        free(items);
+    }
+    json_decref(order);
+    json_decref(by_trace);
+}
+
+json_t *helpers_fixture_views(void)
+{
+    json_t *views = json_array();
+    json_t *fx = json_load_file("tests/cases/fexpr_traces.json", 0, NULL);
+    const char *name;
+    json_t *v;
+    cr_assert_not_null(fx);
+    json_object_foreach(fx, name, v)
+    {
+        json_array_append(views, v);
+    }
+    json_decref(fx);
+    add_fixture_views(views, "../fixtures/demo.jsonl");
+    add_fixture_views(views, "../fixtures/large.jsonl");
+    return views;
+}

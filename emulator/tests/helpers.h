@@ -1,0 +1,14 @@
+/*
+ * helpers.h - fixture loading shared by the unit tests. Tests run from emulator/.
+ */
+#ifndef HELPERS_H
+#define HELPERS_H
+
+#include <jansson.h>
+
+/* New reference: an array of derived views (trace.h): the filter-expression fixtures of
+ * tests/cases/fexpr_traces.json, then every trace of fixtures/demo.jsonl and large.jsonl
+ * derived with trace_derive(), in order of first appearance. */
+json_t *helpers_fixture_views(void);
+
+#endif
