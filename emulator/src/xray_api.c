@@ -186,6 +186,20 @@ static bool check_trace_ids(struct http_reply *rep, const json_t *ids, size_t ma
     return true;
 }
 
+json_t *xray_api_assembled_trace(struct store *ro, const char *trace_id)
+{
+    json_t *docs = xray_db_trace_docs(ro, trace_id);
+    size_t n = json_array_size(docs);
+    json_t **items = xmalloc((n + 1) * sizeof(*items));
+    for (size_t k = 0; k < n; k++) {
+        items[k] = json_array_get(docs, k);
+    }
+    json_t *t = n ? trace_assemble(items, n) : NULL;
+    free(items);
+    json_decref(docs);
+    return t;
+}
+
 void xray_batch_get_traces(struct http_request *req, struct http_reply *rep)
 {
     static const struct aws_member members[] = {
@@ -204,20 +218,12 @@ void xray_batch_get_traces(struct http_request *req, struct http_reply *rep)
     json_t *id;
     json_array_foreach(ids, i, id)
     {
-        json_t *docs = xray_db_trace_docs(ro, json_string_value(id));
-        size_t n = json_array_size(docs);
-        json_t **items = xmalloc((n + 1) * sizeof(*items));
-        for (size_t k = 0; k < n; k++) {
-            items[k] = json_array_get(docs, k);
-        }
-        json_t *t = n ? trace_assemble(items, n) : NULL;
+        json_t *t = xray_api_assembled_trace(ro, json_string_value(id));
         if (t) {
             json_array_append_new(traces, t);
         } else {
             json_array_append(missing, id);
         }
-        free(items);
-        json_decref(docs);
     }
     aws_reply(rep, CT_JSON,
               json_pack("{s:o, s:o}", "Traces", traces, "UnprocessedTraceIds", missing));

@@ -42,6 +42,10 @@ bool xray_api_compile_filter(struct http_reply *rep, struct store *ro, const cha
 bool xray_api_group_filter(struct http_reply *rep, struct store *ro, const json_t *body,
                            char **expr);
 
+/* New reference: the BatchGetTraces `Trace` object of trace_id (trace_assemble over its stored
+ * documents), or NULL when fluoro has no document of it. */
+json_t *xray_api_assembled_trace(struct store *ro, const char *trace_id);
+
 /* True when name (or, without a name, arn) designates the built-in Default group. */
 bool xray_api_is_default_group(const char *name, const char *arn);
 

@@ -21,7 +21,6 @@
 
 #include "graph.h"
 #include "routes.h"
-#include "trace.h"
 #include "writer.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
@@ -295,25 +294,10 @@ static void otel_spans(json_t *spans, const json_t *doc, const char *trace_id, c
     }
 }
 
-/* The BatchGetTraces-shaped trace (new) of one trace id, or NULL when it has no documents. */
-static json_t *assembled(struct store *ro, const char *trace_id)
-{
-    json_t *docs = xray_db_trace_docs(ro, trace_id);
-    size_t n = json_array_size(docs);
-    json_t **items = xmalloc((n + 1) * sizeof(*items));
-    for (size_t k = 0; k < n; k++) {
-        items[k] = json_array_get(docs, k);
-    }
-    json_t *t = n ? trace_assemble(items, n) : NULL;
-    free(items);
-    json_decref(docs);
-    return t;
-}
-
 /* A RetrievedTrace (new): the assembled segments as X-Ray documents, or converted to spans. */
 static json_t *retrieved_trace(struct store *ro, const char *trace_id, bool otel)
 {
-    json_t *t = assembled(ro, trace_id), *spans = json_array();
+    json_t *t = xray_api_assembled_trace(ro, trace_id), *spans = json_array();
     char otel_id[33];
     size_t i;
     json_t *seg;
