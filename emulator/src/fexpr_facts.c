@@ -229,28 +229,16 @@ static enum fexpr_verdict edge(const struct node *n, const struct fctx *c)
     return acc;
 }
 
-static enum fexpr_verdict all_of(const struct node *n, const struct fctx *c)
+/* AND and OR over three values: `decisive` (NO for AND, YES for OR) settles the node at once;
+ * otherwise any MAYBE makes it MAYBE, and all the others give the opposite of `decisive`. */
+static enum fexpr_verdict fold(const struct node *n, const struct fctx *c,
+                               enum fexpr_verdict decisive)
 {
-    enum fexpr_verdict acc = FEXPR_YES;
+    enum fexpr_verdict acc = decisive == FEXPR_NO ? FEXPR_YES : FEXPR_NO;
     for (size_t i = 0; i < n->nkids; i++) {
         enum fexpr_verdict r = pre(n->kids[i], c);
-        if (r == FEXPR_NO) {
-            return FEXPR_NO;
-        }
-        if (r == FEXPR_MAYBE) {
-            acc = FEXPR_MAYBE;
-        }
-    }
-    return acc;
-}
-
-static enum fexpr_verdict any_of(const struct node *n, const struct fctx *c)
-{
-    enum fexpr_verdict acc = FEXPR_NO;
-    for (size_t i = 0; i < n->nkids; i++) {
-        enum fexpr_verdict r = pre(n->kids[i], c);
-        if (r == FEXPR_YES) {
-            return FEXPR_YES;
+        if (r == decisive) {
+            return decisive;
         }
         if (r == FEXPR_MAYBE) {
             acc = FEXPR_MAYBE;
@@ -265,9 +253,9 @@ static enum fexpr_verdict pre(const struct node *n, const struct fctx *c)
         [FEXPR_NO] = FEXPR_YES, [FEXPR_MAYBE] = FEXPR_MAYBE, [FEXPR_YES] = FEXPR_NO};
     switch (n->type) {
     case N_AND:
-        return all_of(n, c);
+        return fold(n, c, FEXPR_NO);
     case N_OR:
-        return any_of(n, c);
+        return fold(n, c, FEXPR_YES);
     case N_NOT:
         return negated[pre(n->kids[0], c)];
     case N_KW:

@@ -662,12 +662,11 @@ int logs_db_scan_new(struct store *s, int64_t gid, int64_t after_id, int64_t lim
 
 int64_t logs_db_last_event_id(struct store *s)
 {
-    /* 16 = LOGS_CHUNK_INDEX_BITS */
-    sqlite3_stmt *st = store_stmt(s, "SELECT (id << 16) + count - 1 FROM log_chunks"
-                                     " ORDER BY id DESC LIMIT 1");
+    sqlite3_stmt *st = store_stmt(s, "SELECT id, count FROM log_chunks ORDER BY id DESC LIMIT 1");
     int64_t id = 0;
     if (st && sqlite3_step(st) == SQLITE_ROW) {
-        id = sqlite3_column_int64(st, 0);
+        id = (sqlite3_column_int64(st, 0) << LOGS_CHUNK_INDEX_BITS) + sqlite3_column_int64(st, 1) -
+             1;
     }
     if (st) {
         sqlite3_reset(st);

@@ -20,10 +20,9 @@
 #define POLICY_MAX_COUNT 5
 #define POLICY_MAX_BYTES 5120
 
-static const char SQL_GET_ENCRYPTION[] =
-    "SELECT value FROM settings WHERE key = 'xray_encryption_config'";
-static const char SQL_PUT_ENCRYPTION[] =
-    "INSERT OR REPLACE INTO settings(key, value) VALUES ('xray_encryption_config', ?1)";
+static const char SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
+static const char SQL_SETTING_PUT[] = "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)";
+static const char ENCRYPTION_KEY[] = "xray_encryption_config";
 static const char SQL_POLICY_FIND[] =
     "SELECT document, revision, updated_at FROM xray_resource_policies WHERE name = ?1";
 static const char SQL_POLICY_COUNT[] = "SELECT count(*) FROM xray_resource_policies";
@@ -33,6 +32,55 @@ static const char SQL_POLICY_PUT[] =
 static const char SQL_POLICY_LIST[] =
     "SELECT name, document, revision, updated_at FROM xray_resource_policies ORDER BY name";
 static const char SQL_POLICY_DELETE[] = "DELETE FROM xray_resource_policies WHERE name = ?1";
+
+/* ---- account-level settings (JSON values in the settings table) ---- */
+
+struct setting_put {
+    char *key, *value;
+};
+
+static int put_setting(struct writer_txn *txn, void *arg)
+{
+    struct setting_put *p = arg;
+    struct store *rw = writer_txn_store(txn);
+    sqlite3_stmt *st = store_stmt(rw, SQL_SETTING_PUT);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    store_bind_text(st, 1, p->key);
+    store_bind_text(st, 2, p->value);
+    return store_step_done(rw, st, "put x-ray setting");
+}
+
+bool xray_api_setting_store(struct http_request *req, struct http_reply *rep, const char *key,
+                            json_t *value_steal, const char *what)
+{
+    struct setting_put p = {xstrdup(key), json_dumps(value_steal, JSON_COMPACT)};
+    bool ok = writer_call(req->app->writer, put_setting, &p) == 0;
+    if (!ok) {
+        aws_err_restjson(rep, 500, "InternalFailure", "the %s could not be stored", what);
+    }
+    free(p.key);
+    free(p.value);
+    json_decref(value_steal);
+    return ok;
+}
+
+json_t *xray_api_setting_load(struct store *ro, const char *key)
+{
+    sqlite3_stmt *st = store_stmt(ro, SQL_SETTING_GET);
+    json_t *v = NULL;
+    if (!st) {
+        return NULL;
+    }
+    store_bind_text(st, 1, key);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return v;
+}
 
 /* ---- encryption config ---- */
 
@@ -44,13 +92,7 @@ void xray_get_encryption_config(struct http_request *req, struct http_reply *rep
     if (!ro) {
         goto out;
     }
-    sqlite3_stmt *st = store_stmt(ro, SQL_GET_ENCRYPTION);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        config = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    }
-    if (st) {
-        sqlite3_reset(st);
-    }
+    config = xray_api_setting_load(ro, ENCRYPTION_KEY);
     if (!config) {
         config = json_pack("{s:s}", "Type", "NONE");
     }
@@ -61,17 +103,6 @@ out:
     json_decref(body);
 }
 
-static int put_encryption(struct writer_txn *txn, void *arg)
-{
-    struct store *rw = writer_txn_store(txn);
-    sqlite3_stmt *st = store_stmt(rw, SQL_PUT_ENCRYPTION);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, arg);
-    return store_step_done(rw, st, "put encryption config");
-}
-
 void xray_put_encryption_config(struct http_request *req, struct http_reply *rep)
 {
     static const char *const types[] = {"NONE", "KMS", NULL};
@@ -80,7 +111,6 @@ void xray_put_encryption_config(struct http_request *req, struct http_reply *rep
         {"Type", AWS_STRING, true, -1, -1, NULL, types},
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
-    char *text = NULL;
     json_t *config = NULL;
     if (!body) {
         return;
@@ -96,16 +126,14 @@ void xray_put_encryption_config(struct http_request *req, struct http_reply *rep
         /* Without a key X-Ray uses the AWS managed key. */
         json_object_set_new(config, "KeyId", json_string(key ? key : "alias/aws/xray"));
     }
-    text = json_dumps(config, JSON_COMPACT);
-    if (writer_call(req->app->writer, put_encryption, text) < 0) {
-        aws_err_restjson(rep, 500, "InternalFailure", "the encryption config could not be stored");
+    if (!xray_api_setting_store(req, rep, ENCRYPTION_KEY, json_incref(config),
+                                "encryption config")) {
         goto out;
     }
     json_object_set_new(config, "Status",
                         json_string(strcmp(type, "KMS") == 0 ? "UPDATING" : "ACTIVE"));
     aws_reply(rep, XRAY_API_CT, json_pack("{s:O}", "EncryptionConfig", config));
 out:
-    free(text);
     json_decref(config);
     json_decref(body);
 }

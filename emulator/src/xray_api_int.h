@@ -46,6 +46,13 @@ bool xray_api_group_filter(struct http_reply *rep, struct store *ro, const json_
  * documents), or NULL when fluoro has no document of it. */
 json_t *xray_api_assembled_trace(struct store *ro, const char *trace_id);
 
+/* Account-level settings kept as JSON in the settings table (xray_admin.c). _load returns a
+ * new reference or NULL when absent; _store writes key -> value_steal through the writer (which
+ * it decrefs) and replies 500 "the <what> could not be stored" and returns false on failure. */
+json_t *xray_api_setting_load(struct store *ro, const char *key);
+bool xray_api_setting_store(struct http_request *req, struct http_reply *rep, const char *key,
+                            json_t *value_steal, const char *what);
+
 /* True when name (or, without a name, arn) designates the built-in Default group. */
 bool xray_api_is_default_group(const char *name, const char *arn);
 

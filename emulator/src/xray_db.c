@@ -58,6 +58,7 @@ static const char SQL_SCAN_BY_EVENT[] =
     "SELECT derived FROM traces WHERE start_time < ?2 AND end_time >= ?1"
     " ORDER BY start_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
 static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_id = ?1";
+static const char SQL_TRACE_TIMES[] = "SELECT start_time, end_time FROM traces WHERE trace_id = ?1";
 static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < ?1 LIMIT 5000";
 static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
 static const char SQL_COUNT_TRACES[] = "SELECT count(*) FROM traces";
@@ -519,6 +520,23 @@ json_t *xray_db_trace_derived(struct store *ro, const char *trace_id)
     }
     sqlite3_reset(st);
     return d;
+}
+
+int xray_db_trace_times(struct store *ro, const char *trace_id, double *start, double *end)
+{
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_TIMES);
+    int rc = ERR_NOTFOUND;
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *start = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+        *end = sqlite3_column_type(st, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 1);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
 }
 
 static int64_t count(struct store *ro, const char *sql)

@@ -90,6 +90,10 @@ int xray_db_backfill_facts(struct store *rw, int64_t *filled) MUST_CHECK;
 /* New reference: the derived view of one trace, or NULL when unknown. */
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);
 
+/* A trace's start and end (epoch s; NAN while unknown) from its traces row, without reading the
+ * derived view. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+int xray_db_trace_times(struct store *ro, const char *trace_id, double *start,
+                        double *end) MUST_CHECK;
 /* Counts for /api/v1/stats. */
 int xray_db_counts(struct store *ro, int64_t *traces, int64_t *segments) MUST_CHECK;
 

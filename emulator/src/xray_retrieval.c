@@ -21,7 +21,6 @@
 
 #include "graph.h"
 #include "routes.h"
-#include "writer.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
 
@@ -31,58 +30,6 @@
 #define DEFAULT_INDEXING_RULE "Default"
 /* Transaction Search indexes 1% of spans as trace summaries unless told otherwise. */
 #define DEFAULT_SAMPLING_PERCENTAGE 1.0
-
-static const char SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
-static const char SQL_SETTING_PUT[] = "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)";
-
-struct setting_put {
-    char *key, *value;
-};
-
-static int put_setting(struct writer_txn *txn, void *arg)
-{
-    struct setting_put *p = arg;
-    struct store *rw = writer_txn_store(txn);
-    sqlite3_stmt *st = store_stmt(rw, SQL_SETTING_PUT);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, p->key);
-    store_bind_text(st, 2, p->value);
-    return store_step_done(rw, st, "put x-ray setting");
-}
-
-/* Stores key -> value (value_steal is decref'd); replies 500 and returns false on failure. */
-static bool store_setting(struct http_request *req, struct http_reply *rep, const char *key,
-                          json_t *value_steal)
-{
-    struct setting_put p = {xstrdup(key), json_dumps(value_steal, JSON_COMPACT)};
-    bool ok = writer_call(req->app->writer, put_setting, &p) == 0;
-    if (!ok) {
-        aws_err_restjson(rep, 500, "InternalFailure", "the setting could not be stored");
-    }
-    free(p.key);
-    free(p.value);
-    json_decref(value_steal);
-    return ok;
-}
-
-/* New reference: the JSON stored under key, or NULL when absent. */
-static json_t *load_setting(struct store *ro, const char *key)
-{
-    sqlite3_stmt *st = store_stmt(ro, SQL_SETTING_GET);
-    json_t *v = NULL;
-    if (!st) {
-        return NULL;
-    }
-    store_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return v;
-}
 
 /* ---- StartTraceRetrieval, CancelTraceRetrieval ---- */
 
@@ -119,7 +66,7 @@ void xray_start_trace_retrieval(struct http_request *req, struct http_reply *rep
     retrieval_key(token, key);
     json_t *doc = json_pack("{s:O, s:f, s:f, s:s, s:f}", "TraceIds", ids, "StartTime", start,
                             "EndTime", end, "Status", "COMPLETE", "CreatedAt", now_epoch());
-    if (store_setting(req, rep, key, doc)) {
+    if (xray_api_setting_store(req, rep, key, doc, "retrieval")) {
         aws_reply(rep, XRAY_API_CT, json_pack("{s:s}", "RetrievalToken", token));
     }
 out:
@@ -131,7 +78,7 @@ static json_t *find_retrieval(struct http_reply *rep, struct store *ro, const js
 {
     char key[64];
     retrieval_key(json_string_value(json_object_get(body, "RetrievalToken")), key);
-    json_t *r = load_setting(ro, key);
+    json_t *r = xray_api_setting_load(ro, key);
     if (!r) {
         aws_err_restjson(rep, 400, "ResourceNotFoundException",
                          "Retrieval token not found: the retrieval does not exist or has expired");
@@ -156,7 +103,7 @@ void xray_cancel_trace_retrieval(struct http_request *req, struct http_reply *re
          * status still records the request, as ListRetrievedTraces then reports. */
         json_object_set_new(r, "Status", json_string("CANCELLED"));
         retrieval_key(json_string_value(json_object_get(body, "RetrievalToken")), key);
-        if (store_setting(req, rep, key, r)) {
+        if (xray_api_setting_store(req, rep, key, r, "retrieval")) {
             aws_reply(rep, XRAY_API_CT, json_object());
         }
     }
@@ -165,9 +112,9 @@ void xray_cancel_trace_retrieval(struct http_request *req, struct http_reply *re
 
 /* ---- ListRetrievedTraces ---- */
 
-/* The retrieval's traces that exist and overlap its time window, in request order, as derived
- * views (new array). */
-static json_t *retrieved_views(struct store *ro, const json_t *r)
+/* The retrieval's trace ids that fluoro holds and whose traces overlap its time window, in
+ * request order (new array of strings). Reads each trace's time columns, not its view. */
+static json_t *retrieved_ids(struct store *ro, const json_t *r)
 {
     double start = json_number_value(json_object_get(r, "StartTime"));
     double end = json_number_value(json_object_get(r, "EndTime"));
@@ -176,14 +123,16 @@ static json_t *retrieved_views(struct store *ro, const json_t *r)
     json_t *id;
     json_array_foreach(json_object_get(r, "TraceIds"), i, id)
     {
-        json_t *d = xray_db_trace_derived(ro, json_string_value(id));
-        double ts = json_number_value(json_object_get(d, "start_time"));
-        json_t *te = json_object_get(d, "end_time");
-        double tend = json_is_number(te) ? json_number_value(te) : ts;
-        if (d && ts < end && tend >= start) {
-            json_array_append(out, d);
+        double ts, te;
+        if (xray_db_trace_times(ro, json_string_value(id), &ts, &te) < 0) {
+            continue;
         }
-        json_decref(d);
+        if (isnan(te)) {
+            te = ts;
+        }
+        if (ts < end && te >= start) {
+            json_array_append(out, id);
+        }
     }
     return out;
 }
@@ -358,7 +307,7 @@ void xray_list_retrieved_traces(struct http_request *req, struct http_reply *rep
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     struct store *ro = body ? xray_api_reader(rep) : NULL;
-    json_t *r = ro ? find_retrieval(rep, ro, body) : NULL, *views = NULL;
+    json_t *r = ro ? find_retrieval(rep, ro, body) : NULL, *ids = NULL;
     int64_t offset = r ? page_offset(rep, body) : -1;
     if (offset < 0) {
         goto out;
@@ -367,11 +316,10 @@ void xray_list_retrieved_traces(struct http_request *req, struct http_reply *rep
     const char *status = json_string_value(json_object_get(r, "Status"));
     bool otel = format && strcmp(format, "OTEL") == 0;
     json_t *traces = json_array();
-    views = strcmp(status, "COMPLETE") == 0 ? retrieved_views(ro, r) : json_array();
-    size_t n = json_array_size(views), i = (size_t)offset;
+    ids = strcmp(status, "COMPLETE") == 0 ? retrieved_ids(ro, r) : json_array();
+    size_t n = json_array_size(ids), i = (size_t)offset;
     for (; i < n && json_array_size(traces) < TRACES_PER_PAGE; i++) {
-        const char *id = json_string_value(json_object_get(json_array_get(views, i), "trace_id"));
-        json_t *t = retrieved_trace(ro, id, otel);
+        json_t *t = retrieved_trace(ro, json_string_value(json_array_get(ids, i)), otel);
         if (t) {
             json_array_append_new(traces, t);
         }
@@ -385,7 +333,7 @@ void xray_list_retrieved_traces(struct http_request *req, struct http_reply *rep
     }
     aws_reply(rep, XRAY_API_CT, reply);
 out:
-    json_decref(views);
+    json_decref(ids);
     json_decref(r);
     json_decref(body);
 }
@@ -407,12 +355,16 @@ void xray_get_retrieved_traces_graph(struct http_request *req, struct http_reply
     const char *status = json_string_value(json_object_get(r, "Status"));
     json_t *services = json_array();
     if (strcmp(status, "COMPLETE") == 0) {
-        json_t *views = retrieved_views(ro, r), *v, *svc;
+        json_t *ids = retrieved_ids(ro, r), *id, *svc;
         struct graph *g = graph_new();
         size_t i;
-        json_array_foreach(views, i, v)
+        json_array_foreach(ids, i, id)
         {
-            graph_add_trace(g, v);
+            json_t *v = xray_db_trace_derived(ro, json_string_value(id));
+            if (v) {
+                graph_add_trace(g, v);
+            }
+            json_decref(v);
         }
         json_t *all = graph_services(g);
         /* Links join traces through OpenTelemetry span links, which X-Ray segments lack. */
@@ -422,7 +374,7 @@ void xray_get_retrieved_traces_graph(struct http_request *req, struct http_reply
         }
         json_decref(all);
         graph_free(g);
-        json_decref(views);
+        json_decref(ids);
     }
     aws_reply(rep, XRAY_API_CT,
               json_pack("{s:s, s:o}", "RetrievalStatus", status, "Services", services));
@@ -440,7 +392,7 @@ void xray_get_trace_segment_destination(struct http_request *req, struct http_re
     json_t *body = xray_api_parse_request(req, rep, NULL, 0);
     struct store *ro = body ? xray_api_reader(rep) : NULL;
     if (ro) {
-        json_t *d = load_setting(ro, DESTINATION_KEY);
+        json_t *d = xray_api_setting_load(ro, DESTINATION_KEY);
         const char *dest = json_string_value(json_object_get(d, "Destination"));
         aws_reply(rep, XRAY_API_CT,
                   json_pack("{s:s, s:s}", "Destination", dest ? dest : "XRay", "Status", "ACTIVE"));
@@ -465,7 +417,8 @@ void xray_update_trace_segment_destination(struct http_request *req, struct http
     }
     /* fluoro serves traces from its own store for either destination, so a change is in effect
      * at once; AWS reports PENDING while it moves the account to Transaction Search. */
-    if (store_setting(req, rep, DESTINATION_KEY, json_pack("{s:s}", "Destination", dest))) {
+    if (xray_api_setting_store(req, rep, DESTINATION_KEY, json_pack("{s:s}", "Destination", dest),
+                               "destination")) {
         aws_reply(rep, XRAY_API_CT,
                   json_pack("{s:s, s:s}", "Destination", dest, "Status", "ACTIVE"));
     }
@@ -479,7 +432,7 @@ static const char INDEXING_KEY[] = "xray_indexing_rule:" DEFAULT_INDEXING_RULE;
 /* The Default rule as the API shows it (new reference); ModifiedAt only once it was updated. */
 static json_t *indexing_rule(struct store *ro)
 {
-    json_t *stored = load_setting(ro, INDEXING_KEY);
+    json_t *stored = xray_api_setting_load(ro, INDEXING_KEY);
     json_t *pct = json_object_get(stored, "DesiredSamplingPercentage");
     json_t *modified = json_object_get(stored, "ModifiedAt");
     json_t *rule =
@@ -538,9 +491,10 @@ void xray_update_indexing_rule(struct http_request *req, struct http_reply *rep)
         goto out;
     }
     double pct = json_number_value(json_object_get(p, "DesiredSamplingPercentage"));
-    if (store_setting(
+    if (xray_api_setting_store(
             req, rep, INDEXING_KEY,
-            json_pack("{s:f, s:f}", "DesiredSamplingPercentage", pct, "ModifiedAt", now_epoch()))) {
+            json_pack("{s:f, s:f}", "DesiredSamplingPercentage", pct, "ModifiedAt", now_epoch()),
+            "indexing rule")) {
         aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "IndexingRule", indexing_rule(ro)));
     }
 out:
