@@ -10,6 +10,7 @@
 #include "api_v1.h"
 #include "aws.h"
 #include "config.h"
+#include "critical_path.h"
 #include "trace.h"
 #include "xray_query.h"
 #include "fexpr.h"
@@ -313,6 +314,11 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     if (!t) {
         api_err(rep, 404, "TraceNotFound", -1, "no trace %s", id);
         return;
+    }
+    /* The trace page's critical path, self times and statistics (critical_path.h); golden
+     * files (?normalize=) stay the stored documents only. */
+    if (!http_query(req, "normalize")) {
+        json_object_set_new(t, "analysis", critical_path_analyze(json_object_get(t, "segments")));
     }
     /* ?normalize=1: stable ids and relative times for golden files (normalize.h). */
     api_ci_normalize(req, t);

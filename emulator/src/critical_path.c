@@ -1,0 +1,401 @@
+/*
+ * critical_path.c - critical path, self times and statistics of an assembled trace (see
+ * critical_path.h). Any thread; pure.
+ *
+ * The spans become one tree under a virtual root that covers the whole trace, so several roots
+ * (a client segment, a partial trace) are handled like sequential or parallel children. The
+ * critical path is Jaeger's: starting from a span's end, the child that finished last is
+ * critical; the walk goes into it, then continues in the parent from that child's start with the
+ * child that finished last before it, and so on. Children overlapping that barrier ran in
+ * parallel with a critical child and are skipped. Children are first clipped to their parent's
+ * (clipped) window, because an async child that outlives its parent did not delay it.
+ *
+ * Invariants: the tree is acyclic (a segment whose parent_id names one of its own descendants
+ * stays a root), and the walks are iterative, so a chain of ten thousand segments cannot
+ * overflow a thread's stack.
+ */
+#include "critical_path.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROOT 0
+
+struct node {
+    const json_t *doc;
+    const char *id;
+    const char *service;
+    double start, end;   /* as sent; end = start + 0 when unknown */
+    double cstart, cend; /* clipped to the parent's clipped window */
+    size_t parent;
+    size_t *kids;
+    size_t nkids, cap;
+    double self;
+    bool critical;
+};
+
+struct tree {
+    struct node *v;
+    size_t n, cap;
+};
+
+static double num(const json_t *doc, const char *key, double dflt)
+{
+    const json_t *v = json_object_get(doc, key);
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static void add_kid(struct tree *t, size_t parent, size_t kid)
+{
+    struct node *p = &t->v[parent];
+    if (p->nkids == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 4;
+        p->kids = xrealloc(p->kids, p->cap * sizeof(*p->kids));
+    }
+    p->kids[p->nkids++] = kid;
+    t->v[kid].parent = parent;
+}
+
+/* Appends doc and its subsegments; returns doc's index. The JSON parser's depth limit bounds
+ * this recursion. */
+static size_t add_span(struct tree *t, const json_t *doc, const char *service, size_t parent)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap * 2;
+        t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+    }
+    size_t at = t->n++;
+    struct node *nd = &t->v[at];
+    memset(nd, 0, sizeof(*nd));
+    nd->doc = doc;
+    nd->id = json_string_value(json_object_get(doc, "id"));
+    nd->service = service;
+    nd->start = num(doc, "start_time", 0);
+    nd->end = num(doc, "end_time", nd->start);
+    if (nd->end < nd->start) {
+        nd->end = nd->start;
+    }
+    nd->parent = parent;
+    if (parent != (size_t)-1) {
+        add_kid(t, parent, at);
+    }
+    size_t i;
+    const json_t *sub;
+    json_array_foreach(json_object_get(doc, "subsegments"), i, sub)
+    {
+        if (json_is_object(sub)) {
+            add_span(t, sub, service, at);
+        }
+    }
+    return at;
+}
+
+/* The topmost span above k in the union-find forest up[] (path halving). */
+static size_t top_of(size_t *up, size_t k)
+{
+    while (up[k] != k) {
+        up[k] = up[up[k]];
+        k = up[k];
+    }
+    return k;
+}
+
+/* Builds the tree: every segment with its subsegments, then each segment hung under the span its
+ * parent_id names, unless that would make a cycle. */
+static void build(struct tree *t, const json_t *segments)
+{
+    size_t i;
+    const json_t *seg;
+    size_t ntop = json_array_size(segments);
+    size_t *tops = xcalloc(ntop + 1, sizeof(*tops));
+    json_t *by_id = json_object();
+    t->cap = 64;
+    t->v = xcalloc(t->cap, sizeof(*t->v));
+    t->n = 1;
+    t->v[ROOT].parent = (size_t)-1;
+    json_array_foreach(segments, i, seg)
+    {
+        tops[i] = (size_t)-1;
+        if (json_is_object(seg)) {
+            tops[i] = add_span(t, seg, json_string_value(json_object_get(seg, "name")), (size_t)-1);
+        }
+    }
+    size_t *up = xmalloc(t->n * sizeof(*up));
+    for (size_t k = 0; k < t->n; k++) {
+        up[k] = t->v[k].parent == (size_t)-1 ? k : t->v[k].parent;
+        if (k && t->v[k].id) {
+            json_object_set_new(by_id, t->v[k].id, json_integer((json_int_t)k));
+        }
+    }
+    for (i = 0; i < ntop; i++) {
+        if (tops[i] == (size_t)-1) {
+            continue;
+        }
+        const char *pid = json_string_value(json_object_get(t->v[tops[i]].doc, "parent_id"));
+        json_t *pk = pid ? json_object_get(by_id, pid) : NULL;
+        size_t p = pk ? (size_t)json_integer_value(pk) : ROOT;
+        /* Hanging the segment under one of its own descendants would close a cycle. */
+        if (top_of(up, p) == tops[i]) {
+            p = ROOT;
+        }
+        add_kid(t, p, tops[i]);
+        up[tops[i]] = p;
+    }
+    free(up);
+    json_decref(by_id);
+    free(tops);
+}
+
+/* The virtual root spans every span; then each span's window is clipped to its parent's, top
+ * down (parents always precede their kids in this breadth-first order). */
+static void clip(struct tree *t)
+{
+    struct node *r = &t->v[ROOT];
+    r->start = INFINITY;
+    r->end = -INFINITY;
+    for (size_t k = 1; k < t->n; k++) {
+        r->start = fmin(r->start, t->v[k].start);
+        r->end = fmax(r->end, t->v[k].end);
+    }
+    if (t->n == 1) {
+        r->start = r->end = 0;
+    }
+    r->cstart = r->start;
+    r->cend = r->end;
+    size_t *queue = xmalloc(t->n * sizeof(*queue));
+    size_t head = 0, tail = 0;
+    queue[tail++] = ROOT;
+    while (head < tail) {
+        struct node *p = &t->v[queue[head++]];
+        for (size_t j = 0; j < p->nkids; j++) {
+            struct node *c = &t->v[p->kids[j]];
+            c->cstart = fmax(c->start, p->cstart);
+            c->cend = fmin(c->end, p->cend);
+            queue[tail++] = p->kids[j];
+        }
+    }
+    free(queue);
+}
+
+/* qsort has no context argument; HTTP threads analyse traces concurrently. */
+static _Thread_local const struct tree *sort_tree;
+
+/* Latest clipped end first; ties go to the later start (the shorter, tighter child). */
+static int by_end_desc(const void *a, const void *b)
+{
+    const struct node *x = &sort_tree->v[*(const size_t *)a];
+    const struct node *y = &sort_tree->v[*(const size_t *)b];
+    if (x->cend != y->cend) {
+        return x->cend < y->cend ? 1 : -1;
+    }
+    if (x->cstart != y->cstart) {
+        return x->cstart < y->cstart ? 1 : -1;
+    }
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+struct frame {
+    size_t node;
+    size_t cursor;
+    double barrier;
+};
+
+static void walk_critical(struct tree *t)
+{
+    struct frame *stack = xmalloc(t->n * sizeof(*stack));
+    size_t depth = 0;
+    stack[depth++] = (struct frame){ROOT, 0, t->v[ROOT].cend};
+    while (depth) {
+        struct frame *f = &stack[depth - 1];
+        struct node *p = &t->v[f->node];
+        /* Kids are sorted by end, latest first, and the barrier only moves earlier: a kid that
+         * ends after it overlaps a critical sibling and is skipped for good. */
+        while (f->cursor < p->nkids) {
+            const struct node *c = &t->v[p->kids[f->cursor]];
+            if (c->cstart <= c->cend && c->cend <= f->barrier) {
+                break;
+            }
+            f->cursor++;
+        }
+        if (f->cursor == p->nkids) {
+            depth--;
+            continue;
+        }
+        size_t k = p->kids[f->cursor++];
+        struct node *c = &t->v[k];
+        f->barrier = c->cstart;
+        c->critical = true;
+        stack[depth++] = (struct frame){k, 0, c->cend};
+    }
+    free(stack);
+}
+
+static int by_start(const void *a, const void *b)
+{
+    const struct node *x = &sort_tree->v[*(const size_t *)a];
+    const struct node *y = &sort_tree->v[*(const size_t *)b];
+    if (x->start != y->start) {
+        return x->start < y->start ? -1 : 1;
+    }
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* Self time: the span's duration minus the union of its kids' intervals within its own window.
+ * Sorts each node's kids by start (the critical walk is done with that order). */
+static void self_times(struct tree *t)
+{
+    for (size_t k = 1; k < t->n; k++) {
+        struct node *p = &t->v[k];
+        qsort(p->kids, p->nkids, sizeof(*p->kids), by_start);
+        double covered = 0, cur_s = 0, cur_e = 0;
+        bool open = false;
+        for (size_t j = 0; j < p->nkids; j++) {
+            const struct node *c = &t->v[p->kids[j]];
+            double s = fmax(c->start, p->start), e = fmin(c->end, p->end);
+            if (e <= s) {
+                continue;
+            }
+            if (open && s <= cur_e) {
+                cur_e = fmax(cur_e, e);
+                continue;
+            }
+            if (open) {
+                covered += cur_e - cur_s;
+            }
+            cur_s = s;
+            cur_e = e;
+            open = true;
+        }
+        if (open) {
+            covered += cur_e - cur_s;
+        }
+        p->self = fmax(0, (p->end - p->start) - covered);
+    }
+}
+
+static double ms(double seconds)
+{
+    return round(seconds * 1e6) / 1e3;
+}
+
+/* service + operation: the enclosing segment's name, and the span's name with the AWS operation
+ * it called (DynamoDB GetItem), as Jaeger's statistics group by service and operation name. */
+static char *operation_of(const struct node *nd)
+{
+    const char *name = json_string_value(json_object_get(nd->doc, "name"));
+    const char *op =
+        json_string_value(json_object_get(json_object_get(nd->doc, "aws"), "operation"));
+    if (op && (!name || strcmp(op, name) != 0)) {
+        return xasprintf("%s %s", name ? name : "", op);
+    }
+    return xstrdup(name ? name : "");
+}
+
+static json_t *statistics(const struct tree *t)
+{
+    json_t *groups = json_object(); /* "service\x1foperation" -> stats object (borrowed below) */
+    json_t *list = json_array();
+    for (size_t k = 1; k < t->n; k++) {
+        const struct node *nd = &t->v[k];
+        char *op = operation_of(nd);
+        const char *svc = nd->service ? nd->service : "";
+        char *key = xasprintf("%s\x1f%s", svc, op);
+        double d = ms(nd->end - nd->start), self = ms(nd->self);
+        json_t *g = json_object_get(groups, key);
+        if (!g) {
+            g = json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f}", "service", svc, "operation", op,
+                          "count", 0, "total_ms", 0.0, "min_ms", d, "max_ms", d, "self_ms", 0.0);
+            json_object_set_new(groups, key, g);
+            json_array_append(list, g);
+        }
+        json_object_set_new(g, "count",
+                            json_integer(json_integer_value(json_object_get(g, "count")) + 1));
+        json_object_set_new(g, "total_ms", json_real(num(g, "total_ms", 0) + d));
+        json_object_set_new(g, "self_ms", json_real(num(g, "self_ms", 0) + self));
+        json_object_set_new(g, "min_ms", json_real(fmin(num(g, "min_ms", d), d)));
+        json_object_set_new(g, "max_ms", json_real(fmax(num(g, "max_ms", d), d)));
+        free(key);
+        free(op);
+    }
+    size_t i;
+    json_t *g;
+    json_array_foreach(list, i, g)
+    {
+        double total = num(g, "total_ms", 0);
+        json_int_t count = json_integer_value(json_object_get(g, "count"));
+        json_object_set_new(g, "total_ms", json_real(round(total * 1e3) / 1e3));
+        json_object_set_new(g, "self_ms", json_real(round(num(g, "self_ms", 0) * 1e3) / 1e3));
+        json_object_set_new(g, "avg_ms", json_real(round(total / (double)count * 1e3) / 1e3));
+    }
+    json_decref(groups);
+    return list;
+}
+
+static int by_total_desc(const void *a, const void *b)
+{
+    double x = json_number_value(json_object_get(*(json_t *const *)a, "total_ms"));
+    double y = json_number_value(json_object_get(*(json_t *const *)b, "total_ms"));
+    return (x < y) - (x > y);
+}
+
+static json_t *sorted_statistics(const struct tree *t)
+{
+    json_t *list = statistics(t);
+    size_t n = json_array_size(list);
+    json_t **items = xmalloc((n + 1) * sizeof(*items));
+    for (size_t i = 0; i < n; i++) {
+        items[i] = json_incref(json_array_get(list, i));
+    }
+    qsort(items, n, sizeof(*items), by_total_desc);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(out, items[i]);
+    }
+    free(items);
+    json_decref(list);
+    return out;
+}
+
+json_t *critical_path_analyze(const json_t *segments)
+{
+    struct tree t = {0};
+    build(&t, json_is_array(segments) ? segments : NULL);
+    clip(&t);
+    sort_tree = &t;
+    json_t *out = json_object();
+    json_t *path = json_array();
+    json_t *spans = json_object();
+    size_t *crit = xmalloc(t.n * sizeof(*crit));
+    size_t ncrit = 0;
+    for (size_t k = 0; k < t.n; k++) {
+        qsort(t.v[k].kids, t.v[k].nkids, sizeof(size_t), by_end_desc);
+    }
+    walk_critical(&t);
+    self_times(&t);
+    for (size_t k = 1; k < t.n; k++) {
+        if (t.v[k].critical) {
+            crit[ncrit++] = k;
+        }
+        if (t.v[k].id) {
+            json_object_set_new(
+                spans, t.v[k].id,
+                json_pack("{s:f, s:b}", "self_ms", ms(t.v[k].self), "critical", t.v[k].critical));
+        }
+    }
+    qsort(crit, ncrit, sizeof(*crit), by_start);
+    for (size_t j = 0; j < ncrit; j++) {
+        if (t.v[crit[j]].id) {
+            json_array_append_new(path, json_string(t.v[crit[j]].id));
+        }
+    }
+    json_object_set_new(out, "critical_path", path);
+    json_object_set_new(out, "spans", spans);
+    json_object_set_new(out, "statistics", sorted_statistics(&t));
+    for (size_t k = 0; k < t.n; k++) {
+        free(t.v[k].kids);
+    }
+    free(crit);
+    free(t.v);
+    return out;
+}
