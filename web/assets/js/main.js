@@ -1,5 +1,6 @@
 // main.js - the shell: hash router, top bar, and the live-update connection to /api/v1/events.
-// Routes: #/map, #/traces?filter=&since=&until=, #/traces/<id>, #/logs?group=&stream=&pattern=.
+// Routes: #/map, #/traces?filter=&since=&until=, #/traces/<id>[?span=<id>],
+// #/logs?group=&stream=&pattern=, #/insights, #/compare?a=<id>&b=<id>.
 import { h, replace } from './dom.js';
 import { get } from './api.js';
 import { fmtCount } from './time.js';
@@ -7,6 +8,9 @@ import * as mapPage from './map.js';
 import * as tracesPage from './traces.js';
 import * as tracePage from './trace.js';
 import * as logsPage from './logs.js';
+import * as insightsPage from './insights.js';
+import * as comparePage from './compare.js';
+import { installKeys, installTheme } from './keys.js';
 
 const app = document.getElementById('app');
 let current = null; // {page, handle}
@@ -54,6 +58,12 @@ function route() {
   } else if (parts[0] === 'logs') {
     page = logsPage;
     name = 'logs';
+  } else if (parts[0] === 'insights') {
+    page = insightsPage;
+    name = 'insights';
+  } else if (parts[0] === 'compare') {
+    page = comparePage;
+    name = 'traces';
   }
   for (const a of document.querySelectorAll('.tabs a')) {
     if (a.dataset.route === name) a.setAttribute('aria-current', 'page');
@@ -139,6 +149,8 @@ async function refreshStats() {
 }
 
 window.addEventListener('hashchange', route);
+installTheme(document.querySelector('.topbar-right'));
+installKeys(() => current && current.handle);
 route();
 refreshStats();
 // Drops and rejections commit nothing, so no live event announces them: poll as well.

@@ -2,35 +2,24 @@
 // time axis, bars coloured by status, inferred nodes marked), a details panel for the selected
 // row, the trace's correlated log lines and a raw JSON download. Rows are virtualized: only the
 // ones in view exist in the DOM, so a trace with thousands of subsegments scrolls smoothly.
+// The server's "analysis" adds the critical path and self times (toggle "Critical path"), the
+// Statistics and Flame graph views (trace-tools.js), and find-in-trace with next/previous.
 import { h, replace } from './dom.js';
 import { get, url } from './api.js';
 import { jsonTree } from './jsontree.js';
 import { fmtDateTime, fmtDuration, fmtIso } from './time.js';
 import { statusOf, statusPill, httpStatusPill, loading, failure, empty, copyButton, quote } from './components.js';
 import { logLine } from './logline.js';
+import { nodeStatus, hue, statsTable, flameGraph, spanMatches } from './trace-tools.js';
 
 const ROW = 30;
 const OVERSCAN = 12;
+// Above this many spans the page offers to show one row per service (segments only).
+export const LARGE_TRACE = 2000;
 
 // Indentation grows 16px a level, then 4px a level past 8, capped so deep traces keep their names.
 function indent(depth) {
   return 8 + Math.min(220, Math.min(depth, 8) * 16 + Math.max(0, depth - 8) * 4);
-}
-
-function hue(str) {
-  let x = 0;
-  for (let i = 0; i < str.length; i++) x = (x * 31 + str.charCodeAt(i)) | 0;
-  return Math.abs(x) % 360;
-}
-
-function nodeStatus(doc) {
-  const st = statusOf(doc);
-  if (st !== 'ok') return st;
-  const code = doc.http && doc.http.response && doc.http.response.status;
-  if (code >= 500) return 'fault';
-  if (code === 429) return 'throttle';
-  if (code >= 400) return 'error';
-  return 'ok';
 }
 
 // Flattens the assembled segment documents into one tree of {doc, kind, children, service}.
@@ -123,6 +112,16 @@ export function mount(root, params, ctx) {
   let detail = null;
   let logsPanel = null;
   let raf = 0;
+  let showCritical = false;
+  let view = 'waterfall';
+  let servicesOnly = false;
+  let matches = [];
+  let matchIdx = -1;
+  let matchSet = new Set();
+  let viewArea = null;
+  let wfLayout = null;
+  let findInput = null;
+  let findCount = null;
 
   async function load() {
     try {
@@ -140,16 +139,18 @@ export function mount(root, params, ctx) {
     span = Math.max(1e-6, Math.max(data.end_time ?? -Infinity, ...ends) - t0);
     // Initially collapse nothing unless the trace is huge; then keep the first two levels open.
     if (tree.all.length > 400) for (const n of tree.all) if (n.depth >= 2 && n.children.length) collapsed.add(n);
+    servicesOnly = tree.all.length > LARGE_TRACE;
     render();
     loadLogs();
   }
 
   function flatten() {
     rows = [];
+    // One row per service: segments and inferred segments only, their subsegments folded away.
     const walk = (list) => {
       for (const n of list) {
-        rows.push(n);
-        if (!collapsed.has(n)) walk(n.children);
+        if (!servicesOnly || n.kind !== 'subsegment') rows.push(n);
+        if (servicesOnly || !collapsed.has(n)) walk(n.children);
       }
     };
     walk(tree.roots);
@@ -213,16 +214,88 @@ export function mount(root, params, ctx) {
     wfBody.addEventListener('keydown', onKey);
     detail = h('aside', { class: 'panel detail', 'aria-label': 'Selected span details' });
     logsPanel = h('section', { class: 'panel logs-panel' }, h('h2', null, 'Log lines for this trace'), loading('Loading correlated logs…'));
-    replace(
-      page,
-      header,
-      h('div', { class: 'trace-layout' }, h('div', { class: 'panel waterfall' }, axis, wfBody), detail),
-      logsPanel
-    );
+    wfLayout = h('div', { class: 'trace-layout' }, h('div', { class: 'panel waterfall' }, axis, wfBody), detail);
+    viewArea = h('div', { class: 'trace-view' }, wfLayout);
+    replace(page, header, toolsBar(), largeNotice(), viewArea, logsPanel);
     flatten();
+    const wanted = params.span && tree.byId.get(params.span);
     const firstProblem = tree.all.find((n) => n.doc.cause && typeof n.doc.cause === 'object') || tree.all.find((n) => nodeStatus(n.doc) !== 'ok');
-    select(firstProblem || tree.roots[0], { scroll: true });
+    select(wanted || firstProblem || tree.roots[0], { scroll: true });
     paint();
+  }
+
+  // The row of trace tools: critical path toggle, the view switch and find-in-trace.
+  function toolsBar() {
+    const crit = h('input', { type: 'checkbox', class: 'crit-toggle', checked: showCritical, onchange: () => ((showCritical = crit.checked), page.classList.toggle('show-critical', showCritical), refreshView()) });
+    const tab = (name, label) =>
+      h('button', { type: 'button', class: ['seg-btn', view === name ? 'active' : ''], 'aria-pressed': String(view === name), dataset: { view: name }, onclick: () => setView(name) }, label);
+    findInput = h('input', { type: 'search', class: 'find-input', placeholder: 'Name, annotation, URL, status, error…', 'aria-label': 'Find in trace', 'data-search': '', spellcheck: 'false', autocomplete: 'off' });
+    findInput.addEventListener('input', () => runFind(findInput.value));
+    findInput.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter') (ev.preventDefault(), step(ev.shiftKey ? -1 : 1));
+      else if (ev.key === 'Escape') (ev.stopPropagation(), (findInput.value = ''), runFind(''), wfBody && wfBody.focus());
+    });
+    findCount = h('span', { class: 'find-count muted small', 'aria-live': 'polite' });
+    const crPath = ((data.analysis && data.analysis.critical_path) || []).length;
+    return h(
+      'div',
+      { class: 'trace-tools' },
+      h('label', { class: 'toggle', title: 'Highlight the spans that determined the end-to-end duration' }, crit, h('span', null, 'Critical path'), h('span', { class: 'muted small' }, ` (${crPath} spans)`)),
+      h('div', { class: 'seg-group', role: 'group', 'aria-label': 'Trace view' }, tab('waterfall', 'Waterfall'), tab('stats', 'Statistics'), tab('flame', 'Flame graph')),
+      h(
+        'div',
+        { class: 'find' },
+        h('span', { class: 'filter-icon', 'aria-hidden': 'true' }),
+        findInput,
+        findCount,
+        h('button', { type: 'button', class: 'btn ghost small', onclick: () => step(-1) }, 'Previous'),
+        h('button', { type: 'button', class: 'btn ghost small', onclick: () => step(1) }, 'Next')
+      )
+    );
+  }
+
+  function largeNotice() {
+    if (tree.all.length <= LARGE_TRACE) return null;
+    const btn = h('button', { type: 'button', class: 'btn small', onclick: () => ((servicesOnly = !servicesOnly), (btn.textContent = servicesOnly ? 'Show every span' : 'Collapse by service'), flatten(), paint()) }, servicesOnly ? 'Show every span' : 'Collapse by service');
+    return h('div', { class: 'notice large-notice', role: 'status' }, h('strong', null, `Large trace: ${tree.all.length.toLocaleString('en-US')} spans. `), 'Only the rows in view are drawn. Collapsing by service shows one row per segment.', ' ', btn);
+  }
+
+  function setView(name) {
+    view = name;
+    for (const b of page.querySelectorAll('.seg-btn')) {
+      b.classList.toggle('active', b.dataset.view === name);
+      b.setAttribute('aria-pressed', String(b.dataset.view === name));
+    }
+    refreshView();
+  }
+
+  function refreshView() {
+    if (!viewArea) return;
+    if (view === 'stats') replace(viewArea, statsTable((data.analysis && data.analysis.statistics) || []));
+    else if (view === 'flame') replace(viewArea, flameGraph(tree, t0, span, data.analysis, { critical: showCritical, onSelect: (n) => (setView('waterfall'), select(n, { scroll: true })) }));
+    else {
+      if (wfLayout.parentNode !== viewArea) replace(viewArea, wfLayout);
+      paint();
+    }
+  }
+
+  function runFind(text) {
+    const q = text.trim().toLowerCase();
+    matches = q ? tree.all.filter((n) => spanMatches(n, q)) : [];
+    matchSet = new Set(matches);
+    matchIdx = -1;
+    findCount.textContent = q ? (matches.length ? `${matches.length} match${matches.length === 1 ? '' : 'es'}` : 'No matches') : '';
+    if (matches.length) step(1);
+    else paint();
+  }
+
+  function step(dir) {
+    if (!matches.length) return;
+    matchIdx = (matchIdx + dir + matches.length) % matches.length;
+    findCount.textContent = `${matchIdx + 1} of ${matches.length}`;
+    if (servicesOnly && matches[matchIdx].kind === 'subsegment') (servicesOnly = false), flatten();
+    if (view !== 'waterfall') setView('waterfall');
+    select(matches[matchIdx], { scroll: true });
   }
 
   function fact(label, value) {
@@ -266,10 +339,11 @@ export function mount(root, params, ctx) {
     if (d.in_progress) badges.push(h('span', { class: 'badge progress' }, 'in progress'));
     const code = d.http && d.http.response && d.http.response.status;
     const labelRight = (end - start) / span > 0.55;
+    const info = data.analysis && data.analysis.spans && data.analysis.spans[d.id];
     const el = h(
       'div',
       {
-        class: ['wf-row', `kind-${n.kind}`, `st-row-${st}`, isSel ? 'selected' : '', i % 2 ? 'odd' : ''],
+        class: ['wf-row', `kind-${n.kind}`, `st-row-${st}`, isSel ? 'selected' : '', i % 2 ? 'odd' : '', showCritical && info && info.critical ? 'critical' : '', matchSet.has(n) ? 'match' : '', matches[matchIdx] === n ? 'current-match' : ''],
         role: 'treeitem',
         'aria-level': n.depth + 1,
         'aria-expanded': hasKids ? String(open) : null,
@@ -287,7 +361,8 @@ export function mount(root, params, ctx) {
         h('i', { class: `sdot st-${st}`, 'aria-hidden': 'true' }),
         h('span', { class: 'wf-label', title: d.name || '' }, d.name || d.id || '(unnamed)'),
         badges,
-        code ? h('span', { class: `code st-${st}` }, String(code)) : null
+        code ? h('span', { class: `code st-${st}` }, String(code)) : null,
+        info ? h('span', { class: 'self-time', title: 'Self time: the duration minus the time its children cover' }, `self ${fmtDuration(info.self_ms / 1000)}`) : null
       ),
       h(
         'div',
@@ -325,8 +400,9 @@ export function mount(root, params, ctx) {
   function onKey(ev) {
     if (!selected) return;
     let i = rows.indexOf(selected);
-    if (ev.key === 'ArrowDown') i = Math.min(rows.length - 1, i + 1);
-    else if (ev.key === 'ArrowUp') i = Math.max(0, i - 1);
+    if (ev.key === 'ArrowDown' || ev.key === 'j') i = Math.min(rows.length - 1, i + 1);
+    else if (ev.key === 'ArrowUp' || ev.key === 'k') i = Math.max(0, i - 1);
+    else if (ev.key === 'Enter') return ev.preventDefault(), openDetail();
     else if (ev.key === 'ArrowRight' && collapsed.has(selected)) return ev.preventDefault(), toggleNode(selected);
     else if (ev.key === 'ArrowLeft' && selected.children.length && !collapsed.has(selected)) return ev.preventDefault(), toggleNode(selected);
     else if (ev.key === 'ArrowLeft' && selected.parent) return ev.preventDefault(), select(selected.parent, { scroll: true });
@@ -480,8 +556,32 @@ export function mount(root, params, ctx) {
     );
   }
 
+  // Enter: move focus into the details of the selected row (Esc comes back to the rows).
+  function openDetail() {
+    if (!detail) return;
+    detail.classList.add('open');
+    detail.setAttribute('tabindex', '-1');
+    detail.focus();
+  }
+
   load();
   return {
+    // Page keys from main.js (not typed into a field): j/k move the selection, Enter opens its
+    // details, Esc returns from the details to the rows.
+    onKey(ev) {
+      if (!tree || !wfBody) return false;
+      if (ev.key === 'Escape') {
+        if (detail) detail.classList.remove('open');
+        if (view !== 'waterfall') setView('waterfall');
+        wfBody.focus();
+        return true;
+      }
+      if (ev.key !== 'j' && ev.key !== 'k' && ev.key !== 'Enter') return false;
+      if (view !== 'waterfall') setView('waterfall');
+      onKey(ev);
+      if (ev.key !== 'Enter') wfBody.focus({ preventScroll: true });
+      return true;
+    },
     unmount() {
       aborted = true;
       if (raf) cancelAnimationFrame(raf);
