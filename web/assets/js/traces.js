@@ -1,5 +1,6 @@
 // traces.js - #/traces: filter expression box, time range, duration-over-time scatter plot and a
-// sortable, paginated table of trace summaries from /api/v1/traces.
+// sortable, paginated table of trace summaries from /api/v1/traces. Two rows ticked under
+// "Compare" open #/compare; j/k move through the rows and Enter opens one.
 import { h, replace, debounce } from './dom.js';
 import { get } from './api.js';
 import { scatter } from './scatter.js';
@@ -54,6 +55,9 @@ export function mount(root, params, ctx) {
   let known = new Set();
   let aborted = false;
   let loadingMore = false;
+  const picked = [];
+  let cursor = -1;
+  const cmpBar = h('div', { class: 'cmp-bar', hidden: true });
 
   const go = (p) => ctx.navigate('/traces', { filter, since, until, ...p });
   const fb = filterBox({
@@ -72,9 +76,26 @@ export function mount(root, params, ctx) {
       h('div', { class: 'toolbar' }, h('h1', null, 'Traces'), h('div', { class: 'grow' }, fb.el), rangePicker(since, until, (r) => go(r))),
       chart,
       h('div', { class: 'table-head' }, summary),
-      table
+      table,
+      cmpBar
     )
   );
+
+  function togglePick(id, on) {
+    const i = picked.indexOf(id);
+    if (on && i < 0) picked.push(id);
+    if (!on && i >= 0) picked.splice(i, 1);
+    // Keep the two most recent picks.
+    while (picked.length > 2) picked.shift();
+    for (const cb of table.querySelectorAll('input.cmp-check')) cb.checked = picked.includes(cb.value);
+    cmpBar.hidden = !picked.length;
+    replace(
+      cmpBar,
+      h('span', null, picked.length === 2 ? '2 traces selected' : 'Pick one more trace to compare'),
+      h('button', { type: 'button', class: 'btn primary small', disabled: picked.length !== 2, onclick: () => ctx.navigate('/compare', { a: picked[0], b: picked[1] }) }, 'Compare'),
+      h('button', { type: 'button', class: 'btn ghost small', onclick: () => [...picked].forEach((p) => togglePick(p, false)) }, 'Clear')
+    );
+  }
 
   const syncHash = () => {
     const target = ctx.href('/traces', { filter, since, until, sort: sort === '-time' ? '' : sort, page: page ? page + 1 : '' });
@@ -187,6 +208,7 @@ export function mount(root, params, ctx) {
     const head = h(
       'tr',
       null,
+      h('th', { scope: 'col', class: 'col-pick' }, h('span', { class: 'pick-head' }, 'Compare')),
       COLUMNS.map((c) => {
         const active = sort.replace(/^-/, '') === c.key;
         const desc = sort.startsWith('-');
@@ -221,6 +243,7 @@ export function mount(root, params, ctx) {
         const tr = h(
           'tr',
           { class: ['trace-row', `st-row-${st}`, fresh.has(t.trace_id) ? 'fresh' : ''], dataset: { traceId: t.trace_id } },
+          h('td', { class: 'col-pick' }, h('input', { type: 'checkbox', class: 'cmp-check', value: t.trace_id, checked: picked.includes(t.trace_id), 'aria-label': `Compare ${t.trace_id}`, onchange: (ev) => togglePick(t.trace_id, ev.target.checked) })),
           h('td', { class: 'col-time' }, h('div', null, fmtDateTime(t.start_time)), h('div', { class: 'muted small' }, fmtAgo(t.start_time))),
           h('td', { class: 'col-id' }, h('a', { href: link, class: 'mono' }, t.trace_id), t.partial ? h('span', { class: 'pill st-partial', title: 'Some segments are still in progress or missing' }, 'partial') : null),
           h('td', { class: 'col-root' }, (t.root && t.root.name) || '—'),
@@ -231,7 +254,7 @@ export function mount(root, params, ctx) {
           h('td', { class: 'col-annotations' }, anns.slice(0, 3).map(([k, v]) => h('span', { class: 'chip ann', title: `${k} = ${v}` }, h('span', { class: 'ann-k' }, k), h('span', { class: 'ann-v' }, v))), anns.length > 3 ? h('span', { class: 'muted small' }, ` +${anns.length - 3}`) : null)
         );
         tr.addEventListener('click', (ev) => {
-          if (ev.target.closest('a, button')) return;
+          if (ev.target.closest('a, button, input')) return;
           location.hash = link;
         });
         return tr;
@@ -270,6 +293,23 @@ export function mount(root, params, ctx) {
   window.addEventListener('resize', onResize);
   const refresh = debounce(() => load({ live: true }), 500);
   return {
+    // j/k move a highlighted row through the table, Enter opens its trace.
+    onKey(ev) {
+      const trs = [...table.querySelectorAll('tr.trace-row')];
+      if (!trs.length || !['j', 'k', 'Enter'].includes(ev.key)) return false;
+      if (ev.key === 'Enter') {
+        if (cursor >= 0 && trs[cursor]) location.hash = ctx.href(`/traces/${trs[cursor].dataset.traceId}`, {});
+        return cursor >= 0;
+      }
+      cursor = Math.max(0, Math.min(trs.length - 1, cursor + (ev.key === 'j' ? 1 : -1)));
+      for (const [i, tr] of trs.entries()) {
+        tr.classList.toggle('kbd-current', i === cursor);
+        if (i === cursor) tr.setAttribute('aria-current', 'true');
+        else tr.removeAttribute('aria-current');
+      }
+      trs[cursor].scrollIntoView({ block: 'nearest' });
+      return true;
+    },
     unmount() {
       aborted = true;
       window.removeEventListener('resize', onResize);
