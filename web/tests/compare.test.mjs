@@ -3,7 +3,11 @@
 // duration difference per span; and j/k/Enter on the trace list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, shot, putSegments, waitIdle, newTraceId, hex, BASE } from './helpers.mjs';
+import { ownServer } from './own-server.mjs';
+
+// A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
+const server = await ownServer();
+const { launch, openPage, shot, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 const tag = `cmp${hex(6)}`;
@@ -37,6 +41,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
+  await server.stop();
 });
 
 async function withPage(fn) {

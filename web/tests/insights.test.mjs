@@ -4,7 +4,11 @@
 // saved queries in the QueryDefinition API (the ones the AWS CLI sees).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, shot, logsCall, waitIdle, hex, BASE } from './helpers.mjs';
+import { ownServer } from './own-server.mjs';
+
+// A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
+const server = await ownServer();
+const { launch, openPage, shot, logsCall, waitIdle, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 const group = `/test/insights-${hex(8)}`;
@@ -28,6 +32,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
+  await server.stop();
 });
 
 async function withPage(fn, allow = []) {

@@ -4,7 +4,11 @@
 // the theme switch, and a 10,000-span trace that draws only the rows in view.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } from './helpers.mjs';
+import { ownServer } from './own-server.mjs';
+
+// A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
+const server = await ownServer();
+const { launch, openPage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 let tid;
@@ -39,6 +43,7 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
+  await server.stop();
 });
 
 async function withPage(fn) {
@@ -206,6 +211,7 @@ test('theme follows the system and can be switched, and the choice is kept', asy
     const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const dark = await bg();
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
     const light = await bg();
     assert.notEqual(dark, light, 'system light gives the light theme');
     const btn = page.getByRole('button', { name: /^Theme:/ });

@@ -2,7 +2,7 @@
 // page's search box (the element marked data-search), `?` lists the keys, Esc closes that list;
 // every other key not typed into a field goes to the current page's onKey(ev) (j/k/Enter/Esc).
 // The theme follows the system setting until the person picks one; the pick is kept in
-// localStorage and applied as <html data-theme>.
+// localStorage, and <html data-theme> says which of light or dark is showing.
 import { h } from './dom.js';
 
 export const KEYS = [
@@ -79,15 +79,21 @@ function stored() {
   }
 }
 
+const systemLight = window.matchMedia ? window.matchMedia('(prefers-color-scheme: light)') : null;
+
+// <html data-theme> is always light or dark, so the CSS has one set of light rules; "system"
+// follows the media query, including when it changes while the page is open.
 function apply(theme) {
-  if (theme === 'system') delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  const effective = theme === 'system' ? (systemLight && systemLight.matches ? 'light' : 'dark') : theme;
+  document.documentElement.dataset.theme = effective;
+  document.documentElement.dataset.themeChoice = theme;
 }
 
 // A button in the top bar that cycles system -> light -> dark.
 export function installTheme(container) {
   let theme = stored();
   apply(theme);
+  if (systemLight) systemLight.addEventListener('change', () => theme === 'system' && apply(theme));
   const btn = h('button', { type: 'button', class: 'btn ghost small theme-btn', title: 'Switch between the system, light and dark themes' }, LABEL[theme]);
   btn.addEventListener('click', () => {
     theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length];

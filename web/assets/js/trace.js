@@ -15,7 +15,7 @@ import { nodeStatus, hue, statsTable, flameGraph, spanMatches } from './trace-to
 const ROW = 30;
 const OVERSCAN = 12;
 // Above this many spans the page offers to show one row per service (segments only).
-export const LARGE_TRACE = 2000;
+export const LARGE_TRACE = 5000;
 
 // Indentation grows 16px a level, then 4px a level past 8, capped so deep traces keep their names.
 function indent(depth) {
@@ -122,6 +122,7 @@ export function mount(root, params, ctx) {
   let wfLayout = null;
   let findInput = null;
   let findCount = null;
+  let serviceBtn = null;
 
   async function load() {
     try {
@@ -254,9 +255,17 @@ export function mount(root, params, ctx) {
     );
   }
 
+  function setServicesOnly(on) {
+    servicesOnly = on;
+    if (serviceBtn) serviceBtn.textContent = on ? 'Show every span' : 'Collapse by service';
+    flatten();
+    paint();
+  }
+
   function largeNotice() {
     if (tree.all.length <= LARGE_TRACE) return null;
-    const btn = h('button', { type: 'button', class: 'btn small', onclick: () => ((servicesOnly = !servicesOnly), (btn.textContent = servicesOnly ? 'Show every span' : 'Collapse by service'), flatten(), paint()) }, servicesOnly ? 'Show every span' : 'Collapse by service');
+    const btn = h('button', { type: 'button', class: 'btn small', onclick: () => setServicesOnly(!servicesOnly) }, servicesOnly ? 'Show every span' : 'Collapse by service');
+    serviceBtn = btn;
     return h('div', { class: 'notice large-notice', role: 'status' }, h('strong', null, `Large trace: ${tree.all.length.toLocaleString('en-US')} spans. `), 'Only the rows in view are drawn. Collapsing by service shows one row per segment.', ' ', btn);
   }
 
@@ -293,7 +302,7 @@ export function mount(root, params, ctx) {
     if (!matches.length) return;
     matchIdx = (matchIdx + dir + matches.length) % matches.length;
     findCount.textContent = `${matchIdx + 1} of ${matches.length}`;
-    if (servicesOnly && matches[matchIdx].kind === 'subsegment') (servicesOnly = false), flatten();
+    if (servicesOnly && matches[matchIdx].kind === 'subsegment') setServicesOnly(false);
     if (view !== 'waterfall') setView('waterfall');
     select(matches[matchIdx], { scroll: true });
   }
@@ -387,8 +396,7 @@ export function mount(root, params, ctx) {
 
   function expandAll() {
     collapsed.clear();
-    flatten();
-    paint();
+    setServicesOnly(false);
   }
 
   function collapseAll() {
