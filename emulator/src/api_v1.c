@@ -325,6 +325,27 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, 200, t);
 }
 
+/* POST /api/v1/analyze: {"segments": [...]} (the segment documents of a trace that is not in the
+ * store, as the UI's import reads them from a file) -> the same analysis as the trace API. */
+void api_analyze(struct http_request *req, struct http_reply *rep)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb(req->body, req->body_len, 0, &jerr);
+    json_t *segments = json_object_get(body, "segments");
+    if (!body) {
+        api_err(rep, 400, "InvalidParameter", jerr.position, "the body is not JSON: %s", jerr.text);
+        goto out;
+    }
+    if (!json_is_array(segments)) {
+        api_err(rep, 400, "InvalidParameter", -1,
+                "the body needs a \"segments\" array of segment documents");
+        goto out;
+    }
+    http_reply_json(rep, 200, critical_path_analyze(segments));
+out:
+    json_decref(body);
+}
+
 static void map_add(void *arg, const struct trace_facts *f)
 {
     graph_add_facts(arg, f);

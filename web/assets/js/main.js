@@ -1,6 +1,6 @@
 // main.js - the shell: hash router, top bar, and the live-update connection to /api/v1/events.
 // Routes: #/map, #/traces?filter=&since=&until=, #/traces/<id>[?span=<id>],
-// #/logs?group=&stream=&pattern=, #/insights, #/compare?a=<id>&b=<id>.
+// #/logs?group=&stream=&pattern=, #/insights, #/compare?a=<id>&b=<id>, #/import[/<id>].
 import { h, replace } from './dom.js';
 import { get } from './api.js';
 import { fmtCount } from './time.js';
@@ -10,6 +10,7 @@ import * as tracePage from './trace.js';
 import * as logsPage from './logs.js';
 import * as insightsPage from './insights.js';
 import * as comparePage from './compare.js';
+import * as importPage from './import.js';
 import { installKeys, installTheme } from './keys.js';
 
 const app = document.getElementById('app');
@@ -63,6 +64,14 @@ function route() {
     name = 'insights';
   } else if (parts[0] === 'compare') {
     page = comparePage;
+    name = 'traces';
+  } else if (parts[0] === 'import' && parts[1]) {
+    page = tracePage;
+    name = 'traces';
+    params.id = parts[1];
+    params.imported = true;
+  } else if (parts[0] === 'import') {
+    page = importPage;
     name = 'traces';
   }
   for (const a of document.querySelectorAll('.tabs a')) {

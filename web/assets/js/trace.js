@@ -11,6 +11,7 @@ import { fmtDateTime, fmtDuration, fmtIso } from './time.js';
 import { statusOf, statusPill, httpStatusPill, loading, failure, empty, copyButton, quote } from './components.js';
 import { logLine } from './logline.js';
 import { nodeStatus, hue, statsTable, flameGraph, spanMatches } from './trace-tools.js';
+import { importedTrace } from './import.js';
 
 const ROW = 30;
 const OVERSCAN = 12;
@@ -126,7 +127,12 @@ export function mount(root, params, ctx) {
 
   async function load() {
     try {
-      data = await get(`traces/${encodeURIComponent(id)}`);
+      // #/import/<id>: a trace read from a file on the Import page, not from the store.
+      data = params.imported ? importedTrace(id) : await get(`traces/${encodeURIComponent(id)}`);
+      if (!data) {
+        replace(page, empty('Not imported', 'Imported traces live only in the page that imported them: import the file again.'), h('a', { class: 'btn', href: ctx.href('/import', {}) }, 'Import a trace'));
+        return;
+      }
     } catch (e) {
       if (aborted) return;
       replace(page, e.status === 404 ? empty('Trace not found', `No trace ${id} has been received (or it has expired).`) : failure(e));
@@ -142,7 +148,8 @@ export function mount(root, params, ctx) {
     if (tree.all.length > 400) for (const n of tree.all) if (n.depth >= 2 && n.children.length) collapsed.add(n);
     servicesOnly = tree.all.length > LARGE_TRACE;
     render();
-    loadLogs();
+    if (params.imported) replace(logsPanel, h('h2', null, 'Log lines for this trace'), empty('Imported trace', 'Log lines are not part of an imported file.'));
+    else loadLogs();
   }
 
   function flatten() {
@@ -177,7 +184,7 @@ export function mount(root, params, ctx) {
       h(
         'div',
         { class: 'trace-title' },
-        h('a', { href: ctx.href('/traces', {}), class: 'back', 'aria-label': 'Back to traces' }, '‹ Traces'),
+        params.imported ? h('a', { href: ctx.href('/import', {}), class: 'back', 'aria-label': 'Back to import' }, '‹ Import · not in the store') : h('a', { href: ctx.href('/traces', {}), class: 'back', 'aria-label': 'Back to traces' }, '‹ Traces'),
         h('h1', null, h('span', { class: 'root-name' }, (data.root && data.root.name) || 'Trace'), http.method ? h('span', { class: 'title-req' }, ` ${http.method} `, h('span', { class: 'url' }, http.url || '')) : null),
         h('div', { class: 'trace-id-line' }, h('span', { class: 'mono' }, id), copyButton(id, 'Copy ID'), statusPill(rootSt), data.partial ? h('span', { class: 'pill st-partial' }, 'partial') : null)
       ),
@@ -192,8 +199,8 @@ export function mount(root, params, ctx) {
         h(
           'div',
           { class: 'trace-actions' },
-          h('a', { class: 'btn', href: ctx.href('/map', { filter: `id(${quote(id)})`, since: '0' }) }, 'Map'),
-          h('a', { class: 'btn', href: url(`traces/${encodeURIComponent(id)}`), target: '_blank', rel: 'noopener' }, 'Raw'),
+          params.imported ? null : h('a', { class: 'btn', href: ctx.href('/map', { filter: `id(${quote(id)})`, since: '0' }) }, 'Map'),
+          params.imported ? null : h('a', { class: 'btn', href: url(`traces/${encodeURIComponent(id)}`), target: '_blank', rel: 'noopener' }, 'Raw'),
           h('button', { type: 'button', class: 'btn primary', onclick: download }, 'Download JSON')
         )
       )
@@ -595,6 +602,7 @@ export function mount(root, params, ctx) {
       if (raf) cancelAnimationFrame(raf);
     },
     onLive(what) {
+      if (params.imported) return;
       // A trace still being written (partial) gets its late segments; a finished one is left alone.
       if (what.traces && data && data.partial) load();
       else if (what.logs && logsPanel) loadLogs();

@@ -73,7 +73,7 @@ export function mount(root, params, ctx) {
     h(
       'section',
       { class: 'page page-traces' },
-      h('div', { class: 'toolbar' }, h('h1', null, 'Traces'), h('div', { class: 'grow' }, fb.el), rangePicker(since, until, (r) => go(r))),
+      h('div', { class: 'toolbar' }, h('h1', null, 'Traces'), h('div', { class: 'grow' }, fb.el), rangePicker(since, until, (r) => go(r)), h('a', { class: 'btn import-btn', href: ctx.href('/import', {}), title: 'View a trace from a JSON file (fluoro export or BatchGetTraces)' }, 'Import')),
       chart,
       h('div', { class: 'table-head' }, summary),
       table,
