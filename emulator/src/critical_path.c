@@ -247,7 +247,9 @@ static void self_times(struct tree *t)
 {
     for (size_t k = 1; k < t->n; k++) {
         struct node *p = &t->v[k];
-        qsort(p->kids, p->nkids, sizeof(*p->kids), by_start);
+        if (p->nkids > 1) {
+            qsort(p->kids, p->nkids, sizeof(*p->kids), by_start);
+        }
         double covered = 0, cur_s = 0, cur_e = 0;
         bool open = false;
         for (size_t j = 0; j < p->nkids; j++) {
@@ -347,7 +349,9 @@ static json_t *sorted_statistics(const struct tree *t)
     for (size_t i = 0; i < n; i++) {
         items[i] = json_incref(json_array_get(list, i));
     }
-    qsort(items, n, sizeof(*items), by_total_desc);
+    if (n > 1) {
+        qsort(items, n, sizeof(*items), by_total_desc);
+    }
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(out, items[i]);
@@ -369,7 +373,9 @@ json_t *critical_path_analyze(const json_t *segments)
     size_t *crit = xmalloc(t.n * sizeof(*crit));
     size_t ncrit = 0;
     for (size_t k = 0; k < t.n; k++) {
-        qsort(t.v[k].kids, t.v[k].nkids, sizeof(size_t), by_end_desc);
+        if (t.v[k].nkids > 1) {
+            qsort(t.v[k].kids, t.v[k].nkids, sizeof(size_t), by_end_desc);
+        }
     }
     walk_critical(&t);
     self_times(&t);
@@ -383,7 +389,9 @@ json_t *critical_path_analyze(const json_t *segments)
                 json_pack("{s:f, s:b}", "self_ms", ms(t.v[k].self), "critical", t.v[k].critical));
         }
     }
-    qsort(crit, ncrit, sizeof(*crit), by_start);
+    if (ncrit > 1) {
+        qsort(crit, ncrit, sizeof(*crit), by_start);
+    }
     for (size_t j = 0; j < ncrit; j++) {
         if (t.v[crit[j]].id) {
             json_array_append_new(path, json_string(t.v[crit[j]].id));

@@ -23,6 +23,13 @@ function indent(depth) {
   return 8 + Math.min(220, Math.min(depth, 8) * 16 + Math.max(0, depth - 8) * 4);
 }
 
+// Nesting counted in segments only, for the one-row-per-service view.
+function serviceDepth(n) {
+  let d = 0;
+  for (let p = n.parent; p; p = p.parent) if (p.kind !== 'subsegment') d++;
+  return d;
+}
+
 // Flattens the assembled segment documents into one tree of {doc, kind, children, service}.
 export function buildTree(segments) {
   const byId = new Map();
@@ -372,7 +379,7 @@ export function mount(root, params, ctx) {
       },
       h(
         'div',
-        { class: 'wf-name', style: { 'padding-left': `${indent(n.depth)}px` }, title: n.depth > 8 ? `depth ${n.depth}` : null },
+        { class: 'wf-name', style: { 'padding-left': `${indent(servicesOnly ? serviceDepth(n) : n.depth)}px` }, title: n.depth > 8 ? `depth ${n.depth}` : null },
         toggle,
         h('i', { class: `sdot st-${st}`, 'aria-hidden': 'true' }),
         h('span', { class: 'wf-label', title: d.name || '' }, d.name || d.id || '(unnamed)'),
