@@ -134,3 +134,31 @@ test('saved queries are QueryDefinitions: saved here, seen by the API, loaded an
     assert.equal(left.length, 0);
   });
 });
+
+test('while a query runs the status and statistics update, and Stop sends StopQuery', async () => {
+  await withPage(async (page) => {
+    // Hold GetQueryResults at "Running" (the real query finishes too fast to catch) until Stop.
+    let stopped = null;
+    await page.route(`${BASE}/`, async (route) => {
+      const op = route.request().headers()['x-amz-target'] || '';
+      if (op.endsWith('.StopQuery')) stopped = JSON.parse(route.request().postData()).queryId;
+      if (op.endsWith('.GetQueryResults') && !stopped) {
+        return route.fulfill({ status: 200, contentType: 'application/x-amz-json-1.1', body: JSON.stringify({ status: 'Running', statistics: { recordsMatched: 4, recordsScanned: 7, bytesScanned: 2048 }, results: [] }) });
+      }
+      return route.continue();
+    });
+    await openInsights(page);
+    await page.getByLabel('Query', { exact: true }).fill('fields @message');
+    await page.getByRole('button', { name: 'Run query' }).click();
+    const status = page.locator('.insights-status');
+    await page.locator('.insights-status [data-status="Running"]').waitFor();
+    assert.match(await status.textContent(), /Running.*4 records matched.*7 records scanned.*2\.0 KB scanned/);
+    assert.equal(await page.getByRole('button', { name: 'Run query' }).isDisabled(), true);
+    await shot(page, 'insights-running');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.waitForFunction(() => !document.querySelector('.insights-status [data-status="Running"]'));
+    assert.match(stopped || '', /^[0-9a-f-]{36}$/, 'StopQuery named the running query');
+    assert.equal(await page.getByRole('button', { name: 'Run query' }).isDisabled(), false);
+    assert.equal(await page.getByRole('button', { name: 'Stop' }).isDisabled(), true);
+  }, [/status of 400/]);
+});
