@@ -294,71 +294,73 @@ static char *operation_of(const struct node *nd)
     return xstrdup(name ? name : "");
 }
 
+struct stat_row {
+    const char *service; /* borrowed from the documents */
+    char *operation;
+    size_t count;
+    double total, min, max, self; /* ms */
+};
+
+static int by_total_desc(const void *a, const void *b)
+{
+    const struct stat_row *x = a, *y = b;
+    if (x->total != y->total) {
+        return x->total < y->total ? 1 : -1;
+    }
+    int c = strcmp(x->service, y->service);
+    return c ? c : strcmp(x->operation, y->operation);
+}
+
+static double ms3(double v)
+{
+    return round(v * 1e3) / 1e3;
+}
+
+/* Rows accumulate in plain structs (one hash lookup per span); JSON is built once at the end. */
 static json_t *statistics(const struct tree *t)
 {
-    json_t *groups = json_object(); /* "service\x1foperation" -> stats object (borrowed below) */
-    json_t *list = json_array();
+    json_t *index = json_object(); /* "service\x1foperation" -> row number */
+    struct stat_row *rows = xcalloc(t->n, sizeof(*rows));
+    size_t nrows = 0;
     for (size_t k = 1; k < t->n; k++) {
         const struct node *nd = &t->v[k];
         char *op = operation_of(nd);
         const char *svc = nd->service ? nd->service : "";
         char *key = xasprintf("%s\x1f%s", svc, op);
-        double d = ms(nd->end - nd->start), self = ms(nd->self);
-        json_t *g = json_object_get(groups, key);
-        if (!g) {
-            g = json_pack("{s:s, s:s, s:i, s:f, s:f, s:f, s:f}", "service", svc, "operation", op,
-                          "count", 0, "total_ms", 0.0, "min_ms", d, "max_ms", d, "self_ms", 0.0);
-            json_object_set_new(groups, key, g);
-            json_array_append(list, g);
+        double d = ms(nd->end - nd->start);
+        json_t *at = json_object_get(index, key);
+        struct stat_row *r;
+        if (at) {
+            r = &rows[json_integer_value(at)];
+            free(op);
+        } else {
+            json_object_set_new(index, key, json_integer((json_int_t)nrows));
+            r = &rows[nrows++];
+            *r = (struct stat_row){.service = svc, .operation = op, .min = d, .max = d};
         }
-        json_object_set_new(g, "count",
-                            json_integer(json_integer_value(json_object_get(g, "count")) + 1));
-        json_object_set_new(g, "total_ms", json_real(num(g, "total_ms", 0) + d));
-        json_object_set_new(g, "self_ms", json_real(num(g, "self_ms", 0) + self));
-        json_object_set_new(g, "min_ms", json_real(fmin(num(g, "min_ms", d), d)));
-        json_object_set_new(g, "max_ms", json_real(fmax(num(g, "max_ms", d), d)));
+        r->count++;
+        r->total += d;
+        r->self += ms(nd->self);
+        r->min = fmin(r->min, d);
+        r->max = fmax(r->max, d);
         free(key);
-        free(op);
     }
-    size_t i;
-    json_t *g;
-    json_array_foreach(list, i, g)
-    {
-        double total = num(g, "total_ms", 0);
-        json_int_t count = json_integer_value(json_object_get(g, "count"));
-        json_object_set_new(g, "total_ms", json_real(round(total * 1e3) / 1e3));
-        json_object_set_new(g, "self_ms", json_real(round(num(g, "self_ms", 0) * 1e3) / 1e3));
-        json_object_set_new(g, "avg_ms", json_real(round(total / (double)count * 1e3) / 1e3));
+    if (nrows > 1) {
+        qsort(rows, nrows, sizeof(*rows), by_total_desc);
     }
-    json_decref(groups);
+    json_t *list = json_array();
+    for (size_t i = 0; i < nrows; i++) {
+        const struct stat_row *r = &rows[i];
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I, s:f, s:f, s:f, s:f, s:f}", "service",
+                                              r->service, "operation", r->operation, "count",
+                                              (json_int_t)r->count, "total_ms", ms3(r->total),
+                                              "avg_ms", ms3(r->total / (double)r->count), "min_ms",
+                                              r->min, "max_ms", r->max, "self_ms", ms3(r->self)));
+        free(r->operation);
+    }
+    free(rows);
+    json_decref(index);
     return list;
-}
-
-static int by_total_desc(const void *a, const void *b)
-{
-    double x = json_number_value(json_object_get(*(json_t *const *)a, "total_ms"));
-    double y = json_number_value(json_object_get(*(json_t *const *)b, "total_ms"));
-    return (x < y) - (x > y);
-}
-
-static json_t *sorted_statistics(const struct tree *t)
-{
-    json_t *list = statistics(t);
-    size_t n = json_array_size(list);
-    json_t **items = xmalloc((n + 1) * sizeof(*items));
-    for (size_t i = 0; i < n; i++) {
-        items[i] = json_incref(json_array_get(list, i));
-    }
-    if (n > 1) {
-        qsort(items, n, sizeof(*items), by_total_desc);
-    }
-    json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
-        json_array_append_new(out, items[i]);
-    }
-    free(items);
-    json_decref(list);
-    return out;
 }
 
 json_t *critical_path_analyze(const json_t *segments)
@@ -399,7 +401,7 @@ json_t *critical_path_analyze(const json_t *segments)
     }
     json_object_set_new(out, "critical_path", path);
     json_object_set_new(out, "spans", spans);
-    json_object_set_new(out, "statistics", sorted_statistics(&t));
+    json_object_set_new(out, "statistics", statistics(&t));
     for (size_t k = 0; k < t.n; k++) {
         free(t.v[k].kids);
     }
