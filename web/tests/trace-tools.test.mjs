@@ -171,6 +171,8 @@ test('#/traces/<id>?span=<sid> opens the trace with that span selected', async (
     await page.locator('.wf-row.selected').waitFor();
     assert.equal(await page.locator('.wf-row.selected').getAttribute('data-id'), id.query);
     assert.equal(await page.locator('.detail h2').textContent(), 'query');
+    // The details offer the same link for the selected span.
+    await page.locator('.detail').getByRole('button', { name: 'Copy link' }).waitFor();
   });
 });
 

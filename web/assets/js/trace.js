@@ -483,7 +483,7 @@ export function mount(root, params, ctx) {
       section(
         'Overview',
         kv([
-          ['ID', h('span', { class: 'mono' }, d.id || '')],
+          ['ID', h('span', { class: 'mono' }, d.id || '', ' ', d.id && !params.imported ? copyButton(`${location.origin}${location.pathname}${ctx.href(`/traces/${id}`, { span: d.id })}`, 'Copy link') : null)],
           ['Parent', d.parent_id ? h('span', { class: 'mono' }, d.parent_id) : null],
           ['Origin', d.origin],
           ['Resource ARN', d.resource_arn ? h('span', { class: 'mono wrap' }, d.resource_arn) : null],
