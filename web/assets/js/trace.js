@@ -237,6 +237,8 @@ export function mount(root, params, ctx) {
     const firstProblem = tree.all.find((n) => n.doc.cause && typeof n.doc.cause === 'object') || tree.all.find((n) => nodeStatus(n.doc) !== 'ok');
     select(wanted || firstProblem || tree.roots[0], { scroll: true });
     paint();
+    // A live reload of a partial trace keeps the view that was open.
+    if (view !== 'waterfall') refreshView();
   }
 
   // The row of trace tools: critical path toggle, the view switch and find-in-trace.
