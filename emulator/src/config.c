@@ -134,8 +134,8 @@ int config_split_address(const char *addr, char *host, size_t hostlen, int *port
     return 0;
 }
 
-static int set_value(struct config *cfg, const struct option_def *o, const char *value,
-                     bool append, struct errbuf *err)
+static int set_value(struct config *cfg, const struct option_def *o, const char *value, bool append,
+                     struct errbuf *err)
 {
     void *field = (char *)cfg + o->offset;
     int64_t n = 0;

@@ -178,7 +178,8 @@ struct http_guard *http_guard_new(const struct config *cfg)
         } else if (*trimmed) {
             /* A bare IPv6 address is bracketed first so its colons are not read as a port. */
             char bracketed[NAME_MAX_LEN + 2];
-            bool v6 = strchr(trimmed, ':') && trimmed[0] != '[' && strchr(trimmed, ':') != strrchr(trimmed, ':');
+            bool v6 = strchr(trimmed, ':') && trimmed[0] != '[' &&
+                      strchr(trimmed, ':') != strrchr(trimmed, ':');
             snprintf(bracketed, sizeof(bracketed), v6 ? "[%s]" : "%s", trimmed);
             if (host_part(bracketed, item, sizeof(item))) {
                 g->allowed = xrealloc(g->allowed, (g->nallowed + 1) * sizeof(*g->allowed));
