@@ -449,3 +449,41 @@ def test_db_missing_file_is_created_and_reopened(tmp_path):
         assert tid in [t["trace_id"] for t in g.get("/api/v1/traces?since=0")["traces"]]
     finally:
         assert g.stop() == 0
+
+
+def test_shutdown_resumes_parked_connections(fluoro_factory):
+    """SIGTERM while SSE streams, a within_ms assertion and a wait are parked: each gets its
+    ending, and fluoro exits 0 promptly (parked connections are resumed before the daemon stops)."""
+    f = fluoro_factory([])
+    events = Sse(f.port, "/api/v1/events")
+    assert events.read_until("event: hello")
+    results = {}
+
+    def assertion():
+        results["assert"] = f.post("/api/v1/assert", {"filter": 'service("never")', "count": 1,
+                                                       "within_ms": 60000})
+
+    def wait():
+        results["wait"] = f.request("GET", "/api/v1/wait?idle_ms=60000&timeout_ms=60000")[0]
+
+    threads = [threading.Thread(target=assertion), threading.Thread(target=wait)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    started = time.time()
+    f.proc.terminate()
+    f.proc.wait(timeout=20)
+    for t in threads:
+        t.join(20)
+    assert time.time() - started < 10
+    assert f.stop() == 0
+    assert results["assert"][0] == 422, results
+    assert results["wait"] == 408, results
+    events.sock.settimeout(5)
+    rest = b""
+    while True:
+        chunk = events.sock.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    events.close()

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aws.h"
@@ -34,6 +35,7 @@ enum {
     POOL_THREADS = 8,     /* handler threads; long waits park instead of holding one */
     FD_RESERVE = 128,     /* descriptors kept for SQLite, UDP, epoll and logs */
     SOFT_CAP_MARGIN = 64, /* connections above (limit - margin) get a fast 503 */
+    DRAIN_MS = 3000,      /* how long shutdown lets resumed requests finish their answers */
     BUSY_TIMEOUT_S = 300, /* idle timeout once a connection has sent a request */
 };
 
@@ -44,6 +46,7 @@ struct http_server {
     struct http_guard *guard;
     unsigned limit; /* libmicrohttpd's connection limit */
     _Atomic unsigned open;
+    _Atomic unsigned inflight; /* requests begun and not yet completed (incl. parked, SSE) */
 };
 
 enum match { EXACT, PREFIX };
@@ -389,6 +392,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         cs = xcalloc(1, sizeof(*cs));
         buf_init(&cs->body, (size_t)app->cfg->http_body_limit);
         *state = cs;
+        atomic_fetch_add(&srv->inflight, 1);
         return MHD_YES;
     }
     if (*upload_data_size) {
@@ -450,6 +454,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **state,
         buf_fini(&cs->body);
         free(cs);
         *state = NULL;
+        atomic_fetch_sub(&srv->inflight, 1);
     }
 }
 
@@ -588,8 +593,21 @@ void http_stop(struct http_server *srv)
     if (!srv) {
         return;
     }
-    /* Parked connections must all be resumed before MHD_stop_daemon (microhttpd.h). */
+    /* Parked connections must all be resumed before MHD_stop_daemon (microhttpd.h), and they
+     * should get their answers (a `wait` its 408, an assertion its verdict, SSE its end), so
+     * new connections are refused, the parked resumed, and in-flight requests given a moment. */
+    if (srv->daemon) {
+        MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+        if (lfd != MHD_INVALID_SOCKET) {
+            close(lfd);
+        }
+    }
     parker_close(srv->parker);
+    uint64_t until = now_mono_ms() + DRAIN_MS;
+    while (srv->daemon && atomic_load(&srv->inflight) > 0 && now_mono_ms() < until) {
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     if (srv->daemon) {
         MHD_stop_daemon(srv->daemon);
     }
