@@ -71,7 +71,12 @@ before(async () => {
 after(async () => {
   if (browser) await browser.close();
   if (evil) evil.close();
-  if (proc) proc.kill('SIGTERM');
+  if (proc) {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    assert.equal(await exited, 0, log);
+    assert.doesNotMatch(log, /AddressSanitizer|LeakSanitizer|runtime error:/, log);
+  }
 });
 
 test('a foreign page cannot wipe or load data with simple cross-origin requests', async () => {
