@@ -29,9 +29,12 @@ RUN apt-get update \
 COPY --from=build /out/fluoro /usr/local/bin/fluoro
 USER fluoro
 WORKDIR /data
-# A container must listen on every interface; fluoro's own default is loopback only.
+# A container must listen on every interface; fluoro's own default is loopback only. Other
+# containers reach it by a name fluoro cannot know (http://fluoro:2000), so any Host is accepted;
+# cross-origin writes from web pages are still refused (README, "Who may talk to the HTTP port").
 ENV FLUORO_UDP_ADDRESS=0.0.0.0:2000 \
-    FLUORO_HTTP_ADDRESS=0.0.0.0:2000
+    FLUORO_HTTP_ADDRESS=0.0.0.0:2000 \
+    FLUORO_ALLOW_HOST=*
 EXPOSE 2000/udp 2000/tcp
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
   CMD ["fluoro", "health", "--url", "http://127.0.0.1:2000"]

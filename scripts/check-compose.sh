@@ -25,6 +25,8 @@ for svc in fluoro sample-app; do
 done
 grep -q 'AWS_XRAY_DAEMON_ADDRESS: fluoro:2000' <<<"$resolved" ||
   fail "the sample app must send to fluoro:2000"
+grep -Eq "FLUORO_ALLOW_HOST: ('\*'|\"\*\"|\*|.*fluoro)" <<<"$resolved" ||
+  fail "fluoro must accept the Host name other services use (FLUORO_ALLOW_HOST)"
 for port in 2000/udp 2000/tcp; do
   grep -q "published: 2000" <<<"$resolved" && grep -q "protocol: ${port#*/}" <<<"$resolved" ||
     grep -q "$port" docker-compose.yml || fail "fluoro must publish $port"
@@ -144,6 +146,13 @@ for _ in $(seq 100); do
   if $hc 2>/dev/null; then
     grep -q "0.0.0.0:$port" "$tmp/serve.log" || fail "fluoro did not bind 0.0.0.0 from the image's ENV"
     say "HEALTHCHECK passes against the image's configuration ($hc)"
+    # Sibling containers call http://fluoro:2000, so that Host must be accepted.
+    python3 - "$port" <<'PY' || fail "the image's configuration refuses Host: fluoro:2000 (FLUORO_ALLOW_HOST)"
+import sys, urllib.request
+req = urllib.request.Request("http://127.0.0.1:%s/api/v1/stats" % sys.argv[1], headers={"Host": "fluoro:2000"})
+urllib.request.urlopen(req, timeout=5).read()
+PY
+    say "the image accepts requests for Host fluoro:2000"
     say "ok"
     exit 0
   fi

@@ -81,7 +81,10 @@ class Fluoro:
         return json.loads(body) if body[:1] in (b"{", b"[") else body.decode()
 
     def post(self, path, body=None):
-        status, _, data = self.request("POST", path, body if body is not None else b"")
+        # fluoro's own POST routes take only application/json (a web page cannot send it
+        # cross-origin without a preflight).
+        status, _, data = self.request("POST", path, body if body is not None else b"",
+                                       {"Content-Type": "application/json"})
         return status, (json.loads(data) if data[:1] in (b"{", b"[") else data.decode())
 
     def send_udp(self, payload):

@@ -80,7 +80,7 @@ def test_trace_correlation(fluoro, logs):
 def read_sse(fluoro, path, want, timeout=10):
     """Opens an SSE stream and collects data frames until `want` events arrived."""
     s = socket.create_connection(("127.0.0.1", fluoro.port), timeout=timeout)
-    s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n" % path).encode())
+    s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n" % path).encode())
     buf = b""
     events = []
     deadline = time.time() + timeout

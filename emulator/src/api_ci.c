@@ -1,11 +1,11 @@
 /*
  * api_ci.c - the CI half of fluoro's /api/v1 (docs/api.md): POST assert, POST load, GET export,
- * and the ?normalize= hook of GET traces/{id}. HTTP connection threads only; each reads through
- * its thread's read-only store, and writes (fixture loads) go through the writer.
+ * and the ?normalize= hook of GET traces/{id}. HTTP pool threads only; each reads through its
+ * thread's read-only store, and writes (fixture loads) go through the writer.
  *
  * An assertion with within_ms re-checks after every commit rather than polling: it takes the
- * writer's generation before reading, so a commit that lands while it reads wakes the next wait
- * at once. Only the handler's own connection thread blocks.
+ * writer's generation before reading and parks its connection (http.h) with it, so a commit that
+ * lands while it reads resumes it at once. No thread waits in between.
  */
 #include "api_ci.h"
 
@@ -32,8 +32,14 @@
 /* Trace ids listed in a 200 answer, and candidates named in a 422 reason. */
 #define LIST_IDS 20
 #define LIST_CANDIDATES 3
-/* Longest single wait between re-checks, so a stopping server is noticed. */
+/* Longest park between re-checks even without commits (the clock moves time windows). */
 #define WAIT_SLICE_MS 1000
+
+/* What a parked assertion keeps between its checks. */
+struct assert_progress {
+    uint64_t start;
+    int attempts;
+};
 
 /* ---- normalize hook ---- */
 
@@ -388,25 +394,25 @@ void api_assert(struct http_request *req, struct http_reply *rep)
         api_err(rep, 400, "InvalidFilterExpression", err.pos, "filter: %s", err.msg);
         goto out;
     }
-    uint64_t start = now_mono_ms();
-    int attempts = 0;
-    for (;;) {
-        uint64_t gen = writer_generation(req->app->writer);
-        verdict_fini(&v);
-        v = (struct verdict){0};
-        buf_init(&v.reason, 0);
-        attempts++;
-        if (evaluate(ro, spec, filter, &v) < 0) {
-            api_err(rep, 500, "Internal", -1, "the trace query failed");
-            goto out;
-        }
-        uint64_t waited = now_mono_ms() - start;
-        if (v.ok || waited >= (uint64_t)spec->within_ms || req->app->stopping) {
-            break;
-        }
-        uint64_t left = (uint64_t)spec->within_ms - waited;
-        (void)writer_wait_change(req->app->writer, gen,
-                                 (int)(left < WAIT_SLICE_MS ? left : WAIT_SLICE_MS), NULL);
+    struct assert_progress *pr = http_saved(req);
+    if (!pr) {
+        pr = xcalloc(1, sizeof(*pr));
+        pr->start = now_mono_ms();
+        http_save(req, pr, free);
+    }
+    uint64_t start = pr->start;
+    uint64_t gen = writer_generation(req->app->writer);
+    buf_init(&v.reason, 0);
+    int attempts = ++pr->attempts;
+    if (evaluate(ro, spec, filter, &v) < 0) {
+        api_err(rep, 500, "Internal", -1, "the trace query failed");
+        goto out;
+    }
+    uint64_t now = now_mono_ms();
+    if (!v.ok && now - start < (uint64_t)spec->within_ms && !req->app->stopping) {
+        uint64_t deadline = start + (uint64_t)spec->within_ms;
+        http_park(rep, gen, deadline < now + WAIT_SLICE_MS ? deadline : now + WAIT_SLICE_MS);
+        goto out;
     }
     uint64_t waited = now_mono_ms() - start;
     if (!v.ok) {

@@ -2,9 +2,9 @@
  * api_events.c - GET /api/v1/events: a server-sent-event stream that tells the web UI when new
  * traces or log events have been committed, so open pages refresh without polling.
  *
- * Threads: the handler and the stream callback both run on the connection's own libmicrohttpd
- * thread; the callback blocks in writer_wait_change() in slices of at most POLL_MS so it notices
- * shutdown (app->stopping) quickly and so libmicrohttpd can be stopped without waiting long.
+ * Threads: the handler and the stream callback run on a libmicrohttpd pool thread. The callback
+ * never waits: with nothing to send it parks the connection (http.h) until the next commit or
+ * until the next frame or ping is due, and shutdown resumes it to end the stream.
  *
  * Invariants: announcements carry no data, only what kind changed and the writer generation;
  * the UI re-reads through the ordinary /api/v1 reads. Bursts of commits are coalesced to at most
@@ -19,7 +19,6 @@
 #include "routes.h"
 
 enum {
-    POLL_MS = 1000,   /* longest single wait, bounds how late shutdown is noticed */
     PING_MS = 15000,  /* keep-alive comment after this much silence */
     MIN_GAP_MS = 250, /* coalesce bursts: at most four frames a second */
 };
@@ -33,12 +32,6 @@ struct events_stream {
     bool greeted;
 };
 
-static void sleep_ms(uint64_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* Formats one frame into out; returns its length, or 0 when it does not fit (never expected: the
  * reader's buffer is 16 KiB and a frame is under 200 bytes). */
 static long frame(char *out, size_t max, const char *fmt, unsigned long long gen, bool traces,
@@ -48,7 +41,7 @@ static long frame(char *out, size_t max, const char *fmt, unsigned long long gen
     return n > 0 && (size_t)n < max ? (long)n : 0;
 }
 
-static long events_next(void *ctx, char *out, size_t max)
+static long events_next(void *ctx, char *out, size_t max, struct http_wake *wake)
 {
     struct events_stream *s = ctx;
     static const char change_fmt[] =
@@ -60,39 +53,31 @@ static long events_next(void *ctx, char *out, size_t max)
         s->last_sent_ms = now_mono_ms();
         return frame(out, max, hello_fmt, (unsigned long long)s->generation, false, false);
     }
-    for (;;) {
-        if (s->app->stopping) {
-            return -1;
-        }
-        uint64_t now = now_mono_ms();
-        if (s->pending) {
-            if (now - s->last_event_ms >= MIN_GAP_MS) {
-                long n =
-                    frame(out, max, change_fmt, (unsigned long long)s->generation,
-                          s->pending & WRITER_CHANGED_TRACES, s->pending & WRITER_CHANGED_LOGS);
-                s->pending = 0;
-                s->last_event_ms = s->last_sent_ms = now;
-                return n;
-            }
-            /* Let the burst settle; commits in the meantime are folded into this frame. */
-            sleep_ms(MIN_GAP_MS - (now - s->last_event_ms));
-        } else if (now - s->last_sent_ms >= PING_MS) {
-            static const char ping[] = ": ping\n\n";
-            s->last_sent_ms = now;
-            memcpy(out, ping, sizeof(ping) - 1);
-            return (long)(sizeof(ping) - 1);
-        } else {
-            uint64_t left = PING_MS - (now - s->last_sent_ms);
-            int wait = (int)(left < POLL_MS ? left : POLL_MS);
-            unsigned bits = 0;
-            s->generation = writer_wait_change(s->app->writer, s->generation, wait, &bits);
-            s->pending |= bits & (WRITER_CHANGED_TRACES | WRITER_CHANGED_LOGS);
-            continue;
-        }
-        unsigned bits = 0;
-        s->generation = writer_wait_change(s->app->writer, s->generation, 0, &bits);
-        s->pending |= bits & (WRITER_CHANGED_TRACES | WRITER_CHANGED_LOGS);
+    if (s->app->stopping) {
+        return -1;
     }
+    unsigned bits = 0;
+    s->generation = writer_wait_change(s->app->writer, s->generation, 0, &bits);
+    s->pending |= bits & (WRITER_CHANGED_TRACES | WRITER_CHANGED_LOGS);
+    uint64_t now = now_mono_ms();
+    if (s->pending && now - s->last_event_ms >= MIN_GAP_MS) {
+        long n = frame(out, max, change_fmt, (unsigned long long)s->generation,
+                       s->pending & WRITER_CHANGED_TRACES, s->pending & WRITER_CHANGED_LOGS);
+        s->pending = 0;
+        s->last_event_ms = s->last_sent_ms = now;
+        return n;
+    }
+    if (!s->pending && now - s->last_sent_ms >= PING_MS) {
+        static const char ping[] = ": ping\n\n";
+        s->last_sent_ms = now;
+        memcpy(out, ping, sizeof(ping) - 1);
+        return (long)(sizeof(ping) - 1);
+    }
+    /* A burst settles until MIN_GAP_MS after the last frame (commits meanwhile fold into the
+     * next one); otherwise wait for a commit or the next ping. */
+    wake->generation = s->generation;
+    wake->deadline_ms = s->pending ? s->last_event_ms + MIN_GAP_MS : s->last_sent_ms + PING_MS;
+    return 0;
 }
 
 static void events_free(void *ctx)

@@ -2,9 +2,9 @@
  * api_logs.c - fluoro's /api/v1 over CloudWatch Logs data (DESIGN.md §7): groups, streams,
  * events with a filter pattern, a trace's logs, and live tail as server-sent events.
  *
- * Threads: HTTP connection threads, each reading through its own read-only store. The live tail
- * callback runs on its connection's thread and blocks in writer_wait_change() in slices of at
- * most POLL_MS so shutdown (app->stopping) is noticed quickly.
+ * Threads: HTTP pool threads, each reading through its own read-only store. The live tail
+ * callback never waits: with nothing to send it parks its connection (http.h) until the next
+ * commit or ping, and shutdown resumes it to end the stream.
  *
  * Invariants: event times are epoch milliseconds in `timestamp`; since/until are epoch seconds
  * or a duration back from now ("15m"), like the other /api/v1 reads. A tail follows insertion
@@ -25,7 +25,6 @@
 enum {
     DEFAULT_LIMIT = 100,
     MAX_LIMIT = 10000,
-    POLL_MS = 1000,   /* longest single wait in the tail */
     PING_MS = 15000,  /* keep-alive comment after this much silence */
     TAIL_BATCH = 200, /* events read per tail poll */
     MAX_TAIL_EVENTS = 100000,
@@ -248,7 +247,7 @@ static void tail_poll(struct tail *t)
     json_decref(r.events);
 }
 
-static long tail_next(void *ctx, char *out, size_t max)
+static long tail_next(void *ctx, char *out, size_t max, struct http_wake *wake)
 {
     struct tail *t = ctx;
     if (!t->greeted) {
@@ -278,6 +277,14 @@ static long tail_next(void *ctx, char *out, size_t max)
             tail_poll(t);
             continue;
         }
+        unsigned bits = 0;
+        t->generation = writer_wait_change(t->app->writer, t->generation, 0, &bits);
+        if (bits & WRITER_CHANGED_LOGS) {
+            tail_poll(t);
+            if (t->pending || t->more) {
+                continue;
+            }
+        }
         uint64_t now = now_mono_ms();
         if (now - t->last_sent_ms >= PING_MS) {
             static const char ping[] = ": ping\n\n";
@@ -285,13 +292,9 @@ static long tail_next(void *ctx, char *out, size_t max)
             memcpy(out, ping, sizeof(ping) - 1);
             return (long)(sizeof(ping) - 1);
         }
-        uint64_t left = PING_MS - (now - t->last_sent_ms);
-        unsigned bits = 0;
-        t->generation = writer_wait_change(t->app->writer, t->generation,
-                                           (int)(left < POLL_MS ? left : POLL_MS), &bits);
-        if (bits & WRITER_CHANGED_LOGS) {
-            tail_poll(t);
-        }
+        wake->generation = t->generation;
+        wake->deadline_ms = t->last_sent_ms + PING_MS;
+        return 0;
     }
 }
 

@@ -116,6 +116,11 @@ static bool query_int(struct http_request *req, struct http_reply *rep, const ch
     return true;
 }
 
+/* api_wait parks between checks; this is when it started. */
+struct wait_progress {
+    uint64_t start;
+};
+
 void api_wait(struct http_request *req, struct http_reply *rep)
 {
     long long idle_ms, timeout_ms;
@@ -123,8 +128,21 @@ void api_wait(struct http_request *req, struct http_reply *rep)
         !query_int(req, rep, "timeout_ms", 10000, 600000, &timeout_ms)) {
         return;
     }
-    uint64_t start = now_mono_ms();
-    int rc = writer_wait_idle(req->app->writer, (int)idle_ms, (int)timeout_ms);
+    struct wait_progress *wp = http_saved(req);
+    if (!wp) {
+        wp = xcalloc(1, sizeof(*wp));
+        wp->start = now_mono_ms();
+        http_save(req, wp, free);
+    }
+    uint64_t start = wp->start;
+    uint64_t left = writer_idle_in(req->app->writer, start, (int)idle_ms);
+    uint64_t deadline = start + (uint64_t)timeout_ms;
+    int rc = left == 0 ? 0 : ERR_TIMEOUT;
+    if (left && now_mono_ms() < deadline && !req->app->stopping) {
+        uint64_t at = now_mono_ms() + left;
+        http_park(rep, UINT64_MAX, at < deadline ? at : deadline); /* only time ends idleness */
+        return;
+    }
     json_t *body = json_object();
     json_object_set_new(body, "idle", json_boolean(rc == 0));
     json_object_set_new(body, "waited_ms", json_integer((json_int_t)(now_mono_ms() - start)));

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT };
+/* OPT_LIST is a comma-separated string; a repeated flag appends to it, replacing the
+ * environment's value the first time. */
+enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT, OPT_LIST };
 
 struct option_def {
     const char *name; /* long flag without "--" */
@@ -51,6 +53,10 @@ static const struct option_def options[] = {
      "region used in ARNs when a request does not name one"},
     {"account-id", 0, "FLUORO_ACCOUNT_ID", OPT_STRING, "000000000000", OFF(account_id),
      "account id used in ARNs"},
+    {"allow-host", 0, "FLUORO_ALLOW_HOST", OPT_LIST, "", OFF(allow_host),
+     "also accept HTTP requests for this Host name or address (repeatable; * = any)"},
+    {"http-idle-timeout", 0, "FLUORO_HTTP_IDLE_TIMEOUT", OPT_DURATION_S, "15s",
+     OFF(http_idle_timeout_s), "close HTTP connections idle this long (e.g. 15s)"},
     {"version", 'V', NULL, OPT_BOOL, "false", OFF(show_version), "print the version and exit"},
     {"help", 'h', NULL, OPT_BOOL, "false", OFF(show_help), "print this help and exit"},
 };
@@ -128,12 +134,21 @@ int config_split_address(const char *addr, char *host, size_t hostlen, int *port
     return 0;
 }
 
-static int set_value(struct config *cfg, const struct option_def *o, const char *value,
+static int set_value(struct config *cfg, const struct option_def *o, const char *value, bool append,
                      struct errbuf *err)
 {
     void *field = (char *)cfg + o->offset;
     int64_t n = 0;
     switch (o->type) {
+    case OPT_LIST:
+        if (append && **(char **)field) {
+            char *joined = xasprintf("%s,%s", *(char **)field, value);
+            free(*(char **)field);
+            *(char **)field = joined;
+            return 0;
+        }
+        /* The first value replaces, as a string option's does. */
+        __attribute__((fallthrough));
     case OPT_STRING:
         free(*(char **)field);
         *(char **)field = xstrdup(value);
@@ -210,6 +225,10 @@ static int validate(struct config *cfg, struct errbuf *err)
         return errbuf_set(err, -1, "--http-address (FLUORO_HTTP_ADDRESS): \"%s\" is not HOST:PORT",
                           cfg->http_address);
     }
+    if (cfg->http_idle_timeout_s < 1) {
+        return errbuf_set(err, -1,
+                          "--http-idle-timeout (FLUORO_HTTP_IDLE_TIMEOUT): must be at least 1s");
+    }
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12) {
         return errbuf_set(err, -1, "--account-id (FLUORO_ACCOUNT_ID): \"%s\" is not 12 digits",
                           cfg->account_id);
@@ -223,7 +242,7 @@ int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err)
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         const struct option_def *o = &options[i];
         const char *env = o->env ? getenv(o->env) : NULL;
-        int rc = set_value(cfg, o, env ? env : o->defval, err);
+        int rc = set_value(cfg, o, env ? env : o->defval, false, err);
         if (rc < 0) {
             if (env) {
                 return errbuf_set(err, -1, "%s: %s", o->env, err->msg);
@@ -231,6 +250,7 @@ int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err)
             return rc;
         }
     }
+    bool from_flags[ARRAY_LEN(options)] = {0};
     for (int i = 0; i < argc; i++) {
         const char *inline_value = NULL;
         const struct option_def *o = find_option(argv[i], &inline_value);
@@ -246,10 +266,12 @@ int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err)
             }
             value = argv[++i];
         }
-        int rc = set_value(cfg, o, value, err);
+        size_t idx = (size_t)(o - options);
+        int rc = set_value(cfg, o, value, from_flags[idx], err);
         if (rc < 0) {
             return rc;
         }
+        from_flags[idx] = true;
     }
     return validate(cfg, err);
 }
@@ -281,7 +303,7 @@ void config_usage(FILE *out)
 void config_fini(struct config *cfg)
 {
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
-        if (options[i].type == OPT_STRING) {
+        if (options[i].type == OPT_STRING || options[i].type == OPT_LIST) {
             char **field = (char **)((char *)cfg + options[i].offset);
             free(*field);
             *field = NULL;

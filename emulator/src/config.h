@@ -26,6 +26,8 @@ struct config {
     int64_t sampling_rule_limit; /* CreateSamplingRule's quota (RuleLimitExceededException) */
     char *region;
     char *account_id;
+    char *allow_host;            /* comma list of extra Host names ("*" = any); "" = none */
+    int64_t http_idle_timeout_s; /* a connection idle this long is closed */
     bool show_version;
     bool show_help;
 };

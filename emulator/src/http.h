@@ -1,8 +1,9 @@
 /*
- * http.h - the HTTP server (libmicrohttpd, one thread per connection) and the request/reply
+ * http.h - the HTTP server (libmicrohttpd: epoll and a small thread pool) and the request/reply
  * types every handler uses. The server gathers the body up to a hard limit, picks a handler from
- * routes.def, and sends what the handler put in its reply. Handlers run on connection threads
- * and may block (a `wait` or an SSE stream holds only its own thread).
+ * routes.def, and sends what the handler put in its reply. Handlers run on pool threads, so they
+ * must not block for long: a handler or stream with nothing to say yet parks (http_park, or a
+ * stream returning 0) and is called again after the next commit or at its deadline.
  */
 #ifndef HTTP_H
 #define HTTP_H
@@ -14,7 +15,7 @@
 #include "metrics.h"
 
 struct MHD_Connection;
-struct MHD_Daemon;
+struct http_server;
 
 struct http_request {
     struct app *app;
@@ -25,11 +26,20 @@ struct http_request {
     const char *body;   /* NUL-terminated */
     size_t body_len;
     const char *region; /* from the SigV4 credential scope, else the configured region */
+    void *conn_state;   /* http.c's, for http_saved/http_save */
 };
 
-/* A streaming body (server-sent events): called repeatedly on the connection thread; writes up
- * to max bytes into out and returns the count, 0 to poll again later, or -1 to end. */
-typedef long (*http_stream_fn)(void *ctx, char *out, size_t max);
+/* When a parked request or stream wants to be called again: after the writer's generation
+ * passes `generation` (the one observed before reading), or at deadline_ms (now_mono_ms clock). */
+struct http_wake {
+    uint64_t generation;
+    uint64_t deadline_ms;
+};
+
+/* A streaming body (server-sent events): called on a pool thread; writes up to max bytes into
+ * out and returns the count, -1 to end, or 0 after filling *wake: the connection is then parked
+ * and the function called again when *wake says. It must never block. */
+typedef long (*http_stream_fn)(void *ctx, char *out, size_t max, struct http_wake *wake);
 
 #define HTTP_MAX_HEADERS 6
 struct http_reply {
@@ -44,13 +54,26 @@ struct http_reply {
     http_stream_fn stream;
     void *stream_ctx;
     void (*stream_free)(void *ctx);
+    bool parked; /* set by http_park: no reply yet */
+    struct http_wake wake;
 };
 
 typedef void (*http_handler_fn)(struct http_request *req, struct http_reply *rep);
 
-/* Starts listening on cfg->http_address. */
-int http_start(struct app *app, struct MHD_Daemon **out) MUST_CHECK;
-void http_stop(struct MHD_Daemon *d);
+/* Starts listening on cfg->http_address; a port another process holds is an error. Raises
+ * RLIMIT_NOFILE to its hard limit so thousands of idle sockets fit. Main thread. */
+int http_start(struct app *app, struct http_server **out) MUST_CHECK;
+/* Resumes every parked connection, then stops the daemon. NULL is fine. Main thread. */
+void http_stop(struct http_server *srv);
+
+/* Instead of replying: park this request until *wake says, then call the handler again with
+ * the same request (body, query, and whatever http_save kept). A handler that parks must reply
+ * without parking once req->app->stopping is set; the server answers 503 if it parks anyway. */
+void http_park(struct http_reply *rep, uint64_t generation, uint64_t deadline_ms);
+/* State a parking handler keeps across its calls: http_saved returns what http_save stored
+ * (NULL on the first call); the server frees it with free_fn when the request ends. */
+void *http_saved(struct http_request *req);
+void http_save(struct http_request *req, void *state_steal, void (*free_fn)(void *));
 
 /* Reply helpers (any handler). They replace any body set before. */
 void http_reply_json(struct http_reply *rep, unsigned status, json_t *body_steal);

@@ -113,7 +113,7 @@ static int serve(const struct config *cfg)
     struct serve_state s = {0};
     struct store *rw = NULL;
     struct udp_receiver *udp = NULL;
-    struct MHD_Daemon *httpd = NULL;
+    struct http_server *httpd = NULL;
     struct maintenance *maint = NULL;
     struct checkpointer *ckpt = NULL;
     int rc = make_db_path(&s, cfg);

@@ -7,8 +7,10 @@
 #include "store.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
@@ -104,10 +106,85 @@ out:
     return rc;
 }
 
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* An existing file at path must be a database: SQLite would silently turn an empty file (a
+ * mistyped --db, a truncated copy) into a new, empty database. Missing files are created.
+ * A 0-byte file beside a non-empty -wal is a database whose first checkpoint never ran. */
+static int check_existing(const char *path)
+{
+    static const char magic[16] = "SQLite format 3";
+    struct stat st;
+    char head[sizeof(magic)] = {0};
+    const char *reason = NULL;
+    if (stat(path, &st) != 0) {
+        return 0; /* missing (created) or unreadable (SQLite says why) */
+    }
+    if (!S_ISREG(st.st_mode)) {
+        reason = "not a regular file";
+    } else if (st.st_size == 0) {
+        char *wal = xasprintf("%s-wal", path);
+        reason = file_size(wal) > 0 ? NULL : "the file is empty";
+        free(wal);
+    } else {
+        FILE *f = fopen(path, "rb");
+        size_t n = f ? fread(head, 1, sizeof(head), f) : 0;
+        if (f) {
+            fclose(f);
+        }
+        if (f && (n != sizeof(head) || memcmp(head, magic, sizeof(magic)) != 0)) {
+            reason = "the file is not an SQLite database";
+        }
+    }
+    if (reason) {
+        log_error("not a fluoro database", "path=\"%s\" reason=\"%s\" hint=\"%s\"", path, reason,
+                  "give --db a new path (it is created) or an existing fluoro database");
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+/* A database with tables but no user_version was written by something else: migrating it
+ * would mix fluoro's tables into another program's file. */
+static int check_foreign(struct store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int version = 0, tables = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT (SELECT user_version FROM pragma_user_version),"
+                           " (SELECT count(*) FROM sqlite_master)",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return store_fail(s, "inspect the database");
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int(st, 0);
+        tables = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (version == 0 && tables > 0) {
+        log_error("not a fluoro database", "reason=\"%s\" tables=%d",
+                  "an SQLite database written by another program", tables);
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
 int store_open_rw(const char *path, struct store **out)
 {
     struct store *s = NULL;
-    int rc = open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
+    int rc = check_existing(path);
+    if (rc < 0) {
+        *out = NULL;
+        return rc;
+    }
+    rc = open_conn(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &s);
+    if (rc == 0) {
+        rc = check_foreign(s);
+    }
     if (rc == 0) {
         /* NORMAL in WAL mode loses at most the last commits on power loss, never integrity;
          * a developer tool trades that for ingest speed. Checkpoints run on their own thread

@@ -145,14 +145,22 @@ int udp_start(uv_loop_t *loop, const char *address, struct queue *q, struct udp_
     }
     u->open_handles = 2;
     u->open = true;
-    int err = uv_udp_bind(&u->handle, (const struct sockaddr *)&sa, UV_UDP_REUSEADDR);
+    /* No UV_UDP_REUSEADDR: a second fluoro on the port must fail, not split the datagrams. */
+    int err = uv_udp_bind(&u->handle, (const struct sockaddr *)&sa, 0);
     if (err == 0) {
         raise_rcvbuf(u);
         err = uv_udp_recv_start(&u->handle, on_alloc, on_recv);
     }
-    if (err != 0) {
+    if (err == UV_EADDRINUSE) {
+        char msg[320];
+        snprintf(msg, sizeof(msg), "address %s is in use", address);
+        log_error(msg, "protocol=udp hint=\"%s\"",
+                  "another process (another fluoro?) receives there; pick another port");
+    } else if (err != 0) {
         log_error("cannot listen for UDP", "address=\"%s\" error=\"%s\"", address,
                   uv_strerror(err));
+    }
+    if (err != 0) {
         udp_stop(u);
         return ERR_INVALID;
     }

@@ -473,21 +473,37 @@ static bool udp_books_balance(void)
            METRIC_GET(udp_stored) + metrics_udp_rejected_total() + METRIC_GET(udp_dropped);
 }
 
+/* A busy queue is re-checked this often: the writer signals commits, not an empty queue. */
+#define IDLE_POLL_MS 5
+
+uint64_t writer_idle_in(struct writer *w, uint64_t start, int idle_ms)
+{
+    uint64_t now = now_mono_ms();
+    uint64_t last = queue_last_push_ms(w->q);
+    uint64_t quiet_since = last > start ? last : start;
+    if (queue_pending(w->q) != 0 || !udp_books_balance()) {
+        return IDLE_POLL_MS;
+    }
+    if (now - quiet_since >= (uint64_t)idle_ms) {
+        return 0;
+    }
+    return quiet_since + (uint64_t)idle_ms - now;
+}
+
 int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms)
 {
     uint64_t start = now_mono_ms();
     for (;;) {
-        uint64_t now = now_mono_ms();
-        uint64_t last = queue_last_push_ms(w->q);
-        uint64_t quiet_since = last > start ? last : start;
-        if (queue_pending(w->q) == 0 && now - quiet_since >= (uint64_t)idle_ms &&
-            udp_books_balance()) {
+        uint64_t left = writer_idle_in(w, start, idle_ms);
+        if (left == 0) {
             return 0;
         }
+        uint64_t now = now_mono_ms();
         if (now - start >= (uint64_t)timeout_ms) {
             return ERR_TIMEOUT;
         }
-        struct timespec ts = {0, 5 * 1000000L};
+        left = left < IDLE_POLL_MS ? left : IDLE_POLL_MS;
+        struct timespec ts = {0, (long)left * 1000000L};
         nanosleep(&ts, NULL);
     }
 }

@@ -57,5 +57,9 @@ uint64_t writer_wait_change(struct writer *w, uint64_t after, int timeout_ms, un
  * earliest (so a datagram still in the socket buffer when the call starts is waited for), or
  * until timeout_ms passes. Returns 0 or ERR_TIMEOUT. */
 int writer_wait_idle(struct writer *w, int idle_ms, int timeout_ms) MUST_CHECK;
+/* writer_wait_idle's test without the wait, for a caller that parks instead (any thread):
+ * returns 0 when ingest has been idle as defined there since `start` (now_mono_ms clock), else
+ * how many milliseconds to wait before asking again. */
+uint64_t writer_idle_in(struct writer *w, uint64_t start, int idle_ms);
 
 #endif

@@ -46,7 +46,7 @@ after(async () => {
 
 async function assertSpec(spec) {
   const r = await fetch(fluoro.url + '/api/v1/assert', { method: 'POST',
-    body: JSON.stringify(spec) });
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
   return { status: r.status, body: await r.json() };
 }
 

@@ -14,14 +14,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = join(here, '..', 'test-artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export async function launch() {
+export async function launch(extraArgs = []) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'fluoro-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1440, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
   });
   return {
     context,
