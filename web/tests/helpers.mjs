@@ -51,7 +51,12 @@ export async function shot(page, name) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
 }
 
+/* fluoro's own POST routes take only application/json (a browser page cannot send it cross-origin
+   without a preflight), so the helper sends it unless a test sets its own headers. */
 export async function api(path, opts = {}) {
+  if (opts.method && opts.method !== 'GET' && !opts.headers) {
+    opts = { ...opts, headers: { 'Content-Type': 'application/json' } };
+  }
   const res = await fetch(`${BASE}${path}`, opts);
   const text = await res.text();
   let body = null;
