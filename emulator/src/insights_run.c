@@ -92,16 +92,15 @@ out:
 
 static void parse_regex(const struct icmd *c, const char *s, struct irec *rec)
 {
-    size_t nm = c->regex->ngroups + 1;
-    regmatch_t *m = xcalloc(nm, sizeof(*m));
-    if (iregex_search(c->regex, s, m, nm)) {
-        for (size_t i = 0; i < c->regex->ngroups; i++) {
-            const char *name = c->regex->names[i];
-            if (name && m[i + 1].rm_so >= 0) {
+    size_t nm = rx_groups(c->regex) + 1;
+    struct rx_span *m = xcalloc(nm, sizeof(*m));
+    if (rx_capture(c->regex, s, strlen(s), m, nm)) {
+        for (size_t i = 1; i < nm; i++) {
+            const char *name = rx_group_name(c->regex, i);
+            if (name && m[i].set) {
                 irec_set(rec, name,
                          (struct ival){.t = IV_STR,
-                                       .str = xstrndup(s + m[i + 1].rm_so,
-                                                       (size_t)(m[i + 1].rm_eo - m[i + 1].rm_so))});
+                                       .str = xstrndup(s + m[i].start, m[i].end - m[i].start)});
             }
         }
     }
