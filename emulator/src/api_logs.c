@@ -16,10 +16,12 @@
 #include <string.h>
 
 #include "api_logs.h"
+#include "app.h"
 #include "aws.h"
 #include "config.h"
 #include "fpattern.h"
 #include "logs_db.h"
+#include "metrics.h"
 #include "routes.h"
 
 enum {
@@ -177,16 +179,24 @@ struct gather {
     const struct selection *sel;
     json_t *events;
     int64_t limit, n;
+    uint64_t deadline_ms; /* monotonic; 0 = none */
+    bool timed_out;       /* stopped by --scan-deadline: older events may match too */
 };
 
 static bool gather_row(void *arg, const struct logs_db_row *row)
 {
     struct gather *g = arg;
-    if (!selected(g->sel, row)) {
-        return true;
+    bool more = true;
+    if (selected(g->sel, row)) {
+        json_array_append_new(g->events, event_json(row));
+        more = ++g->n < g->limit;
     }
-    json_array_append_new(g->events, event_json(row));
-    return ++g->n < g->limit;
+    if (more && g->deadline_ms && now_mono_ms() >= g->deadline_ms) {
+        g->timed_out = true;
+        METRIC_INC(log_scans_deadline);
+        return false;
+    }
+    return more;
 }
 
 /* Live tail state: the selection, the last event id sent, and bytes not yet written. */
@@ -336,6 +346,8 @@ void api_logs_events(struct http_request *req, struct http_reply *rep)
         }
         g.limit = n;
     }
+    int64_t budget = req->app->cfg->scan_deadline_ms;
+    g.deadline_ms = budget > 0 ? now_mono_ms() + (uint64_t)budget : 0;
     int rc = 0;
     if (sel.trace_id && sel.gid < 0) {
         g.limit = g.limit < MAX_TAIL_EVENTS ? g.limit : MAX_TAIL_EVENTS;
@@ -363,7 +375,8 @@ void api_logs_events(struct http_request *req, struct http_reply *rep)
         api_err(rep, 500, "Internal", -1, "the log query failed");
         goto out;
     }
-    json_t *body = json_pack("{s:O, s:b}", "events", g.events, "truncated", g.n >= g.limit);
+    json_t *body = json_pack("{s:O, s:b, s:b}", "events", g.events, "truncated",
+                             g.n >= g.limit || g.timed_out, "timed_out", g.timed_out);
     http_reply_json(rep, 200, body);
 out:
     json_decref(g.events);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT };
+enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_DURATION_MS, OPT_SIZE, OPT_INT };
 
 struct option_def {
     const char *name; /* long flag without "--" */
@@ -47,6 +47,9 @@ static const struct option_def options[] = {
      "largest HTTP request body accepted"},
     {"sampling-rule-limit", 0, "FLUORO_SAMPLING_RULE_LIMIT", OPT_INT, "25",
      OFF(sampling_rule_limit), "sampling rules CreateSamplingRule accepts besides Default"},
+    {"scan-deadline", 0, "FLUORO_SCAN_DEADLINE", OPT_DURATION_MS, "2s", OFF(scan_deadline_ms),
+     "a FilterLogEvents page or UI log search stops scanning after this and answers with what it "
+     "has (and a nextToken)"},
     {"region", 0, "FLUORO_REGION", OPT_STRING, "us-east-1", OFF(region),
      "region used in ARNs when a request does not name one"},
     {"account-id", 0, "FLUORO_ACCOUNT_ID", OPT_STRING, "000000000000", OFF(account_id),
@@ -149,11 +152,12 @@ static int set_value(struct config *cfg, const struct option_def *o, const char 
         }
         return 0;
     case OPT_DURATION_S:
+    case OPT_DURATION_MS:
         if (config_parse_duration_ms(value, &n) < 0) {
             return errbuf_set(err, -1, "--%s: \"%s\" is not a duration (e.g. 30d, 12h, 90s)",
                               o->name, value);
         }
-        *(int64_t *)field = n / 1000;
+        *(int64_t *)field = o->type == OPT_DURATION_S ? n / 1000 : n;
         return 0;
     case OPT_SIZE:
         if (config_parse_size(value, &n) < 0) {

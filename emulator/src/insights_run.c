@@ -609,12 +609,20 @@ struct insights_result *insights_run_finish(struct insights_run *r)
     }
     truncate_to(r, (size_t)r->max_rows);
     struct insights_result *res = render(r, r->n);
+    insights_run_free(r);
+    return res;
+}
+
+void insights_run_free(struct insights_run *r)
+{
+    if (!r) {
+        return;
+    }
     for (size_t k = 0; k < r->n; k++) {
         irec_fini(&r->recs[k]);
     }
     free(r->recs);
     free(r);
-    return res;
 }
 
 struct insights_result *insights_run_snapshot(const struct insights_run *r)
