@@ -161,8 +161,7 @@ Test(logs_putjson, timestamps_past_18_digits_are_declined_without_overflow)
     };
     for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
         struct logs_putjson p;
-        cr_expect_not(logs_putjson_parse(bodies[i], strlen(bodies[i]), 10000, &p), "%s",
-                      bodies[i]);
+        cr_expect_not(logs_putjson_parse(bodies[i], strlen(bodies[i]), 10000, &p), "%s", bodies[i]);
     }
     const char *ok = "{\"logEvents\":[{\"timestamp\":999999999999999999,\"message\":\"m\"}]}";
     struct logs_putjson p;
