@@ -25,7 +25,7 @@ extern "C" {
 enum {
     RX_MAX_PATTERN = 10000, /* bytes: an Insights queryString's own cap (the model) */
     RX_MAX_MEM = 4 << 20,   /* RE2 budget per regex: compiled program plus DFA cache */
-    RX_MAX_PROGRAM = 20000, /* instructions; larger patterns are refused, not run slowly */
+    RX_MAX_PROGRAM = 1000,  /* instructions: bounds the O(text x program) worst case */
     RX_MAX_GROUPS = 100,    /* capture groups per regex */
 };
 
