@@ -4,15 +4,17 @@ inputs that crashed the sanitizer build are rejected properly. Driven with boto3
 
 The time bounds asserted here are hang guards only (glibc's regex took 43 s to over 300 s on these
 inputs); the measured figures are in bench/README.md."""
-import json
 import os
 import subprocess
+import threading
 import time
+import urllib.parse
 
 import pytest
 
-from conftest import AWS_CLI, Fluoro, aws_client, metric
+from conftest import AWS_CLI, aws_client, metric
 from logs_helpers import err, make_stream, now_ms, raw
+from test_logs_v1 import read_sse
 
 HANG_GUARD_S = 10
 BIG = 200000  # characters per long event (events are capped at 256 KiB with overhead)
@@ -239,3 +241,22 @@ def test_nineteen_digit_timestamp_in_range_is_too_new(fluoro, logs):
                               logEvents=[{"timestamp": 1234567890123456789, "message": "m"}])
     assert out["rejectedLogEventsInfo"] == {"tooNewLogEventStartIndex": 0}
     assert logs.filter_log_events(logGroupName="/rx/ts19")["events"] == []
+
+
+def test_live_tail_under_a_tight_deadline_loses_nothing(fluoro_factory):
+    f = fluoro_factory(["--scan-deadline", "1ms"])
+    logs = aws_client(f, "logs")
+    make_stream(logs, "/rx/tail", "s")
+    result = {}
+    path = "/api/v1/logs/events?" + urllib.parse.urlencode(
+        {"group": "/rx/tail", "pattern": "%a+x1[0-9]$%", "follow": 1})
+
+    def reader():
+        result["raw"], result["events"] = read_sse(f, path, want=10, timeout=30)
+    th = threading.Thread(target=reader)
+    th.start()
+    time.sleep(0.5)
+    put_long_events(logs, "/rx/tail", 10, length=2000)  # 40 events, x10..x19 match
+    th.join(40)
+    assert [e["message"].rsplit("x", 1)[1] for e in result["events"]] == \
+        [str(i) for i in range(10, 20)]

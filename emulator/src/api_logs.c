@@ -225,6 +225,7 @@ static void tail_free(void *ctx)
 struct tail_read {
     struct tail *t;
     json_t *events;
+    uint64_t deadline_ms; /* monotonic; 0 = none */
 };
 
 static bool tail_row(void *arg, const struct logs_db_row *row)
@@ -234,14 +235,16 @@ static bool tail_row(void *arg, const struct logs_db_row *row)
     if (selected(&r->t->sel, row)) {
         json_array_append_new(r->events, event_json(row));
     }
-    return true;
+    /* A poll that runs out of --scan-deadline sends what it has; t->more reads on at once. */
+    return !r->deadline_ms || now_mono_ms() < r->deadline_ms;
 }
 
 /* Reads events committed since the last poll into t->pending as one SSE frame. */
 static void tail_poll(struct tail *t)
 {
     struct store *ro = store_thread_ro();
-    struct tail_read r = {t, json_array()};
+    int64_t budget = t->app->cfg->scan_deadline_ms;
+    struct tail_read r = {t, json_array(), budget > 0 ? now_mono_ms() + (uint64_t)budget : 0};
     int64_t before = t->last_id;
     int rc = ro ? logs_db_scan_new(ro, t->sel.gid, t->last_id, TAIL_BATCH, tail_row, &r) : -1;
     t->more = rc == 0 && t->last_id != before;
