@@ -260,3 +260,13 @@ def test_live_tail_under_a_tight_deadline_loses_nothing(fluoro_factory):
     th.join(40)
     assert [e["message"].rsplit("x", 1)[1] for e in result["events"]] == \
         [str(i) for i in range(10, 20)]
+
+
+def test_aws_logs_tail_with_a_hostile_regex(fluoro, logs, aws_env):
+    make_stream(logs, "/rx/tail-cli", "s", ["a" * 160000, "a" * 1000 + "c"])
+    p, took = timed(subprocess.run, [AWS_CLI, "--endpoint-url", fluoro.url, "logs", "tail", "/rx/tail-cli", "--since", "1h",
+                                     "--filter-pattern", "%a+c%", "--format", "short"],
+                    env=aws_env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert [line.split(" ", 1)[1] for line in p.stdout.splitlines()] == ["a" * 1000 + "c"]
+    assert took < HANG_GUARD_S + 5, took
