@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 
 build_pkgs=(build-essential pkg-config clang-format libuv1-dev libmicrohttpd-dev libsqlite3-dev
-            libjansson-dev libcriterion-dev libcurl4-openssl-dev libpcre2-dev libprotobuf-c-dev
+            libjansson-dev libcriterion-dev libcurl4-openssl-dev libpcre2-dev libre2-dev libprotobuf-c-dev
             protobuf-c-compiler zlib1g-dev clang libclang-rt-14-dev)
 test_pkgs=(awscli python3-boto3 python3-botocore python3-pytest nodejs npm chromium docker-compose
            python3-aws-xray-sdk curl)

@@ -16,10 +16,12 @@
 #include <string.h>
 
 #include "api_logs.h"
+#include "app.h"
 #include "aws.h"
 #include "config.h"
 #include "fpattern.h"
 #include "logs_db.h"
+#include "metrics.h"
 #include "routes.h"
 
 enum {
@@ -176,16 +178,24 @@ struct gather {
     const struct selection *sel;
     json_t *events;
     int64_t limit, n;
+    uint64_t deadline_ms; /* monotonic; 0 = none */
+    bool timed_out;       /* stopped by --scan-deadline: older events may match too */
 };
 
 static bool gather_row(void *arg, const struct logs_db_row *row)
 {
     struct gather *g = arg;
-    if (!selected(g->sel, row)) {
-        return true;
+    bool more = true;
+    if (selected(g->sel, row)) {
+        json_array_append_new(g->events, event_json(row));
+        more = ++g->n < g->limit;
     }
-    json_array_append_new(g->events, event_json(row));
-    return ++g->n < g->limit;
+    if (more && g->deadline_ms && now_mono_ms() >= g->deadline_ms) {
+        g->timed_out = true;
+        METRIC_INC(log_scans_deadline);
+        return false;
+    }
+    return more;
 }
 
 /* Live tail state: the selection, the last event id sent, and bytes not yet written. */
@@ -214,6 +224,7 @@ static void tail_free(void *ctx)
 struct tail_read {
     struct tail *t;
     json_t *events;
+    uint64_t deadline_ms; /* monotonic; 0 = none */
 };
 
 static bool tail_row(void *arg, const struct logs_db_row *row)
@@ -223,14 +234,16 @@ static bool tail_row(void *arg, const struct logs_db_row *row)
     if (selected(&r->t->sel, row)) {
         json_array_append_new(r->events, event_json(row));
     }
-    return true;
+    /* A poll that runs out of --scan-deadline sends what it has; t->more reads on at once. */
+    return !r->deadline_ms || now_mono_ms() < r->deadline_ms;
 }
 
 /* Reads events committed since the last poll into t->pending as one SSE frame. */
 static void tail_poll(struct tail *t)
 {
     struct store *ro = store_thread_ro();
-    struct tail_read r = {t, json_array()};
+    int64_t budget = t->app->cfg->scan_deadline_ms;
+    struct tail_read r = {t, json_array(), budget > 0 ? now_mono_ms() + (uint64_t)budget : 0};
     int64_t before = t->last_id;
     int rc = ro ? logs_db_scan_new(ro, t->sel.gid, t->last_id, TAIL_BATCH, tail_row, &r) : -1;
     t->more = rc == 0 && t->last_id != before;
@@ -339,6 +352,8 @@ void api_logs_events(struct http_request *req, struct http_reply *rep)
         }
         g.limit = n;
     }
+    int64_t budget = req->app->cfg->scan_deadline_ms;
+    g.deadline_ms = budget > 0 ? now_mono_ms() + (uint64_t)budget : 0;
     int rc = 0;
     if (sel.trace_id && sel.gid < 0) {
         g.limit = g.limit < MAX_TAIL_EVENTS ? g.limit : MAX_TAIL_EVENTS;
@@ -366,7 +381,8 @@ void api_logs_events(struct http_request *req, struct http_reply *rep)
         api_err(rep, 500, "Internal", -1, "the log query failed");
         goto out;
     }
-    json_t *body = json_pack("{s:O, s:b}", "events", g.events, "truncated", g.n >= g.limit);
+    json_t *body = json_pack("{s:O, s:b, s:b}", "events", g.events, "truncated",
+                             g.n >= g.limit || g.timed_out, "timed_out", g.timed_out);
     http_reply_json(rep, 200, body);
 out:
     json_decref(g.events);

@@ -13,7 +13,15 @@
 
 /* OPT_LIST is a comma-separated string; a repeated flag appends to it, replacing the
  * environment's value the first time. */
-enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT, OPT_LIST };
+enum opt_type {
+    OPT_STRING,
+    OPT_BOOL,
+    OPT_DURATION_S,
+    OPT_DURATION_MS,
+    OPT_SIZE,
+    OPT_INT,
+    OPT_LIST
+};
 
 struct option_def {
     const char *name; /* long flag without "--" */
@@ -49,6 +57,9 @@ static const struct option_def options[] = {
      "largest HTTP request body accepted"},
     {"sampling-rule-limit", 0, "FLUORO_SAMPLING_RULE_LIMIT", OPT_INT, "25",
      OFF(sampling_rule_limit), "sampling rules CreateSamplingRule accepts besides Default"},
+    {"scan-deadline", 0, "FLUORO_SCAN_DEADLINE", OPT_DURATION_MS, "2s", OFF(scan_deadline_ms),
+     "a FilterLogEvents page or UI log search stops scanning after this and answers with what it "
+     "has (and a nextToken)"},
     {"region", 0, "FLUORO_REGION", OPT_STRING, "us-east-1", OFF(region),
      "region used in ARNs when a request does not name one"},
     {"account-id", 0, "FLUORO_ACCOUNT_ID", OPT_STRING, "000000000000", OFF(account_id),
@@ -164,11 +175,12 @@ static int set_value(struct config *cfg, const struct option_def *o, const char 
         }
         return 0;
     case OPT_DURATION_S:
+    case OPT_DURATION_MS:
         if (config_parse_duration_ms(value, &n) < 0) {
             return errbuf_set(err, -1, "--%s: \"%s\" is not a duration (e.g. 30d, 12h, 90s)",
                               o->name, value);
         }
-        *(int64_t *)field = n / 1000;
+        *(int64_t *)field = o->type == OPT_DURATION_S ? n / 1000 : n;
         return 0;
     case OPT_SIZE:
         if (config_parse_size(value, &n) < 0) {

@@ -24,6 +24,7 @@ struct config {
     int64_t max_db_size;         /* bytes; 0 = unlimited */
     int64_t http_body_limit;     /* bytes */
     int64_t sampling_rule_limit; /* CreateSamplingRule's quota (RuleLimitExceededException) */
+    int64_t scan_deadline_ms;    /* FilterLogEvents / log search time budget per page */
     char *region;
     char *account_id;
     char *allow_host;            /* comma list of extra Host names ("*" = any); "" = none */

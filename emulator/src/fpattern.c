@@ -43,7 +43,7 @@ struct fpattern {
     enum kind kind;
     struct term *terms;
     size_t n_terms;
-    regex_t *re;
+    struct rx *re;
     struct fpattern_jnode *json;
     struct fpattern_space *space;
     char *required;
@@ -333,7 +333,7 @@ bool fpattern_match_value(const struct fpattern *p, const char *msg, size_t len,
         ok = terms_match(p, msg, len);
         break;
     case KIND_REGEX:
-        ok = fpattern_regex_search(p->re, msg, len);
+        ok = rx_search(p->re, msg, len);
         break;
     case KIND_JSON:
         ok = json_value(p, msg, len, field, value, has_value);
@@ -390,7 +390,7 @@ void fpattern_free(struct fpattern *p)
         free(p->terms[i].text);
     }
     free(p->terms);
-    fpattern_regex_free(p->re);
+    rx_free(p->re);
     fpattern_json_free(p->json);
     fpattern_space_free(p->space);
     free(p->required);

@@ -8,9 +8,9 @@
 #define FPATTERN_INT_H
 
 #include <jansson.h>
-#include <regex.h>
 
 #include "fluoro.h"
+#include "rx.h"
 
 /* At most this many regexes inside one JSON or space-delimited pattern
  * (reference/logs-filter-and-insights.md A5, "Quotas"). */
@@ -47,7 +47,7 @@ struct fpattern_value {
     enum fpattern_vkind kind;
     double num;
     char *str; /* the value text (FP_STR, FP_GLOB, FP_NUM's source text) */
-    regex_t *re;
+    struct rx *re;
 };
 
 /* A scalar taken from a message: its text and, when it reads as a number, that number. */
@@ -69,9 +69,7 @@ int fpattern_parse_value(struct fpattern_cursor *c, const char *stop, enum fpatt
                          struct fpattern_value *v) MUST_CHECK;
 void fpattern_value_fini(struct fpattern_value *v);
 /* Compiles the %regex% at the cursor (which points at the opening %) into *out (new). */
-int fpattern_regex_parse(struct fpattern_cursor *c, regex_t **out) MUST_CHECK;
-void fpattern_regex_free(regex_t *re);
-bool fpattern_regex_search(const regex_t *re, const char *s, size_t len);
+int fpattern_regex_parse(struct fpattern_cursor *c, struct rx **out) MUST_CHECK;
 /* True when s[0..len) is a decimal number (sign, fraction, exponent; no hex, inf or nan). */
 bool fpattern_number(const char *s, size_t len, double *out);
 /* `*` matches any run of bytes; everything else is literal. */

@@ -1,9 +1,10 @@
 /*
  * fpattern_regex.c - %regex% in filter patterns (reference/logs-filter-and-insights.md A5):
- * checks AWS's allowed character set, then translates its PCRE-like dialect (\d \w \s and their
- * negations, escaped punctuation, bracket expressions) to POSIX ERE for regcomp. Groups do not
- * exist in AWS's dialect, so neither do captures. Compiled regexes are only read afterwards;
- * glibc's regexec is safe to call on one regex_t from many threads.
+ * checks AWS's allowed character set and escapes, then compiles the body with rx.h (RE2), whose
+ * syntax is a superset of AWS's dialect (\d \w \s and their negations, escaped punctuation,
+ * bracket expressions, {m,n}), so the body is passed through unchanged. RE2 searches in time
+ * linear in the message, so no pattern can stall a scan. Groups do not exist in AWS's dialect,
+ * so neither do captures. Compiled regexes are only read afterwards, from any thread.
  */
 #include "fpattern_int.h"
 
@@ -15,31 +16,14 @@
  * because rejecting `%Failed password%` would surprise more than it protects. */
 static const char allowed[] = ":_#=@/;,-^$?[]{}|\\*+. ";
 
-/* Characters that are operators in ERE and so keep their backslash when escaped. */
-static const char ere_special[] = ".[]{}()*+?^$|\\";
-
-struct rx {
+struct rx_src {
     const char *s; /* the regex body (between the % signs) */
     size_t len;
     size_t base; /* offset of s in the pattern, for error positions */
-    char *out;   /* ERE being written; sized so no expansion can overflow it */
-    size_t n;
     struct errbuf *err;
 };
 
-static void put(struct rx *r, const char *s)
-{
-    size_t l = strlen(s);
-    memcpy(r->out + r->n, s, l);
-    r->n += l;
-}
-
-static void putc_(struct rx *r, char ch)
-{
-    r->out[r->n++] = ch;
-}
-
-static int check_chars(struct rx *r)
+static int check_chars(struct rx_src *r)
 {
     for (size_t i = 0; i < r->len; i++) {
         unsigned char ch = (unsigned char)r->s[i];
@@ -59,88 +43,18 @@ static int check_chars(struct rx *r)
     return 0;
 }
 
-/* The ERE for \d \D \w \W \s \S outside brackets, or NULL for another letter. */
-static const char *class_escape(char ch, bool in_bracket)
+/* AWS documents \d \w \s (and their negations) as the only letter escapes; RE2 would accept
+ * more (\b, \pL, \Q...), which AWS would reject, so they are refused here. */
+static bool class_escape(char ch)
 {
-    switch (ch) {
-    case 'd':
-        return in_bracket ? "0-9" : "[0-9]";
-    case 'w':
-        return in_bracket ? "A-Za-z0-9_" : "[A-Za-z0-9_]";
-    case 's':
-        return in_bracket ? "[:space:]" : "[[:space:]]";
-    case 'D':
-        return in_bracket ? NULL : "[^0-9]";
-    case 'W':
-        return in_bracket ? NULL : "[^A-Za-z0-9_]";
-    case 'S':
-        return in_bracket ? NULL : "[^[:space:]]";
-    }
-    return NULL;
+    return ch && strchr("dDwWsS", ch);
 }
 
-struct bracket {
-    bool neg, rbracket, dash, caret, lbracket;
-    size_t body_start; /* where ranges and plain literals begin in r->out */
-};
-
-static void bracket_literal(struct rx *r, struct bracket *b, char ch)
+/* Checks the bracket expression starting at r->s[*i] == '['; advances *i past its ']'. */
+static int bracket(struct rx_src *r, size_t *i)
 {
-    /* POSIX brackets have no escapes: ] must come first, - last, ^ not first. */
-    if (ch == ']') {
-        b->rbracket = true;
-    } else if (ch == '-') {
-        b->dash = true;
-    } else if (ch == '^') {
-        b->caret = true;
-    } else if (ch == '[') {
-        b->lbracket = true;
-    } else {
-        putc_(r, ch);
-    }
-}
-
-/* Emits the bracket's deferred literals into final position; body is already in r->out. */
-static void bracket_close(struct rx *r, struct bracket *b, const char *body, size_t body_len)
-{
-    bool empty = body_len == 0 && !b->rbracket && !b->lbracket;
-    if (empty && !b->neg && b->caret && !b->dash) {
-        put(r, "\\^");
-        return;
-    }
-    putc_(r, '[');
-    if (b->neg) {
-        putc_(r, '^');
-    }
-    if (b->rbracket) {
-        putc_(r, ']');
-    }
-    if (empty && b->caret && b->dash) {
-        put(r, "-^");
-        b->dash = b->caret = false;
-    }
-    memcpy(r->out + r->n, body, body_len);
-    r->n += body_len;
-    if (b->lbracket) {
-        putc_(r, '[');
-    }
-    if (b->caret) {
-        putc_(r, '^');
-    }
-    if (b->dash) {
-        putc_(r, '-');
-    }
-    putc_(r, ']');
-}
-
-/* Translates the bracket expression starting at r->s[*i] == '['; advances *i past its ']'. */
-static int bracket(struct rx *r, size_t *i)
-{
-    struct bracket b = {0};
-    size_t j = *i + 1, save = r->n, body_len;
-    char *body = NULL;
+    size_t j = *i + 1;
     if (j < r->len && r->s[j] == '^') {
-        b.neg = true;
         j++;
     }
     for (bool first = true;; first = false) {
@@ -153,38 +67,21 @@ static int bracket(struct rx *r, size_t *i)
         }
         if (ch == '\\' && j + 1 < r->len) {
             char e = r->s[j + 1];
-            const char *cls = class_escape(e, true);
-            j += 2;
-            if (cls) {
-                put(r, cls);
-                continue;
-            }
-            if (isalnum((unsigned char)e)) {
-                return errbuf_set(r->err, (int)(r->base + j - 2),
+            if (isalnum((unsigned char)e) && !class_escape(e)) {
+                return errbuf_set(r->err, (int)(r->base + j),
                                   "unsupported escape \\%c inside [] in regular expression", e);
             }
-            bracket_literal(r, &b, e);
+            j += 2;
             continue;
         }
         j++;
-        if (j + 1 < r->len && r->s[j] == '-' && r->s[j + 1] != ']' && r->s[j + 1] != '\\') {
-            char range[4] = {ch, '-', r->s[j + 1], '\0'};
-            put(r, range);
-            j += 2;
-            continue;
-        }
-        bracket_literal(r, &b, ch);
     }
     *i = j + 1;
-    body_len = r->n - save;
-    body = xstrndup(r->out + save, body_len);
-    r->n = save;
-    bracket_close(r, &b, body, body_len);
-    free(body);
     return 0;
 }
 
-static int translate(struct rx *r)
+/* Checks escapes and brackets outside RE2, so errors keep AWS-dialect wording and positions. */
+static int check_syntax(struct rx_src *r)
 {
     for (size_t i = 0; i < r->len;) {
         char ch = r->s[i];
@@ -200,25 +97,15 @@ static int translate(struct rx *r)
                 return errbuf_set(r->err, (int)(r->base + i), "trailing \\ in regular expression");
             }
             char e = r->s[i + 1];
-            const char *cls = class_escape(e, false);
-            if (cls) {
-                put(r, cls);
-            } else if (isalnum((unsigned char)e)) {
+            if (isalnum((unsigned char)e) && !class_escape(e)) {
                 return errbuf_set(r->err, (int)(r->base + i),
                                   "unsupported escape \\%c in regular expression", e);
-            } else {
-                if (strchr(ere_special, e)) {
-                    putc_(r, '\\');
-                }
-                putc_(r, e);
             }
             i += 2;
             continue;
         }
-        putc_(r, ch);
         i++;
     }
-    r->out[r->n] = '\0';
     return 0;
 }
 
@@ -231,11 +118,11 @@ static size_t regex_end(const char *s, size_t i)
     return i;
 }
 
-int fpattern_regex_parse(struct fpattern_cursor *c, regex_t **out)
+int fpattern_regex_parse(struct fpattern_cursor *c, struct rx **out)
 {
     size_t start = c->i, end = regex_end(c->s, c->i + 1);
-    struct rx r = {c->s + start + 1, end - start - 1, start + 1, NULL, 0, c->err};
-    regex_t *re = NULL;
+    struct rx_src r = {c->s + start + 1, end - start - 1, start + 1, c->err};
+    char why[200];
     int rc = 0;
     if (c->s[end] != '%') {
         return errbuf_set(c->err, (int)start, "unterminated regular expression (missing %%)");
@@ -247,39 +134,13 @@ int fpattern_regex_parse(struct fpattern_cursor *c, regex_t **out)
     if (rc) {
         return rc;
     }
-    r.out = xmalloc(r.len * 16 + 16);
-    rc = translate(&r);
+    rc = check_syntax(&r);
     if (rc) {
-        goto out;
+        return rc;
     }
-    re = xmalloc(sizeof(*re));
-    int prc = regcomp(re, r.out, REG_EXTENDED | REG_NOSUB);
-    if (prc != 0) {
-        char why[128];
-        regerror(prc, re, why, sizeof(why));
-        free(re);
-        re = NULL;
-        rc = errbuf_set(c->err, (int)start, "invalid regular expression: %s", why);
-        goto out;
+    if (rx_compile(r.s, r.len, out, why, sizeof(why)) < 0) {
+        return errbuf_set(c->err, (int)start, "invalid regular expression: %s", why);
     }
     c->i = end + 1;
-    *out = re;
-out:
-    free(r.out);
-    return rc;
-}
-
-void fpattern_regex_free(regex_t *re)
-{
-    if (re) {
-        regfree(re);
-        free(re);
-    }
-}
-
-bool fpattern_regex_search(const regex_t *re, const char *s, size_t len)
-{
-    /* REG_STARTEND bounds the search, so messages need no NUL terminator (glibc, BSD). */
-    regmatch_t m[1] = {{.rm_so = 0, .rm_eo = (regoff_t)len}};
-    return regexec(re, s, 1, m, REG_STARTEND) == 0;
+    return 0;
 }

@@ -204,7 +204,7 @@ int fpattern_parse_value(struct fpattern_cursor *c, const char *stop, enum fpatt
 void fpattern_value_fini(struct fpattern_value *v)
 {
     free(v->str);
-    fpattern_regex_free(v->re);
+    rx_free(v->re);
     v->str = NULL;
     v->re = NULL;
 }
@@ -250,7 +250,7 @@ bool fpattern_value_test(const struct fpattern_value *v, enum fpattern_cmp op,
         eq = true;
         break;
     case FP_REGEX:
-        eq = fpattern_regex_search(v->re, sc->text, sc->len);
+        eq = rx_search(v->re, sc->text, sc->len);
         break;
     }
     if (op == FP_EQ) {

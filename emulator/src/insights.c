@@ -41,7 +41,7 @@ void inode_free(struct inode *e)
     }
     free(e->args);
     free(e->str);
-    iregex_free(e->regex);
+    rx_free(e->regex);
     free(e);
 }
 
@@ -575,8 +575,8 @@ static bool parse_command(struct iparser *p, struct icmd *c)
                                          "invalid regular expression %s at position %d", msg);
             }
             bool named = false;
-            for (size_t i = 0; i < c->regex->ngroups; i++) {
-                named = named || c->regex->names[i];
+            for (size_t i = 1; i <= rx_groups(c->regex); i++) {
+                named = named || rx_group_name(c->regex, i);
             }
             if (!named) {
                 return insights_lex_fail(p, p->start, p->end,
@@ -606,7 +606,7 @@ static void cmd_fini(struct icmd *c)
     free(c->by);
     inode_free(c->expr);
     free(c->glob);
-    iregex_free(c->regex);
+    rx_free(c->regex);
 }
 
 void insights_free(struct insights_query *q)

@@ -61,6 +61,8 @@ struct insights_result *insights_run_finish(struct insights_run *r);
  * filter, parse, display) the rows found so far; queries that stats, sort, dedup or limit over
  * every row show no rows until they finish. The run stays the caller's. */
 struct insights_result *insights_run_snapshot(const struct insights_run *r);
+/* Frees a run without finishing it (a cancelled query skips its stats and sort). NULL is safe. */
+void insights_run_free(struct insights_run *r);
 void insights_result_free(struct insights_result *res);
 
 /* The fields of one event as a record, for GetLogRecord and field discovery: calls fn for every

@@ -609,7 +609,7 @@ static bool like(const struct inode *e, const struct irec *r)
     char *s = text_of(e->args[0], r);
     bool hit = false;
     if (s && e->args[1]->kind == IN_REGEX) {
-        hit = iregex_search(e->args[1]->regex, s, NULL, 0);
+        hit = rx_search(e->args[1]->regex, s, strlen(s));
     } else if (s) {
         char *needle = text_of(e->args[1], r);
         hit = needle && strstr(s, needle);

@@ -6,9 +6,8 @@
 #ifndef INSIGHTS_INT_H
 #define INSIGHTS_INT_H
 
-#include <regex.h>
-
 #include "insights.h"
+#include "rx.h"
 
 enum ival_type { IV_NULL, IV_NUM, IV_STR, IV_TIME };
 
@@ -29,13 +28,6 @@ struct irec {
     struct ikv *kv;
     size_t n, cap;
     int64_t ts; /* the event's @timestamp, for earliest/latest */
-};
-
-/* A compiled regular expression with the names of its capture groups (NULL when unnamed). */
-struct iregex {
-    regex_t re;
-    char **names;
-    size_t ngroups;
 };
 
 enum inode_kind {
@@ -75,7 +67,7 @@ struct inode {
     bool negate; /* not like / not in */
     double num;
     char *str; /* IN_STR text, IN_FIELD name, IN_CALL function name (lower case) */
-    struct iregex *regex;
+    struct rx *regex;
     struct inode **args; /* IN_BINARY: 2; IN_NOT/NEG: 1; IN_IN: value then list; IN_CALL */
     size_t nargs;
     bool aggregate; /* IN_CALL of an aggregate function */
@@ -107,8 +99,8 @@ struct icmd {
     size_t nby;
     struct inode *expr; /* filter condition; parse source */
     int64_t limit;
-    char *glob;           /* parse "glob" */
-    struct iregex *regex; /* parse /regex/ */
+    char *glob;       /* parse "glob" */
+    struct rx *regex; /* parse /regex/ */
 };
 
 struct insights_query {
@@ -145,10 +137,9 @@ void irec_from_event(struct irec *r, const struct insights_event *ev);
 struct ival inode_eval(const struct inode *e, const struct irec *r);
 bool inode_truthy(const struct ival *v);
 
-/* Regex: compiles the PCRE-like subset Insights uses onto POSIX ERE. */
-struct iregex *iregex_compile(const char *src, size_t len, char *errmsg, size_t errlen);
-void iregex_free(struct iregex *re);
-bool iregex_search(const struct iregex *re, const char *s, regmatch_t *m, size_t nm);
+/* Regex: compiles the PCRE-like dialect Insights uses with rx.h (new, rx_free); NULL with a
+ * message in errmsg when it is invalid. */
+struct rx *iregex_compile(const char *src, size_t len, char *errmsg, size_t errlen);
 
 /* The lexer (insights_lex.c): tokens with byte offsets, for the parser in insights.c. */
 enum itok {

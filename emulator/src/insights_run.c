@@ -92,16 +92,15 @@ out:
 
 static void parse_regex(const struct icmd *c, const char *s, struct irec *rec)
 {
-    size_t nm = c->regex->ngroups + 1;
-    regmatch_t *m = xcalloc(nm, sizeof(*m));
-    if (iregex_search(c->regex, s, m, nm)) {
-        for (size_t i = 0; i < c->regex->ngroups; i++) {
-            const char *name = c->regex->names[i];
-            if (name && m[i + 1].rm_so >= 0) {
+    size_t nm = rx_groups(c->regex) + 1;
+    struct rx_span *m = xcalloc(nm, sizeof(*m));
+    if (rx_capture(c->regex, s, strlen(s), m, nm)) {
+        for (size_t i = 1; i < nm; i++) {
+            const char *name = rx_group_name(c->regex, i);
+            if (name && m[i].set) {
                 irec_set(rec, name,
                          (struct ival){.t = IV_STR,
-                                       .str = xstrndup(s + m[i + 1].rm_so,
-                                                       (size_t)(m[i + 1].rm_eo - m[i + 1].rm_so))});
+                                       .str = xstrndup(s + m[i].start, m[i].end - m[i].start)});
             }
         }
     }
@@ -347,7 +346,10 @@ static struct ival finalize(struct acc *a, const struct inode *call)
         return ival_num(a->count);
     }
     if (strcmp(f, "count_distinct") == 0) {
-        qsort(a->strs, a->nstrs, sizeof(*a->strs), cmp_str);
+        /* No values at all leaves strs NULL, and qsort's pointer must not be NULL. */
+        if (a->nstrs > 1) {
+            qsort(a->strs, a->nstrs, sizeof(*a->strs), cmp_str);
+        }
         size_t distinct = 0;
         for (size_t i = 0; i < a->nstrs; i++) {
             distinct += i == 0 || strcmp(a->strs[i], a->strs[i - 1]) != 0;
@@ -607,12 +609,20 @@ struct insights_result *insights_run_finish(struct insights_run *r)
     }
     truncate_to(r, (size_t)r->max_rows);
     struct insights_result *res = render(r, r->n);
+    insights_run_free(r);
+    return res;
+}
+
+void insights_run_free(struct insights_run *r)
+{
+    if (!r) {
+        return;
+    }
     for (size_t k = 0; k < r->n; k++) {
         irec_fini(&r->recs[k]);
     }
     free(r->recs);
     free(r);
-    return res;
 }
 
 struct insights_result *insights_run_snapshot(const struct insights_run *r)

@@ -15,10 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
+#include "config.h"
 #include "fpattern.h"
+#include "http.h"
 #include "logs_api_int.h"
 #include "logs_chunk.h"
 #include "logs_putjson.h"
+#include "metrics.h"
 
 enum {
     EVENT_OVERHEAD = 26,          /* bytes counted per event (logs-api.md limits) */
@@ -384,7 +388,8 @@ struct filter_scan {
     int64_t limit;
     int64_t scanned;
     struct position last_seen;
-    bool stopped; /* stopped early: more may remain */
+    uint64_t deadline_ms; /* monotonic; 0 = none (--scan-deadline 0) */
+    bool stopped;         /* stopped early: more may remain */
 };
 
 static bool filter_row(void *arg, const struct logs_db_row *row)
@@ -395,11 +400,18 @@ static bool filter_row(void *arg, const struct logs_db_row *row)
         return false;
     }
     f->last_seen = (struct position){row->ts, row->id};
+    /* The deadline is checked after the row is done, so every page makes progress and the
+     * nextToken resumes right after the last row examined, as AWS's does after a long search. */
+    bool deadline = f->deadline_ms && now_mono_ms() >= f->deadline_ms;
+    if (deadline) {
+        METRIC_INC(log_scans_deadline);
+    }
     if (f->pattern && !fpattern_match(f->pattern, row->message, row->len)) {
-        return true;
+        f->stopped = deadline;
+        return !deadline;
     }
     bool room = collect_row(&f->k, row);
-    if (!room || (int64_t)f->k.n >= f->limit) {
+    if (!room || (int64_t)f->k.n >= f->limit || deadline) {
         f->stopped = true;
         return false;
     }
@@ -444,6 +456,8 @@ static void filter_log_events(struct logs_call *c)
     int64_t start = logs_int(c, "startTime", 0), end = logs_int(c, "endTime", INT64_MAX);
     f.limit = logs_int(c, "limit", MAX_EVENTS);
     f.pattern = pattern;
+    int64_t budget = c->req->app->cfg->scan_deadline_ms;
+    f.deadline_ms = budget > 0 ? now_mono_ms() + (uint64_t)budget : 0;
     names_text = names ? json_dumps(names, JSON_COMPACT) : NULL;
     scope = xasprintf("%s|%s|%s|%s|%" PRId64 "|%" PRId64, group, src ? src : "",
                       names_text ? names_text : "", prefix ? prefix : "", start, end);

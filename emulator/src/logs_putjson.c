@@ -177,8 +177,13 @@ static bool integer(struct scan *s, int64_t *v)
     s->p += neg;
     const unsigned char *d = s->p;
     int64_t x = 0;
+    /* Digits past the 18th are counted, not accumulated: 19 nines would overflow int64 (signed
+     * overflow is undefined), and such a body goes to jansson's path anyway. */
     while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
-        x = x * 10 + (*s->p++ - '0');
+        if (s->p - d < 18) {
+            x = x * 10 + (*s->p - '0');
+        }
+        s->p++;
     }
     size_t n = (size_t)(s->p - d);
     if (n == 0 || n > 18 || (n > 1 && *d == '0')) {

@@ -43,6 +43,11 @@ static const struct scalar_def scalars[] = {
     {"log_events_stored_total", "counter", "log events committed", OFF(log_events_stored)},
     {"log_events_expired_total", "counter", "log events removed by retention",
      OFF(log_events_expired)},
+    {"insights_queries_running", "gauge", "Logs Insights queries whose worker is scanning",
+     OFF(insights_running)},
+    {"log_scans_deadline_total", "counter",
+     "FilterLogEvents pages and log searches cut short by --scan-deadline",
+     OFF(log_scans_deadline)},
     {"udp_receive_buffer_bytes", "gauge", "effective SO_RCVBUF of the UDP socket",
      OFF(udp_rcvbuf_bytes)},
 };

@@ -54,6 +54,8 @@ struct metrics {
     _Atomic uint64_t traces_pruned_size;
     _Atomic uint64_t log_events_stored;
     _Atomic uint64_t log_events_expired;
+    _Atomic uint64_t insights_running;   /* Insights workers scanning right now */
+    _Atomic uint64_t log_scans_deadline; /* log scans cut short by --scan-deadline */
     _Atomic uint64_t udp_rcvbuf_bytes;
     _Atomic uint64_t http_requests[METRICS_ROUTE_COUNT][METRICS_STATUS_COUNT];
 };

@@ -148,3 +148,24 @@ Test(logs_putjson, mutations_never_disagree_with_jansson)
     cr_expect_gt(accepted, 100, "the fuzz should also produce accepted bodies");
     free(buf);
 }
+
+Test(logs_putjson, timestamps_past_18_digits_are_declined_without_overflow)
+{
+    /* 19 and 25 nines: accumulating them overflowed int64 (UBSan: signed overflow) before the
+     * length check; now the digits are counted and the body goes to jansson's path. */
+    const char *bodies[] = {
+        "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+        "[{\"timestamp\":9999999999999999999,\"message\":\"m\"}]}",
+        "{\"logGroupName\":\"/g\",\"logStreamName\":\"s\",\"logEvents\":"
+        "[{\"timestamp\":-9999999999999999999999999,\"message\":\"m\"}]}",
+    };
+    for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+        struct logs_putjson p;
+        cr_expect_not(logs_putjson_parse(bodies[i], strlen(bodies[i]), 10000, &p), "%s", bodies[i]);
+    }
+    const char *ok = "{\"logEvents\":[{\"timestamp\":999999999999999999,\"message\":\"m\"}]}";
+    struct logs_putjson p;
+    cr_assert(logs_putjson_parse(ok, strlen(ok), 10000, &p));
+    cr_expect_eq(p.ev[0].ts, 999999999999999999LL);
+    logs_putjson_fini(&p);
+}
