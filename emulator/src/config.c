@@ -51,6 +51,8 @@ static const struct option_def options[] = {
      "region used in ARNs when a request does not name one"},
     {"account-id", 0, "FLUORO_ACCOUNT_ID", OPT_STRING, "000000000000", OFF(account_id),
      "account id used in ARNs"},
+    {"otlp-index-all", 0, "FLUORO_OTLP_INDEX_ALL", OPT_BOOL, "false", OFF(otlp_index_all),
+     "make every OTLP span attribute an annotation (else only those in aws.xray.annotations)"},
     {"version", 'V', NULL, OPT_BOOL, "false", OFF(show_version), "print the version and exit"},
     {"help", 'h', NULL, OPT_BOOL, "false", OFF(show_help), "print this help and exit"},
 };

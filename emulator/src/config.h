@@ -26,6 +26,7 @@ struct config {
     int64_t sampling_rule_limit; /* CreateSamplingRule's quota (RuleLimitExceededException) */
     char *region;
     char *account_id;
+    bool otlp_index_all; /* every OTLP attribute becomes an annotation */
     bool show_version;
     bool show_help;
 };

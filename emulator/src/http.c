@@ -14,10 +14,11 @@
 
 #include "aws.h"
 #include "log.h"
+#include "otlp_http.h"
 #include "routes.h"
 
 enum match { EXACT, PREFIX };
-enum errors { RESTJSON, AWSJSON, API };
+enum errors { RESTJSON, AWSJSON, API, OTLP };
 
 struct route {
     const char *method;
@@ -139,10 +140,15 @@ static void not_found(struct http_request *req, struct http_reply *rep, bool pat
     }
 }
 
-static void too_large(const struct route *r, struct http_reply *rep, size_t limit)
+static void too_large(const struct route *r, struct http_request *req, struct http_reply *rep,
+                      size_t limit)
 {
     enum errors e = r ? r->errors : API;
-    if (e == RESTJSON) {
+    if (e == OTLP) {
+        enum otlp_content ct = otlp_content_type(http_header(req, "Content-Type"));
+        otlp_http_error(rep, ct ? ct : OTLP_CONTENT_JSON, 413, OTLP_REQUEST_REJECT_TOO_LARGE,
+                        "Request body is larger than the limit of %zu bytes", limit);
+    } else if (e == RESTJSON) {
         aws_err_restjson(rep, 413, "InvalidRequestException",
                          "Request body is larger than the limit of %zu bytes", limit);
     } else if (e == AWSJSON) {
@@ -247,7 +253,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     bool path_known = false;
     const struct route *r = find_route(method, url, &path_known);
     if (cs->too_large) {
-        too_large(r, &rep, cs->body.limit);
+        too_large(r, &req, &rep, cs->body.limit);
     } else if (!r) {
         not_found(&req, &rep, path_known);
     } else {
