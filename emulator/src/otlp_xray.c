@@ -35,6 +35,10 @@ static const char *const consumed_keys[] = {"http.method",      "http.request.me
                                             "aws.table_name",   "aws.table.name",
                                             "enduser.id",       "aws.xray.annotations"};
 
+/* Attributes an sql block consumes. */
+static const char *const sql_keys[] = {"db.connection_string", "db.system", "db.name",
+                                       "db.statement",         "db.user",   "db.query.text"};
+
 /* Attributes kept off a local root's service segment (segment.go removeAnnotations...). */
 static const char *const service_segment_drop[] = {"aws.remote.service", "aws.remote.operation",
                                                    "remoteTarget", "K8s.RemoteNamespace"};
@@ -57,6 +61,7 @@ struct span_ctx {
     OTLP_KV *const *rattrs; /* resource attributes */
     size_t nrattrs;
     const struct otlp_xray_opts *opts;
+    bool sql; /* the span made an sql block, so its db.* attributes are consumed (sql.go) */
 };
 
 static const char *attr(const struct span_ctx *c, const char *key)
@@ -599,7 +604,8 @@ static void make_attributes(const struct span_ctx *c, json_t *seg, bool store_re
         const OTLP_KV *kv = c->attrs[i];
         const char *key = kv->key;
         bool indexed = c->opts->index_all || annotated(c, key);
-        if (!indexed && in_list(consumed_keys, ARRAY_LEN(consumed_keys), key)) {
+        if (!indexed && (in_list(consumed_keys, ARRAY_LEN(consumed_keys), key) ||
+                         (c->sql && in_list(sql_keys, ARRAY_LEN(sql_keys), key)))) {
             continue;
         }
         if (service_segment) {
@@ -703,10 +709,16 @@ static void make_status(const struct span_ctx *c, json_t *seg)
     }
 }
 
+/* Epoch seconds with the fraction computed apart, so 1.25 s stays 1.25 and not 1.2499998. */
+static double nanos_to_seconds(uint64_t ns)
+{
+    return (double)(ns / 1000000000u) + (double)(ns % 1000000000u) / 1e9;
+}
+
 /* What a document stands for: the span itself, or one half of a local-root call span. */
 enum role { ROLE_SPAN, ROLE_SERVICE, ROLE_DEPENDENCY };
 
-static json_t *make_segment(const struct span_ctx *c, enum role role)
+static json_t *make_segment(struct span_ctx *c, enum role role)
 {
     const OTLP_SPAN *s = c->span;
     bool service_segment = role == ROLE_SERVICE;
@@ -719,8 +731,8 @@ static json_t *make_segment(const struct span_ctx *c, enum role role)
     const char *namespace;
     char *name = pick_name(c, &namespace);
     json_t *seg = json_pack("{s:s, s:s, s:s, s:f, s:f}", "name", name, "id", id, "trace_id", tid,
-                            "start_time", (double)s->start_time_unix_nano / 1e9, "end_time",
-                            (double)s->end_time_unix_nano / 1e9);
+                            "start_time", nanos_to_seconds(s->start_time_unix_nano), "end_time",
+                            nanos_to_seconds(s->end_time_unix_nano));
     free(name);
     free(id);
     if (has_parent) {
@@ -747,6 +759,7 @@ static json_t *make_segment(const struct span_ctx *c, enum role role)
         json_object_set_new(seg, "service", json_pack("{s:s}", "version", version));
     }
     json_t *sql = service_segment ? NULL : make_sql(c);
+    c->sql = sql != NULL;
     if (sql) {
         json_object_set_new(seg, "sql", sql);
     }
