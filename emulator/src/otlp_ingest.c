@@ -223,6 +223,12 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
         b->nsegs++;
     }
     json_decref(docs);
+    if (b->nsegs == first) {
+        /* Only when a document could not even be built (text that is not UTF-8). */
+        otlp_batch_reject(b, OTLP_SPAN_REJECT_BAD_SEGMENT, 1,
+                          "the span holds text that is not UTF-8");
+        return;
+    }
     b->accepted++;
     if (keep_spans) {
         keep_span(b, span, res, scope, b->segs[first].trace_id);

@@ -120,23 +120,49 @@ bool otlp_xray_trace_id(const ProtobufCBinaryData *id, char out[36])
 
 /* X-Ray's allowed name characters: letters, digits, whitespace and _ . : / % & # = + \ - @.
  * Non-ASCII bytes are kept (the validator classifies them as letters or not). */
+/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0. protobuf-c does not
+ * check that strings are UTF-8, and jansson refuses any that is not. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 0 || n > left || (n == 2 && s[0] < 0xC2)) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/* X-Ray's allowed name characters: letters, digits, whitespace and _ . : / % & # = + \ - @,
+ * at most 200 bytes of whole UTF-8 characters. Non-ASCII characters are kept (the validator
+ * classifies them as letters or not); invalid UTF-8 is dropped. */
 static char *fix_name(const char *name)
 {
     size_t n = 0, len = strlen(name);
     char *out = xmalloc(len + 1);
-    for (size_t i = 0; i < len && n < NAME_MAX_LEN; i++) {
-        unsigned char ch = (unsigned char)name[i];
-        if (ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-            (ch >= 'A' && ch <= 'Z') || strchr(" _.:/%&#=+\\-@", ch)) {
-            out[n++] = (char)ch;
+    for (size_t i = 0; i < len;) {
+        const unsigned char *p = (const unsigned char *)name + i;
+        size_t seq = utf8_len(p, len - i);
+        if (seq == 0) {
+            i++;
+            continue;
         }
-    }
-    /* Do not cut a UTF-8 sequence in half at the length limit. */
-    while (n && ((unsigned char)out[n - 1] & 0xC0) == 0x80 && n == NAME_MAX_LEN) {
-        n--;
-    }
-    if (n && ((unsigned char)out[n - 1] & 0xC0) == 0xC0) {
-        n--;
+        if (n + seq > NAME_MAX_LEN) {
+            break;
+        }
+        if (seq > 1 || (p[0] >= '0' && p[0] <= '9') || (p[0] >= 'a' && p[0] <= 'z') ||
+            (p[0] >= 'A' && p[0] <= 'Z') || strchr(" _.:/%&#=+\\-@", p[0])) {
+            memcpy(out + n, p, seq);
+            n += seq;
+        }
+        i += seq;
     }
     out[n] = 0;
     if (!n) {
@@ -618,7 +644,7 @@ static void make_attributes(const struct span_ctx *c, json_t *seg, bool store_re
             if (strcmp(key, "aws.xray.annotations") != 0) {
                 put_annotation(ann, key, kv->value);
             }
-        } else if (strncmp(key, "aws.xray.metadata.", 18) == 0 &&
+        } else if (strncmp(key, "aws.xray.metadata.", 18) == 0 && kv->value &&
                    kv->value->value_case == ANY(STRING_VALUE)) {
             const char *ns = key + 18;
             json_t *parsed = json_loads(kv->value->string_value, 0, NULL);
