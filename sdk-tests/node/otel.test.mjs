@@ -24,6 +24,7 @@ import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-log
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
   CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand,
+  GetQueryResultsCommand, StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import {
   ListRetrievedTracesCommand, StartTraceRetrievalCommand, XRayClient,
@@ -200,7 +201,8 @@ test('OTLP logs land in the named stream with their trace linked', async () => {
     filterPattern: '{ $.body.event = "structured" }' }));
   assert.equal(JSON.parse(structured.events[0].message).body.n, 3);
   const linked = await fluoro.get(`/api/v1/traces/${xrayId(span.spanContext().traceId)}/logs`);
-  assert.equal(linked.events.length, 1, JSON.stringify(linked));
+  const groups = linked.events.map((e) => e.group).sort();
+  assert.deepEqual(groups, ['aws/spans', 'otel-app'], JSON.stringify(linked)); // the span and the log
 });
 
 test('OTLP logs into a missing group are refused with the OTLP error', async () => {
@@ -243,4 +245,32 @@ test('ListRetrievedTraces with TraceFormat OTEL returns the spans as sent', asyn
   assert.equal(call.attributes['rpc.method'], 'PutItem');
   assert.equal(call.status.code, 'ERROR');
   assert.equal(call.resource.attributes['service.name'], 'catalog');
+});
+
+test('spans are log events of aws/spans, for FilterLogEvents and Insights', async () => {
+  const tp = provider('inventory', new ProtoExporter({ url: `${fluoro.url}/v1/traces` }));
+  const traceId = orderSpans(tp.getTracer('test'), 'o-spanlog');
+  await tp.forceFlush();
+  await tp.shutdown();
+  await fluoro.waitIdle();
+  const logs = new CloudWatchLogsClient(clientConfig());
+  const found = await logs.send(new FilterLogEventsCommand({ logGroupName: 'aws/spans',
+    filterPattern: `{ $.traceId = "${traceId}" && $.kind = "CLIENT" }` }));
+  assert.equal(found.events.length, 1);
+  const span = JSON.parse(found.events[0].message);
+  assert.equal(span.name, 'DynamoDB.PutItem');
+  assert.equal(span.resource.attributes['service.name'], 'inventory');
+  const { queryId } = await logs.send(new StartQueryCommand({ logGroupName: 'aws/spans',
+    startTime: Math.floor(Date.now() / 1000) - 600, endTime: Math.floor(Date.now() / 1000) + 60,
+    queryString: `filter traceId = "${traceId}" | stats count(*) as spans by kind | sort kind` }));
+  let res;
+  for (let i = 0; i < 50; i++) {
+    res = await logs.send(new GetQueryResultsCommand({ queryId }));
+    if (res.status === 'Complete') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const rows = res.results.map((r) => Object.fromEntries(r.map((f) => [f.field, f.value])));
+  assert.deepEqual(rows.map((r) => [r.kind, r.spans]), [['CLIENT', '1'], ['SERVER', '1']]);
+  const linked = await fluoro.get(`/api/v1/traces/${xrayId(traceId)}/logs`);
+  assert.equal(linked.events.length, 2, JSON.stringify(linked));
 });
