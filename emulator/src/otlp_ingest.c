@@ -209,10 +209,12 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
         if (b->nsegs == b->segcap) {
             b->segcap = b->segcap ? b->segcap * 2 : 16;
             b->segs = xrealloc(b->segs, b->segcap * sizeof(*b->segs));
+            b->texts = xrealloc(b->texts, b->segcap * sizeof(*b->texts));
         }
         if (segment_validate(doc, &b->segs[b->nsegs], &err) != SEGMENT_OK) {
             while (b->nsegs > first) {
                 segment_fini(&b->segs[--b->nsegs]);
+                free(b->texts[b->nsegs]);
             }
             char detail[320];
             snprintf(detail, sizeof(detail), "span %.40s: %s", span->name ? span->name : "",
@@ -221,7 +223,7 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
             json_decref(docs);
             return;
         }
-        b->nsegs++;
+        b->texts[b->nsegs++] = json_dumps(doc, JSON_COMPACT);
     }
     json_decref(docs);
     if (b->nsegs == first) {
@@ -303,7 +305,9 @@ void otlp_batch_fini(struct otlp_batch *b)
 {
     for (size_t i = 0; i < b->nsegs; i++) {
         segment_fini(&b->segs[i]);
+        free(b->texts[i]);
     }
+    free(b->texts);
     for (size_t i = 0; i < b->nspans; i++) {
         free(b->spans[i].json);
     }
@@ -352,7 +356,9 @@ static int store_spans_log(struct writer_txn *txn, const struct otlp_batch *b, d
 int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b, double received_at)
 {
     for (size_t i = 0; i < b->nsegs; i++) {
-        int rc = writer_txn_put_segment(txn, &b->segs[i], NULL, 0, received_at);
+        const char *text = b->texts[i];
+        int rc = writer_txn_put_segment(txn, &b->segs[i], text, text ? strlen(text) : 0,
+                                        received_at);
         if (rc < 0) {
             return rc;
         }

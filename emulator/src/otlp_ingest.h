@@ -31,6 +31,7 @@ struct otlp_span_row {
 
 struct otlp_batch {
     struct segment *segs; /* validated documents, in span order */
+    char **texts;         /* each document serialized here, so the writer does not */
     size_t nsegs, segcap;
     struct otlp_span_row *spans;
     size_t nspans, spancap;
