@@ -21,7 +21,8 @@ import { AWSXRayIdGenerator } from '@opentelemetry/id-generator-aws-xray';
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import {
   CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand,
   GetQueryResultsCommand, StartQueryCommand,
@@ -52,7 +53,7 @@ async function assertSpec(spec) {
 }
 
 function provider(service, exporter, extra = {}) {
-  return new BasicTracerProvider({
+  return new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service, 'telemetry.sdk.language': 'nodejs',
       'cloud.provider': 'aws', 'cloud.platform': 'aws_ec2', 'host.id': 'i-0123456789', ...extra }),
     idGenerator: new AWSXRayIdGenerator(),
