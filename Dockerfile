@@ -8,11 +8,12 @@ FROM debian:bookworm AS build
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential pkg-config libuv1-dev libmicrohttpd-dev libsqlite3-dev libjansson-dev \
-      libcurl4-openssl-dev libre2-dev \
+      libcurl4-openssl-dev libre2-dev libprotobuf-c-dev protobuf-c-compiler zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY emulator/Makefile emulator/.clang-format emulator/
 COPY emulator/src emulator/src
+COPY emulator/proto emulator/proto
 COPY emulator/tools emulator/tools
 COPY web/index.html web/index.html
 COPY web/assets web/assets
@@ -23,7 +24,7 @@ RUN scripts/docker-build.sh /out
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libuv1 libmicrohttpd12 libsqlite3-0 libjansson4 libcurl4 libre2-9 \
+      libuv1 libmicrohttpd12 libsqlite3-0 libjansson4 libcurl4 libre2-9 libprotobuf-c1 zlib1g \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /data --create-home fluoro
 COPY --from=build /out/fluoro /usr/local/bin/fluoro

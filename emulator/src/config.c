@@ -68,6 +68,8 @@ static const struct option_def options[] = {
      "also accept HTTP requests for this Host name or address (repeatable; * = any)"},
     {"http-idle-timeout", 0, "FLUORO_HTTP_IDLE_TIMEOUT", OPT_DURATION_S, "15s",
      OFF(http_idle_timeout_s), "close HTTP connections idle this long (e.g. 15s)"},
+    {"otlp-index-all", 0, "FLUORO_OTLP_INDEX_ALL", OPT_BOOL, "false", OFF(otlp_index_all),
+     "make every OTLP span attribute an annotation (else only those in aws.xray.annotations)"},
     {"version", 'V', NULL, OPT_BOOL, "false", OFF(show_version), "print the version and exit"},
     {"help", 'h', NULL, OPT_BOOL, "false", OFF(show_help), "print this help and exit"},
 };

@@ -29,6 +29,7 @@ struct config {
     char *account_id;
     char *allow_host;            /* comma list of extra Host names ("*" = any); "" = none */
     int64_t http_idle_timeout_s; /* a connection idle this long is closed */
+    bool otlp_index_all;         /* every OTLP attribute becomes an annotation */
     bool show_version;
     bool show_help;
 };

@@ -28,6 +28,7 @@
 #include "aws.h"
 #include "http_guard.h"
 #include "log.h"
+#include "otlp_http.h"
 #include "park.h"
 #include "routes.h"
 
@@ -50,7 +51,7 @@ struct http_server {
 };
 
 enum match { EXACT, PREFIX };
-enum errors { RESTJSON, AWSJSON, API };
+enum errors { RESTJSON, AWSJSON, API, OTLP };
 
 struct route {
     const char *method;
@@ -214,10 +215,15 @@ static enum errors error_protocol(const struct route *r, const struct http_reque
 }
 
 /* One error in the request's own protocol; aws_code for the AWS ones, api_code for fluoro's. */
-static void reply_error(enum errors e, struct http_reply *rep, unsigned status,
-                        const char *aws_code, const char *api_code, const char *msg)
+static void reply_error(enum errors e, struct http_request *req, struct http_reply *rep,
+                        unsigned status, const char *aws_code, const char *api_code,
+                        const char *msg)
 {
-    if (e == RESTJSON) {
+    if (e == OTLP) {
+        enum otlp_content ct = otlp_content_type(http_header(req, "Content-Type"));
+        otlp_http_error(rep, ct ? ct : OTLP_CONTENT_JSON, status, OTLP_REQUEST_REJECT_REFUSED, "%s",
+                        msg);
+    } else if (e == RESTJSON) {
         aws_err_restjson(rep, status, aws_code, "%s", msg);
     } else if (e == AWSJSON) {
         aws_err_awsjson(rep, status, aws_code, "%s", msg);
@@ -240,10 +246,15 @@ static const struct {
 };
 _Static_assert(ARRAY_LEN(guard_errors) == HTTP_GUARD_CONTENT_TYPE + 1, "one row per verdict");
 
-static void too_large(const struct route *r, struct http_reply *rep, size_t limit)
+static void too_large(const struct route *r, struct http_request *req, struct http_reply *rep,
+                      size_t limit)
 {
     enum errors e = r ? r->errors : API;
-    if (e == RESTJSON) {
+    if (e == OTLP) {
+        enum otlp_content ct = otlp_content_type(http_header(req, "Content-Type"));
+        otlp_http_error(rep, ct ? ct : OTLP_CONTENT_JSON, 413, OTLP_REQUEST_REJECT_TOO_LARGE,
+                        "Request body is larger than the limit of %zu bytes", limit);
+    } else if (e == RESTJSON) {
         aws_err_restjson(rep, 413, "InvalidRequestException",
                          "Request body is larger than the limit of %zu bytes", limit);
     } else if (e == AWSJSON) {
@@ -357,17 +368,17 @@ static bool dispatch(struct http_server *srv, struct conn_state *cs, struct http
         srv->guard, req->method, req->path, http_header(req, "Host"), http_header(req, "Origin"),
         http_header(req, MHD_HTTP_HEADER_CONTENT_TYPE));
     if (v != HTTP_GUARD_OK) {
-        reply_error(error_protocol(r, req), rep, guard_errors[v].status, guard_errors[v].aws_code,
-                    guard_errors[v].api_code, guard_errors[v].msg);
+        reply_error(error_protocol(r, req), req, rep, guard_errors[v].status,
+                    guard_errors[v].aws_code, guard_errors[v].api_code, guard_errors[v].msg);
         log_ratelimited(LOG_WARN, "http request refused", "method=%s path=\"%s\" status=%u",
                         req->method, req->path, rep->status);
     } else if (cs->too_large) {
-        too_large(r, rep, cs->body.limit);
+        too_large(r, req, rep, cs->body.limit);
     } else if (!r) {
         not_found(req, rep, path_known);
     } else if (!cs->started && atomic_load(&srv->open) > srv->limit - SOFT_CAP_MARGIN) {
         /* Nearly every connection slot is taken: a fast answer beats a hang in the backlog. */
-        reply_error(error_protocol(r, req), rep, 503, "ServiceUnavailableException",
+        reply_error(error_protocol(r, req), req, rep, 503, "ServiceUnavailableException",
                     "TooManyConnections", "too many open connections; try again shortly");
     } else {
         r->handler(req, rep);
@@ -430,7 +441,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         rep = (struct http_reply){.status = 200};
-        reply_error(error_protocol(NULL, &req), &rep, 503, "ServiceUnavailableException",
+        reply_error(error_protocol(NULL, &req), &req, &rep, 503, "ServiceUnavailableException",
                     "ShuttingDown", "fluoro is shutting down");
     }
     cs->started = true;

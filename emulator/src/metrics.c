@@ -50,7 +50,64 @@ static const struct scalar_def scalars[] = {
      OFF(log_scans_deadline)},
     {"udp_receive_buffer_bytes", "gauge", "effective SO_RCVBUF of the UDP socket",
      OFF(udp_rcvbuf_bytes)},
+    {"otlp_requests_total", "counter", "OTLP /v1/traces and /v1/logs requests received",
+     OFF(otlp_requests)},
+    {"otlp_spans_accepted_total", "counter", "OTLP spans committed (HTTP and UDP T1S)",
+     OFF(otlp_spans_accepted)},
+    {"otlp_segments_stored_total", "counter", "segment documents translated from OTLP spans",
+     OFF(otlp_segments_stored)},
+    {"otlp_log_records_accepted_total", "counter", "OTLP log records committed as log events",
+     OFF(otlp_log_records_accepted)},
+    {"otlp_log_records_rejected_total", "counter", "OTLP log records refused",
+     OFF(otlp_log_records_rejected)},
 };
+
+/* The labelled OTLP families: one counter per reason. */
+static const char *const otlp_request_labels[] = {
+#define X(id, label) label,
+    OTLP_REQUEST_REJECT_REASONS(X)
+#undef X
+};
+static const char *const otlp_span_labels[] = {
+#define X(id, label) label,
+    OTLP_SPAN_REJECT_REASONS(X)
+#undef X
+};
+
+static int render_otlp(struct buf *out)
+{
+    int rc = buf_puts(out, "# HELP fluoro_otlp_requests_rejected_total OTLP requests refused, "
+                           "by reason\n# TYPE fluoro_otlp_requests_rejected_total counter\n");
+    for (int r = 0; r < OTLP_REQUEST_REJECT_COUNT && rc == 0; r++) {
+        rc = buf_printf(out, "fluoro_otlp_requests_rejected_total{reason=\"%s\"} %llu\n",
+                        otlp_request_labels[r],
+                        (unsigned long long)metrics.otlp_requests_rejected[r]);
+    }
+    if (rc == 0) {
+        rc = buf_puts(out, "# HELP fluoro_otlp_spans_rejected_total OTLP spans refused or dropped, "
+                           "by reason\n# TYPE fluoro_otlp_spans_rejected_total counter\n");
+    }
+    for (int r = 0; r < OTLP_SPAN_REJECT_COUNT && rc == 0; r++) {
+        rc = buf_printf(out, "fluoro_otlp_spans_rejected_total{reason=\"%s\"} %llu\n",
+                        otlp_span_labels[r], (unsigned long long)metrics.otlp_spans_rejected[r]);
+    }
+    return rc;
+}
+
+static void otlp_to_json(json_t *root)
+{
+    json_t *req = json_object(), *spans = json_object();
+    for (int r = 0; r < OTLP_REQUEST_REJECT_COUNT; r++) {
+        json_object_set_new(req, otlp_request_labels[r],
+                            json_integer((json_int_t)metrics.otlp_requests_rejected[r]));
+    }
+    for (int r = 0; r < OTLP_SPAN_REJECT_COUNT; r++) {
+        json_object_set_new(spans, otlp_span_labels[r],
+                            json_integer((json_int_t)metrics.otlp_spans_rejected[r]));
+    }
+    json_object_set_new(root, "otlp_requests_rejected", req);
+    json_object_set_new(root, "otlp_spans_rejected", spans);
+}
 #undef OFF
 
 static const unsigned status_codes[] = {
@@ -144,6 +201,9 @@ int metrics_render_prometheus(struct buf *out)
             }
         }
     }
+    if (rc == 0) {
+        rc = render_otlp(out);
+    }
     return rc;
 }
 
@@ -175,5 +235,6 @@ json_t *metrics_to_json(void)
         json_object_set_new(http, route_labels[r], by_status);
     }
     json_object_set_new(root, "http_requests", http);
+    otlp_to_json(root);
     return root;
 }

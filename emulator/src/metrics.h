@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "buf.h"
+#include "otlp_reasons.h"
 #include "segment.h"
 
 /* HTTP route families for per-route request counters. */
@@ -58,6 +59,14 @@ struct metrics {
     _Atomic uint64_t log_scans_deadline; /* log scans cut short by --scan-deadline */
     _Atomic uint64_t udp_rcvbuf_bytes;
     _Atomic uint64_t http_requests[METRICS_ROUTE_COUNT][METRICS_STATUS_COUNT];
+    /* OTLP in (otlp_http.c, otlp_udp.c): requests, spans and log records */
+    _Atomic uint64_t otlp_requests;
+    _Atomic uint64_t otlp_requests_rejected[OTLP_REQUEST_REJECT_COUNT];
+    _Atomic uint64_t otlp_spans_accepted;
+    _Atomic uint64_t otlp_segments_stored;
+    _Atomic uint64_t otlp_spans_rejected[OTLP_SPAN_REJECT_COUNT];
+    _Atomic uint64_t otlp_log_records_accepted;
+    _Atomic uint64_t otlp_log_records_rejected;
 };
 
 extern struct metrics metrics;

@@ -135,6 +135,15 @@ const char *const store_migrations[] = {
     "CREATE INDEX trace_facts_by_id_time ON trace_facts(id_time);"
     "CREATE TABLE trace_span(id INTEGER PRIMARY KEY CHECK (id = 0), max_span REAL NOT NULL);"
     "INSERT INTO trace_span SELECT 0, coalesce(max(end_time - start_time), 0) FROM traces",
+    /* 6: OTLP spans as received (otlp_db.c), beside the segment documents they became, so
+     * ListRetrievedTraces with TraceFormat=OTEL serves what the SDK sent. A trace's spans go
+     * when its documents go (retention, --max-db-size, reset), by the trigger. */
+    "CREATE TABLE otel_spans("
+    "  id INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, span_id TEXT NOT NULL,"
+    "  start_time REAL NOT NULL, received_at REAL NOT NULL, span TEXT NOT NULL,"
+    "  UNIQUE(trace_id, span_id));"
+    "CREATE TRIGGER segments_ad_otel_spans AFTER DELETE ON segments BEGIN"
+    "  DELETE FROM otel_spans WHERE trace_id = old.trace_id; END",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);
