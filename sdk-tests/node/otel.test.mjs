@@ -48,7 +48,7 @@ before(async () => { fluoro = await Fluoro.start(); });
 after(async () => { await fluoro?.stop(); });
 
 async function assertSpec(spec) {
-  const r = await fetch(fluoro.url + '/api/v1/assert', { method: 'POST', body: JSON.stringify(spec) });
+  const r = await fetch(fluoro.url + '/api/v1/assert', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(spec) });
   return { status: r.status, body: await r.json() };
 }
 

@@ -49,7 +49,7 @@ test('an X-Ray SDK service calling an OpenTelemetry service is one trace', async
   const r = await fetch(frontend + '/stock/s-1');
   assert.equal(r.status, 200);
   assert.deepEqual(await r.json(), { id: 's-1', in_stock: 7 });
-  const res = await fetch(fluoro.url + '/api/v1/assert', { method: 'POST', body: JSON.stringify({
+  const res = await fetch(fluoro.url + '/api/v1/assert', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({
     filter: 'annotation.stock.id = "s-1"', count: 1, within_ms: 10000,
     tree: { name: 'frontend', subsegments: [{ namespace: 'remote', subsegments: [{
       name: 'inventory', kind: 'segment', annotations: { 'stock.id': 's-1' },
