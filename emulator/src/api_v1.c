@@ -18,6 +18,7 @@
 #include "logs_db.h"
 #include "routes.h"
 #include "store.h"
+#include "udp.h"
 #include "xray_db.h"
 
 void api_health(struct http_request *req, struct http_reply *rep)
@@ -115,6 +116,31 @@ static bool query_int(struct http_request *req, struct http_reply *rep, const ch
     return true;
 }
 
+/* Waits for the writer to go idle and then for the socket to be empty too: datagrams still in
+ * the kernel's buffer are not received yet, so "idle" then would be a lie. The kernel's drop
+ * counter is refreshed on the way, so the answer reports every loss up to now. */
+static int wait_ingest_idle(struct app *app, int idle_ms, int timeout_ms)
+{
+    uint64_t start = now_mono_ms();
+    for (;;) {
+        uint64_t spent = now_mono_ms() - start;
+        int rc = writer_wait_idle(app->writer, idle_ms,
+                                  spent >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)spent);
+        if (rc < 0) {
+            return rc;
+        }
+        uint64_t last_push = queue_last_push_ms(app->queue);
+        bool unread = udp_refresh_kernel_stats(app->udp);
+        if (!unread && queue_last_push_ms(app->queue) == last_push &&
+            queue_pending(app->queue) == 0) {
+            return 0;
+        }
+        if (now_mono_ms() - start >= (uint64_t)timeout_ms) {
+            return ERR_TIMEOUT;
+        }
+    }
+}
+
 void api_wait(struct http_request *req, struct http_reply *rep)
 {
     long long idle_ms, timeout_ms;
@@ -123,12 +149,17 @@ void api_wait(struct http_request *req, struct http_reply *rep)
         return;
     }
     uint64_t start = now_mono_ms();
-    int rc = writer_wait_idle(req->app->writer, (int)idle_ms, (int)timeout_ms);
+    int rc = wait_ingest_idle(req->app, (int)idle_ms, (int)timeout_ms);
     json_t *body = json_object();
     json_object_set_new(body, "idle", json_boolean(rc == 0));
     json_object_set_new(body, "waited_ms", json_integer((json_int_t)(now_mono_ms() - start)));
     json_object_set_new(body, "queue_depth",
                         json_integer((json_int_t)queue_pending(req->app->queue)));
+    /* Totals since start, so a CI step can compare them before and after its run. */
+    json_object_set_new(body, "udp_received", json_integer((json_int_t)METRIC_GET(udp_received)));
+    json_object_set_new(body, "udp_dropped", json_integer((json_int_t)METRIC_GET(udp_dropped)));
+    json_object_set_new(body, "udp_dropped_kernel",
+                        json_integer((json_int_t)METRIC_GET(udp_dropped_kernel)));
     if (rc < 0) {
         json_t *err = json_object();
         json_object_set_new(err, "code", json_string("Timeout"));
