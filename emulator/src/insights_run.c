@@ -347,7 +347,10 @@ static struct ival finalize(struct acc *a, const struct inode *call)
         return ival_num(a->count);
     }
     if (strcmp(f, "count_distinct") == 0) {
-        qsort(a->strs, a->nstrs, sizeof(*a->strs), cmp_str);
+        /* No values at all leaves strs NULL, which qsort may not be given (found by fuzzing). */
+        if (a->nstrs > 1) {
+            qsort(a->strs, a->nstrs, sizeof(*a->strs), cmp_str);
+        }
         size_t distinct = 0;
         for (size_t i = 0; i < a->nstrs; i++) {
             distinct += i == 0 || strcmp(a->strs[i], a->strs[i - 1]) != 0;
