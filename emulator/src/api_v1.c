@@ -14,6 +14,7 @@
 #include "xray_query.h"
 #include "fexpr.h"
 #include "graph.h"
+#include "health.h"
 #include "api_logs.h"
 #include "logs_db.h"
 #include "routes.h"
@@ -21,10 +22,20 @@
 #include "udp.h"
 #include "xray_db.h"
 
+/* Always 200 while fluoro answers, since it is a liveness probe and restarting would not free
+ * space: a disk-full fluoro says "degraded" with the reason and keeps serving reads. */
 void api_health(struct http_request *req, struct http_reply *rep)
 {
     json_t *body = json_object();
-    json_object_set_new(body, "status", json_string("ok"));
+    char reason[256];
+    double since = 0;
+    if (health_degraded(reason, sizeof(reason), &since)) {
+        json_object_set_new(body, "status", json_string("degraded"));
+        json_object_set_new(body, "reason", json_string(reason));
+        json_object_set_new(body, "degraded_since", json_real(since));
+    } else {
+        json_object_set_new(body, "status", json_string("ok"));
+    }
     json_object_set_new(body, "version", json_string(FLUORO_VERSION));
     json_object_set_new(body, "uptime_seconds", json_real(now_epoch() - req->app->started_at));
     http_reply_json(rep, 200, body);

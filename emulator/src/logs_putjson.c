@@ -178,7 +178,12 @@ static bool integer(struct scan *s, int64_t *v)
     const unsigned char *d = s->p;
     int64_t x = 0;
     while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
-        x = x * 10 + (*s->p++ - '0');
+        /* Past 18 digits the number is declined below; accumulating them would overflow
+         * (found by fuzz_logs_putjson). */
+        if (s->p - d < 18) {
+            x = x * 10 + (*s->p - '0');
+        }
+        s->p++;
     }
     size_t n = (size_t)(s->p - d);
     if (n == 0 || n > 18 || (n > 1 && *d == '0')) {

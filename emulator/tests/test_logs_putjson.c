@@ -148,3 +148,13 @@ Test(logs_putjson, mutations_never_disagree_with_jansson)
     cr_expect_gt(accepted, 100, "the fuzz should also produce accepted bodies");
     free(buf);
 }
+
+/* Found by fuzz_logs_putjson: a timestamp of more than 18 digits overflowed int64 while it was
+ * read (UBSan), before being declined for its length. */
+Test(logs_putjson, declines_a_too_long_timestamp_without_overflow)
+{
+    static const char body[] = "{\"logGroupName\":\"g\",\"logStreamName\":\"s\",\"logEvents\":"
+                               "[{\"timestamp\":170000000001700000000017,\"message\":\"m\"}]}";
+    struct logs_putjson p;
+    cr_assert_not(logs_putjson_parse(body, sizeof(body) - 1, 10, &p));
+}
