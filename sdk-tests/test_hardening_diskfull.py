@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import Fluoro, datagram, segment
+from conftest import FLUORO_BIN, Fluoro, datagram, segment
 from logs_helpers import raw
 
 GROUP, STREAM = "/hardening/diskfull", "s"
@@ -93,6 +93,10 @@ def test_disk_full_degrades_then_recovers_without_losing_acknowledged_writes(tmp
         assert health["status"] == "degraded", health
         assert "disk full" in health["reason"], health
         assert health["degraded_since"] <= time.time()
+        cli = subprocess.run([FLUORO_BIN, "health"], capture_output=True, text=True,
+                             env=dict(os.environ, FLUORO_URL=f.url), timeout=60)
+        assert cli.returncode == 0, "a liveness probe must not restart a full fluoro"
+        assert "degraded: disk full" in cli.stderr, cli.stderr
         # Reads go on.
         assert stored_ids(f) == acked
         # A small X-Ray write may still fit (SQLite reuses pages); when it does not, the error is

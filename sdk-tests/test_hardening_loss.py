@@ -71,6 +71,11 @@ def test_kernel_drops_are_counted_when_the_process_is_stalled(fluoro_factory):
     assert n - backlog_lost <= received + kernel <= n, (n, backlog_lost, st)
     assert st["udp_stored_total"] == received - st["udp_dropped_total"]
     assert metric(f, "fluoro_udp_dropped_kernel_total") == kernel
+    # The CLI's wait succeeds (idle) but says what was lost.
+    cli = subprocess.run([FLUORO_BIN, "wait", "--idle", "100ms"], capture_output=True, text=True,
+                         env=dict(os.environ, FLUORO_URL=f.url), timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    assert "udp_dropped_kernel=%d" % kernel in cli.stderr, cli.stderr
     # The counters are final: nothing was left unread when wait said idle.
     time.sleep(1.2)
     again = f.stats()
@@ -150,6 +155,9 @@ def test_stats_and_metrics_name_every_loss_counter(fluoro):
     for key in ("udp_dropped_total", "udp_dropped_kernel_total", "queue_bytes",
                 "queue_capacity_bytes"):
         assert key in st, st
+    cli = subprocess.run([FLUORO_BIN, "wait", "--idle", "100ms"], capture_output=True, text=True,
+                         env=dict(os.environ, FLUORO_URL=fluoro.url), timeout=60)
+    assert cli.returncode == 0 and "lost" not in cli.stderr, cli.stderr
     text = fluoro.get("/metrics")
     assert "# TYPE fluoro_udp_dropped_kernel_total counter" in text
     w = fluoro.wait_idle()
