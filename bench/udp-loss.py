@@ -84,7 +84,7 @@ def run(name, size, n, rate, stall=None):
         time.sleep(0.1 + (stall[0] + stall[1] if stall else 0))
         w = get(url + "/api/v1/wait?idle_ms=300&timeout_ms=120000")
         st = get(url + "/api/v1/stats")
-        rec, kern = st["udp_received_total"], st["udp_dropped_kernel_total"]
+        rec, kern = st["udp_received_total"], st.get("udp_dropped_kernel_total", 0)
         print("%s: sent=%d in %.1fs (%.0f/s) received=%d stored=%d rejected=%d dropped=%d "
               "dropped_kernel=%d softnet=%d unaccounted=%d wait_idle=%s" % (
                   name, n, took, n / took, rec, st["udp_stored_total"], st["udp_rejected_total"],
