@@ -5,7 +5,7 @@ FLUORO := $(BUILD)/fluoro
 ASAN_FLUORO := $(BUILD)/asan/fluoro
 
 .PHONY: all build asan deps deps-build run test unit unit-asan integration integration-asan \
-	web-test compose-check format check-format clean
+	web-test compose-check fuzz fuzz-smoke format check-format clean
 
 all: build
 
@@ -44,10 +44,19 @@ web-test: deps build
 compose-check: deps
 	scripts/check-compose.sh
 
+# libFuzzer harnesses for every parser (docs/fuzzing.md): `make fuzz` runs each FUZZ_SECONDS
+# (default 60), `make fuzz-smoke` each for 10 seconds as part of `make test`.
+FUZZ_SECONDS ?= 60
+fuzz: deps-build
+	$(MAKE) -C emulator fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
+
+fuzz-smoke: deps-build
+	$(MAKE) -C emulator fuzz-smoke
+
 check-format: deps-build
 	$(MAKE) -C emulator check-format
 
-test: deps check-format unit unit-asan integration integration-asan web-test compose-check
+test: deps check-format unit unit-asan fuzz-smoke integration integration-asan web-test compose-check
 	@echo "make test: all suites passed"
 
 format:

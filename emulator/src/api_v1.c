@@ -15,16 +15,28 @@
 #include "xray_query.h"
 #include "fexpr.h"
 #include "graph.h"
+#include "health.h"
 #include "api_logs.h"
 #include "logs_db.h"
 #include "routes.h"
 #include "store.h"
+#include "udp.h"
 #include "xray_db.h"
 
+/* Always 200 while fluoro answers, since it is a liveness probe and restarting would not free
+ * space: a disk-full fluoro says "degraded" with the reason and keeps serving reads. */
 void api_health(struct http_request *req, struct http_reply *rep)
 {
     json_t *body = json_object();
-    json_object_set_new(body, "status", json_string("ok"));
+    char reason[256];
+    double since = 0;
+    if (health_degraded(reason, sizeof(reason), &since)) {
+        json_object_set_new(body, "status", json_string("degraded"));
+        json_object_set_new(body, "reason", json_string(reason));
+        json_object_set_new(body, "degraded_since", json_real(since));
+    } else {
+        json_object_set_new(body, "status", json_string("ok"));
+    }
     json_object_set_new(body, "version", json_string(FLUORO_VERSION));
     json_object_set_new(body, "uptime_seconds", json_real(now_epoch() - req->app->started_at));
     http_reply_json(rep, 200, body);
@@ -116,6 +128,9 @@ static bool query_int(struct http_request *req, struct http_reply *rep, const ch
     return true;
 }
 
+/* How soon api_wait looks again when the writer is quiet but datagrams are still unread. */
+#define UNREAD_RECHECK_MS 5
+
 /* api_wait parks between checks; this is when it started. */
 struct wait_progress {
     uint64_t start;
@@ -136,6 +151,13 @@ void api_wait(struct http_request *req, struct http_reply *rep)
     }
     uint64_t start = wp->start;
     uint64_t left = writer_idle_in(req->app->writer, start, (int)idle_ms);
+    if (left == 0 &&
+        (udp_refresh_kernel_stats(req->app->udp) || queue_pending(req->app->queue) != 0)) {
+        /* The writer is quiet but datagrams still sit in the socket's buffer or the queue: they
+         * are not received yet, so "idle" now would be a lie. Look again shortly. The kernel's
+         * drop counter is refreshed on the way, so the answer reports every loss up to now. */
+        left = UNREAD_RECHECK_MS;
+    }
     uint64_t deadline = start + (uint64_t)timeout_ms;
     int rc = left == 0 ? 0 : ERR_TIMEOUT;
     if (left && now_mono_ms() < deadline && !req->app->stopping) {
@@ -148,6 +170,11 @@ void api_wait(struct http_request *req, struct http_reply *rep)
     json_object_set_new(body, "waited_ms", json_integer((json_int_t)(now_mono_ms() - start)));
     json_object_set_new(body, "queue_depth",
                         json_integer((json_int_t)queue_pending(req->app->queue)));
+    /* Totals since start, so a CI step can compare them before and after its run. */
+    json_object_set_new(body, "udp_received", json_integer((json_int_t)METRIC_GET(udp_received)));
+    json_object_set_new(body, "udp_dropped", json_integer((json_int_t)METRIC_GET(udp_dropped)));
+    json_object_set_new(body, "udp_dropped_kernel",
+                        json_integer((json_int_t)METRIC_GET(udp_dropped_kernel)));
     if (rc < 0) {
         json_t *err = json_object();
         json_object_set_new(err, "code", json_string("Timeout"));

@@ -10,10 +10,13 @@
 #include "queue.h"
 #include "writer.h"
 
+struct udp_receiver;
+
 struct app {
     const struct config *cfg;
     struct queue *queue;
     struct writer *writer;
+    struct udp_receiver *udp; /* NULL until listening; outlives the HTTP server */
     const char *db_path;
     double started_at;
     volatile int stopping; /* set when shutdown begins so long waits return early */

@@ -1,32 +1,70 @@
 /*
  * checkpoint.c - the checkpoint thread (see checkpoint.h). Measured on the UDP ingest benchmark:
  * automatic checkpoints inside COMMIT took about a tenth of the writer's time.
+ *
+ * After a disk-full failure (health.h) the checkpointer changes mode: it waits until the free
+ * space could hold the whole WAL, then checkpoints in TRUNCATE mode so the WAL file goes back to
+ * zero bytes. Before this, a passive checkpoint run as soon as a little space was freed copied
+ * WAL pages into the database file, re-growing it into exactly the space just freed, while the
+ * WAL could not restart: writes never came back.
  */
 #include "checkpoint.h"
 
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
+#include "health.h"
 #include "log.h"
 
 #define CHECKPOINT_INTERVAL_MS 500
 
 struct checkpointer {
     sqlite3 *db;
+    char *wal_path;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cond;
     bool stop;
 };
 
+/* Whether the file system holding the WAL has room for a checkpoint to copy all of it into the
+ * database file (the most it can grow by). Unknown counts as room. */
+static bool room_for_wal(const struct checkpointer *c, long long *wal_bytes, long long *free_bytes)
+{
+    struct stat st;
+    struct statvfs vfs;
+    *wal_bytes = *free_bytes = -1;
+    if (stat(c->wal_path, &st) != 0 || statvfs(c->wal_path, &vfs) != 0) {
+        return true;
+    }
+    *wal_bytes = (long long)st.st_size;
+    *free_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
+    return *free_bytes >= *wal_bytes;
+}
+
 static void run_checkpoint(struct checkpointer *c)
 {
     int log_frames = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done);
+    int mode = SQLITE_CHECKPOINT_PASSIVE;
+    long long wal = 0, avail = 0;
+    if (health_wal_truncate_wanted()) {
+        if (!room_for_wal(c, &wal, &avail)) {
+            log_ratelimited(LOG_WARN, "checkpoint deferred until the WAL fits in free space",
+                            "wal_bytes=%lld free_bytes=%lld", wal, avail);
+            return;
+        }
+        mode = SQLITE_CHECKPOINT_TRUNCATE;
+    }
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, mode, &log_frames, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
         log_ratelimited(LOG_WARN, "wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(c->db));
+    } else if (rc == SQLITE_OK && mode == SQLITE_CHECKPOINT_TRUNCATE) {
+        health_wal_truncated();
+        log_info("wal truncated after disk full", "wal_bytes_before=%lld", wal);
     }
 }
 
@@ -49,10 +87,12 @@ static void *checkpoint_main(void *arg)
 struct checkpointer *checkpoint_start(const char *path)
 {
     struct checkpointer *c = xcalloc(1, sizeof(*c));
+    c->wal_path = xasprintf("%s-wal", path);
     if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         log_error("checkpoint connection failed", "error=\"%s\"", sqlite3_errmsg(c->db));
         sqlite3_close(c->db);
+        free(c->wal_path);
         free(c);
         return NULL;
     }
@@ -69,6 +109,7 @@ struct checkpointer *checkpoint_start(const char *path)
         sqlite3_close(c->db);
         pthread_mutex_destroy(&c->mu);
         pthread_cond_destroy(&c->cond);
+        free(c->wal_path);
         free(c);
         return NULL;
     }
@@ -89,5 +130,6 @@ void checkpoint_stop(struct checkpointer *c)
     sqlite3_close(c->db);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->cond);
+    free(c->wal_path);
     free(c);
 }

@@ -407,6 +407,22 @@ static const char WAIT_HELP[] =
     "Returns once fluoro has stored everything it received and nothing arrived for --idle.\n"
     "Exit status: 0 idle, 1 still busy at --timeout, 2 usage or connection error.\n";
 
+/* Idle is not the same as complete: say so on stderr when UDP datagrams were lost (the exit
+ * status stays 0, since the wait itself succeeded). */
+static void report_losses(const struct answer *a)
+{
+    json_t *body = json_loadb(a->body.data, a->body.len, 0, NULL);
+    json_int_t queue = json_integer_value(json_object_get(body, "udp_dropped"));
+    json_int_t kernel = json_integer_value(json_object_get(body, "udp_dropped_kernel"));
+    if (queue + kernel > 0) {
+        fprintf(stderr,
+                "%s wait: %lld UDP datagrams lost since fluoro started (udp_dropped=%lld: ingest "
+                "queue full; udp_dropped_kernel=%lld: socket buffer full)\n",
+                prog, (long long)(queue + kernel), (long long)queue, (long long)kernel);
+    }
+    json_decref(body);
+}
+
 static int cmd_wait(int argc, char **argv)
 {
     struct common co = {0};
@@ -444,6 +460,7 @@ static int cmd_wait(int argc, char **argv)
     }
     if (a.status == 200) {
         rc = CLIENT_OK;
+        report_losses(&a);
     } else if (a.status == 408) {
         fprintf(stderr, "%s wait: fluoro was still receiving data after %lld ms\n", prog,
                 (long long)timeout);
@@ -520,6 +537,13 @@ static int cmd_health(int argc, char **argv)
         return rc;
     }
     rc = a.status == 200 ? CLIENT_OK : CLIENT_FAILED;
+    json_t *body = rc == CLIENT_OK ? json_loadb(a.body.data, a.body.len, 0, NULL) : NULL;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    if (reason) {
+        /* Still alive (exit 0, so a liveness probe does not restart it), but say why degraded. */
+        fprintf(stderr, "%s health: degraded: %s\n", prog, reason);
+    }
+    json_decref(body);
     buf_fini(&a.body);
     return rc;
 }

@@ -49,6 +49,8 @@ static const struct option_def options[] = {
      "serve the UI from this directory instead of the embedded copy"},
     {"queue-size", 0, "FLUORO_QUEUE_SIZE", OPT_INT, "65536", OFF(queue_size),
      "ingest queue capacity in datagrams; a full queue drops and counts"},
+    {"queue-bytes", 0, "FLUORO_QUEUE_BYTES", OPT_SIZE, "256MiB", OFF(queue_bytes),
+     "ingest queue capacity in datagram bytes; a full queue drops and counts"},
     {"trace-retention", 0, "FLUORO_TRACE_RETENTION", OPT_DURATION_S, "30d", OFF(trace_retention_s),
      "remove traces older than this (e.g. 30d, 12h)"},
     {"max-db-size", 0, "FLUORO_MAX_DB_SIZE", OPT_SIZE, "0", OFF(max_db_size),
@@ -242,6 +244,13 @@ static int validate(struct config *cfg, struct errbuf *err)
     if (cfg->http_idle_timeout_s < 1) {
         return errbuf_set(err, -1,
                           "--http-idle-timeout (FLUORO_HTTP_IDLE_TIMEOUT): must be at least 1s");
+    }
+    if (cfg->queue_bytes < 65536) {
+        return errbuf_set(
+            err, -1,
+            "--queue-bytes (FLUORO_QUEUE_BYTES): %lld is less than 64KiB, the largest "
+            "datagram",
+            (long long)cfg->queue_bytes);
     }
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12) {
         return errbuf_set(err, -1, "--account-id (FLUORO_ACCOUNT_ID): \"%s\" is not 12 digits",

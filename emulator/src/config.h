@@ -20,6 +20,7 @@ struct config {
     enum log_level log_level_value;
     char *web_root;              /* "" = serve the embedded UI */
     int64_t queue_size;          /* ingest queue capacity, in items */
+    int64_t queue_bytes;         /* ingest queue capacity, in datagram bytes */
     int64_t trace_retention_s;   /* traces older than this are removed */
     int64_t max_db_size;         /* bytes; 0 = unlimited */
     int64_t http_body_limit;     /* bytes */

@@ -136,6 +136,7 @@ static int serve(const struct config *cfg)
     s.app.db_path = s.db_path;
     s.app.started_at = now_epoch();
     s.app.queue = queue_new((size_t)cfg->queue_size);
+    queue_set_max_bytes(s.app.queue, (size_t)cfg->queue_bytes);
     rc = writer_start(s.app.queue, rw, &s.app.writer);
     /* The demo is committed before anything listens, so the first request already sees it. */
     if (rc == 0 && cfg->demo) {
@@ -143,6 +144,7 @@ static int serve(const struct config *cfg)
     }
     if (rc == 0) {
         rc = udp_start(&s.loop, cfg->udp_address, s.app.queue, &udp);
+        s.app.udp = udp;
     }
     if (rc == 0) {
         rc = http_start(&s.app, &httpd);
@@ -176,11 +178,14 @@ out:
     }
     writer_stop(s.app.writer); /* drains and commits whatever was acknowledged */
     checkpoint_stop(ckpt);
-    log_info("stopped", "udp_received=%llu udp_stored=%llu udp_rejected=%llu udp_dropped=%llu",
+    log_info("stopped",
+             "udp_received=%llu udp_stored=%llu udp_rejected=%llu udp_dropped=%llu "
+             "udp_dropped_kernel=%llu",
              (unsigned long long)METRIC_GET(udp_received),
              (unsigned long long)METRIC_GET(udp_stored),
              (unsigned long long)metrics_udp_rejected_total(),
-             (unsigned long long)METRIC_GET(udp_dropped));
+             (unsigned long long)METRIC_GET(udp_dropped),
+             (unsigned long long)METRIC_GET(udp_dropped_kernel));
     queue_free(s.app.queue);
     store_close(rw);
     store_set_path(NULL);

@@ -3,7 +3,9 @@
  * Prometheus text (/metrics) and JSON (/api/v1/stats). Any thread may increment (relaxed).
  *
  * The UDP invariant: udp_received = udp_stored + sum(udp_rejected) + udp_dropped once the queue is
- * drained, so every datagram is accounted for.
+ * drained, so every datagram fluoro read is accounted for; udp_dropped_kernel counts the ones the
+ * kernel dropped before fluoro could read them (socket buffer full), so every datagram that
+ * reached the socket is: udp_received + udp_dropped_kernel.
  */
 #ifndef METRICS_H
 #define METRICS_H
@@ -39,12 +41,15 @@ struct metrics {
     _Atomic uint64_t udp_received;
     _Atomic uint64_t udp_stored;
     _Atomic uint64_t udp_dropped;
+    _Atomic uint64_t udp_dropped_kernel; /* the socket's drop counter, as last read */
     _Atomic uint64_t udp_rejected[SEGMENT_REJECT_COUNT];
     _Atomic uint64_t api_segments_stored;
     _Atomic uint64_t api_segments_rejected;
     _Atomic uint64_t segments_replaced; /* a document with an id already stored */
     _Atomic uint64_t queue_depth;
     _Atomic uint64_t queue_capacity;
+    _Atomic uint64_t queue_bytes;
+    _Atomic uint64_t queue_capacity_bytes;
     _Atomic uint64_t writer_batches;
     _Atomic uint64_t writer_items;
     _Atomic uint64_t writer_traces_derived;

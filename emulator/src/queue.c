@@ -20,6 +20,9 @@ struct queue {
     size_t datagrams; /* datagram items queued (commands do not count against capacity) */
     size_t items;
     size_t capacity;
+    size_t bytes;     /* datagram payload queued or in flight (released by queue_done) */
+    size_t max_bytes; /* SIZE_MAX = unbounded */
+    size_t in_flight_bytes;
     size_t in_flight; /* popped by the writer, not yet committed */
     bool closed;
     _Atomic uint64_t last_push_ms;
@@ -31,8 +34,15 @@ struct queue *queue_new(size_t capacity)
     pthread_mutex_init(&q->mu, NULL);
     cond_init_monotonic(&q->nonempty);
     q->capacity = capacity;
+    q->max_bytes = SIZE_MAX;
     METRIC_SET(queue_capacity, capacity);
     return q;
+}
+
+void queue_set_max_bytes(struct queue *q, size_t max_bytes)
+{
+    q->max_bytes = max_bytes;
+    METRIC_SET(queue_capacity_bytes, max_bytes);
 }
 
 void queue_free(struct queue *q)
@@ -53,7 +63,9 @@ void queue_free(struct queue *q)
 static bool push(struct queue *q, struct queue_item *it)
 {
     pthread_mutex_lock(&q->mu);
-    bool full = it->kind == QUEUE_DATAGRAM && q->datagrams >= q->capacity;
+    /* Bytes count until the writer is done with the batch, since that is when they are freed. */
+    bool full = it->kind == QUEUE_DATAGRAM &&
+                (q->datagrams >= q->capacity || it->len > q->max_bytes - q->bytes);
     if (q->closed || full) {
         pthread_mutex_unlock(&q->mu);
         return false;
@@ -67,6 +79,8 @@ static bool push(struct queue *q, struct queue_item *it)
     q->items++;
     if (it->kind == QUEUE_DATAGRAM) {
         q->datagrams++;
+        q->bytes += it->len;
+        METRIC_SET(queue_bytes, q->bytes);
     }
     METRIC_SET(queue_depth, q->items);
     q->last_push_ms = now_mono_ms();
@@ -126,12 +140,13 @@ struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, s
         }
     }
     struct queue_item *first = q->head, *last = NULL;
-    size_t n = 0;
+    size_t n = 0, nbytes = 0;
     for (struct queue_item *it = q->head; it && n < max; it = it->next) {
         last = it;
         n++;
         if (it->kind == QUEUE_DATAGRAM) {
             q->datagrams--;
+            nbytes += it->len;
         }
     }
     if (last) {
@@ -143,6 +158,7 @@ struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, s
     }
     q->items -= n;
     q->in_flight += n;
+    q->in_flight_bytes = nbytes;
     METRIC_SET(queue_depth, q->items);
     pthread_mutex_unlock(&q->mu);
     *count = n;
@@ -161,6 +177,9 @@ void queue_done(struct queue *q, size_t n)
 {
     pthread_mutex_lock(&q->mu);
     q->in_flight -= n;
+    q->bytes -= q->in_flight_bytes;
+    q->in_flight_bytes = 0;
+    METRIC_SET(queue_bytes, q->bytes);
     pthread_mutex_unlock(&q->mu);
 }
 

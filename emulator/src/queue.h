@@ -1,8 +1,9 @@
 /*
  * queue.h - the bounded ingest FIFO between the loop thread (UDP datagrams), HTTP threads
  * (write commands) and the single writer thread. A mutex and a condition variable; datagrams are
- * refused when the queue holds `capacity` of them (the caller counts the drop), commands are
- * always accepted because their callers wait for them (at most one per HTTP thread).
+ * refused when the queue holds `capacity` of them or `max_bytes` of datagram payload (the caller
+ * counts the drop), commands are always accepted because their callers wait for them (at most one
+ * per HTTP thread).
  */
 #ifndef QUEUE_H
 #define QUEUE_H
@@ -24,8 +25,11 @@ struct queue_item {
 
 struct queue;
 
-/* New queue holding at most capacity datagrams. */
+/* New queue holding at most capacity datagrams (and no byte bound until queue_set_max_bytes). */
 struct queue *queue_new(size_t capacity);
+/* Bounds the datagram payload held (queued or being applied) to max_bytes, so 64 KiB datagrams
+ * cannot pile up capacity x 64 KiB of memory. Call before the first push; main thread. */
+void queue_set_max_bytes(struct queue *q, size_t max_bytes);
 void queue_free(struct queue *q);
 
 /* Loop thread: copies a datagram in. Returns false (nothing queued) when full or closed. */

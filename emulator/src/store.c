@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "health.h"
 #include "log.h"
 
 /* Open-addressed map from SQL text pointer to prepared statement. */
@@ -38,6 +39,7 @@ sqlite3 *store_db(struct store *s)
 
 int store_fail(struct store *s, const char *what)
 {
+    health_note_sqlite_error(s ? s->db : NULL);
     log_ratelimited(LOG_ERROR, "sqlite failure", "what=\"%s\" code=%d error=\"%s\"", what,
                     s && s->db ? sqlite3_extended_errcode(s->db) : -1,
                     s && s->db ? sqlite3_errmsg(s->db) : "no connection");
@@ -48,6 +50,7 @@ int store_exec(struct store *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        health_note_sqlite_error(s->db);
         log_error("sqlite exec failed", "error=\"%s\"", msg ? msg : "?");
         sqlite3_free(msg);
         return ERR_INTERNAL;

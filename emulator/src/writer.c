@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "otlp_udp.h"
@@ -316,6 +317,7 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         }
     }
     pool_run(w->pool, parse_one, parsed, nparsed);
+    sqlite3_int64 changes_before = sqlite3_total_changes64(store_db(w->rw));
     if (store_exec(w->rw, "BEGIN IMMEDIATE") == 0) {
         size_t k = 0;
         for (struct queue_item *it = items; it; it = it->next) {
@@ -340,6 +342,10 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         METRIC_ADD(udp_stored, stored);
         METRIC_ADD(otlp_spans_accepted, otel_spans);
         METRIC_ADD(otlp_segments_stored, otel_segments);
+        /* Only a commit that wrote something proves there is room again. */
+        if (sqlite3_total_changes64(store_db(w->rw)) != changes_before) {
+            health_note_write_ok();
+        }
     } else {
         /* Nothing of this batch is kept: its datagrams count as dropped so the books balance. */
         METRIC_INC(writer_errors);

@@ -53,3 +53,30 @@ Test(queue, pops_at_most_max)
     cr_assert_eq(queue_pending(q), 6);
     queue_free(q);
 }
+
+static void free_items(struct queue_item *items)
+{
+    while (items) {
+        struct queue_item *next = items->next;
+        free(items);
+        items = next;
+    }
+}
+
+Test(queue, refuses_datagrams_past_max_bytes_until_the_batch_is_done)
+{
+    struct queue *q = queue_new(100);
+    queue_set_max_bytes(q, 10);
+    cr_assert(queue_push_datagram(q, "0123456", 7, 1.0));
+    cr_assert_not(queue_push_datagram(q, "abcd", 4, 1.0), "7 + 4 bytes exceed 10");
+    cr_assert(queue_push_datagram(q, "abc", 3, 1.0), "7 + 3 bytes fit exactly");
+    cr_assert(queue_push_command(q, (struct writer_cmd *)q), "commands are not bytes");
+    size_t n = 0;
+    struct queue_item *items = queue_pop_batch(q, 10, 0, &n);
+    cr_assert_eq(n, 3);
+    cr_assert_not(queue_push_datagram(q, "x", 1, 1.0), "popped bytes count until done");
+    queue_done(q, n);
+    free_items(items);
+    cr_assert(queue_push_datagram(q, "0123456789", 10, 1.0), "all bytes are free again");
+    queue_free(q);
+}

@@ -116,21 +116,29 @@ function connectLive() {
   window.addEventListener('beforeunload', () => es.close());
 }
 
-// Ingest losses never hide: datagrams dropped on a full queue and documents rejected as invalid
-// are shown next to the totals whenever they are non-zero (the same counters as /metrics).
+// Ingest losses never hide: datagrams the kernel dropped before fluoro could read them (socket
+// buffer full), datagrams dropped on a full queue and documents rejected as invalid are shown
+// next to the totals whenever they are non-zero (the same counters as /metrics).
 // Losses are counted exactly, never rounded to "1.2k".
 const exact = (n) => n.toLocaleString('en-US');
 
 function lossParts(st) {
   const parts = [];
   const dropped = st.udp_dropped_total || 0;
+  const kernel = st.udp_dropped_kernel_total || 0;
   const byReason = Object.entries(st.udp_rejected || {}).filter(([, n]) => n > 0);
   const rejected = byReason.reduce((sum, [, n]) => sum + n, 0) + (st.api_segments_rejected_total || 0);
   if (dropped) {
     parts.push(h('a', {
       class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: 'dropped' },
-      title: 'UDP datagrams dropped because the ingest queue was full (fluoro_udp_dropped_total; raise --queue-size)',
+      title: 'UDP datagrams dropped because the ingest queue was full (fluoro_udp_dropped_total; raise --queue-size or --queue-bytes)',
     }, `${exact(dropped)} dropped`));
+  }
+  if (kernel) {
+    parts.push(h('a', {
+      class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: 'dropped-kernel' },
+      title: 'UDP datagrams the kernel dropped before fluoro could read them: the socket receive buffer was full (fluoro_udp_dropped_kernel_total; send more slowly or raise net.core.rmem_max)',
+    }, `${exact(kernel)} lost in kernel`));
   }
   if (rejected) {
     const why = byReason.map(([r, n]) => `${r}: ${n}`);
