@@ -246,7 +246,7 @@ static bool query_groups(struct logs_call *c, struct query_entry *e)
         if (idents && g[0] && g[strlen(g) - 1] == '*') {
             return logs_invalid(c, "A log group ARN in logGroupIdentifiers may not end in *.");
         }
-        if (!logs_group_by(c, g, buf, &name, &e->gids[i], NULL)) {
+        if (!logs_query_group_by(c, g, buf, &name, &e->gids[i])) {
             return false;
         }
         e->group_names[e->ngids++] = xstrdup(name);

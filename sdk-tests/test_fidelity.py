@@ -1,0 +1,161 @@
+"""AWS fidelity (issue 11): answers that differ from what AWS was recorded answering (early 2026),
+driven through raw awsJson1.1 calls (so botocore's client-side checks do not hide the server's)
+and through boto3 where the shape of a successful answer matters."""
+import json
+
+import pytest
+
+from conftest import aws_client
+from logs_helpers import err, now_ms, raw
+
+G = "/fidelity/group"
+MT = {"metricName": "m", "metricNamespace": "ns", "metricValue": "1"}
+
+
+@pytest.fixture
+def logs(fluoro):
+    return aws_client(fluoro, "logs")
+
+
+# ---- item 2: validation messages as AWS writes them ----
+
+def test_number_limits_print_as_integers(fluoro):
+    code, msg = err(fluoro, "DescribeLogGroups", {"limit": 1000000})
+    assert code == "InvalidParameterException"
+    assert msg == ("1 validation error detected: Value '1000000' at 'limit' failed to satisfy "
+                   "constraint: Member must have value less than or equal to 50"), msg
+    code, msg = err(fluoro, "FilterLogEvents", {"logGroupName": G, "limit": 0})
+    assert "Value '0' at 'limit'" in msg and msg.endswith("greater than or equal to 1"), msg
+
+
+def test_enum_failures_list_the_set(fluoro):
+    raw(fluoro, "CreateLogGroup", {"logGroupName": G})
+    code, msg = err(fluoro, "DescribeLogStreams", {"logGroupName": G, "orderBy": "Size"})
+    assert msg == ("1 validation error detected: Value 'Size' at 'orderBy' failed to satisfy "
+                   "constraint: Member must satisfy enum value set: [LogStreamName, "
+                   "LastEventTime]"), msg
+
+
+def test_negative_event_timestamp_repeats_the_value(fluoro):
+    code, msg = err(fluoro, "PutLogEvents", {"logGroupName": G, "logStreamName": "s",
+                                             "logEvents": [{"timestamp": -5, "message": "x"}]})
+    assert "Value '-5' at 'logEvents.1.member.timestamp'" in msg, msg
+
+
+# ---- item 9: recorded AWS answers ----
+
+def test_validation_repeats_the_whole_value(fluoro):
+    raw(fluoro, "CreateLogGroup", {"logGroupName": G})
+    name = "f" * 513
+    code, msg = err(fluoro, "PutMetricFilter", {"logGroupName": G, "filterName": name,
+                                                "filterPattern": "", "metricTransformations": [MT]})
+    assert code == "InvalidParameterException"
+    assert msg == ("1 validation error detected: Value '%s' at 'filterName' failed to satisfy "
+                   "constraint: Member must have length less than or equal to 512" % name), msg
+
+
+def test_validation_prints_a_list_value(fluoro):
+    raw(fluoro, "CreateLogGroup", {"logGroupName": G})
+    code, msg = err(fluoro, "PutMetricFilter", {"logGroupName": G, "filterName": "f",
+                                                "filterPattern": "",
+                                                "metricTransformations": [MT, MT]})
+    assert msg.startswith("1 validation error detected: Value '[MetricTransformation(metricName=m, "
+                          "metricNamespace=ns, metricValue=1), MetricTransformation(") and \
+        "' at 'metricTransformations' failed to satisfy constraint: Member must have length " \
+        "less than or equal to 1" in msg, msg
+
+
+@pytest.mark.parametrize("op,body", [
+    ("CreateLogGroup", {}),
+    ("DeleteMetricFilter", {"filterName": "f"}),
+    ("CreateLogStream", {}),
+])
+def test_overlong_group_name(fluoro, op, body):
+    code, msg = err(fluoro, op, dict(body, logGroupName="g" * 513, logStreamName="s"))
+    assert code == "InvalidParameterException"
+    assert msg == "Invalid LogGroup or LogStream, both must have length less than or equal to 512."
+
+
+def test_new_stream_has_no_sequence_token(logs):
+    logs.create_log_group(logGroupName=G)
+    logs.create_log_stream(logGroupName=G, logStreamName="empty")
+    logs.create_log_stream(logGroupName=G, logStreamName="used")
+    logs.put_log_events(logGroupName=G, logStreamName="used",
+                        logEvents=[{"timestamp": now_ms(), "message": "hi"}])
+    streams = {s["logStreamName"]: s for s in logs.describe_log_streams(logGroupName=G)["logStreams"]}
+    assert "uploadSequenceToken" not in streams["empty"], streams["empty"]
+    assert "uploadSequenceToken" in streams["used"]
+
+
+def test_metric_filters_by_prefix_across_groups(logs):
+    for g in (G, G + "2"):
+        logs.create_log_group(logGroupName=g)
+        logs.put_metric_filter(logGroupName=g, filterName="errors-" + g[-1], filterPattern="ERROR",
+                               metricTransformations=[MT])
+        logs.put_metric_filter(logGroupName=g, filterName="other", filterPattern="x",
+                               metricTransformations=[MT])
+    found = logs.describe_metric_filters(filterNamePrefix="errors-")["metricFilters"]
+    assert sorted((f["logGroupName"], f["filterName"]) for f in found) == [
+        (G, "errors-p"), (G + "2", "errors-2")]
+
+
+def test_start_query_missing_group_message(fluoro):
+    code, msg = err(fluoro, "StartQuery", {"logGroupName": "/nope", "startTime": 0, "endTime": 1,
+                                           "queryString": "fields @message"})
+    assert code == "ResourceNotFoundException"
+    assert msg.startswith("Log group '/nope' does not exist for account ID '") and \
+        "(Service: AWSLogs; Status Code: 400; Error Code: ResourceNotFoundException;" in msg, msg
+
+
+def test_resource_policy_reads_back_normalized(logs):
+    doc = {"Statement": [{"Effect": "Allow", "Principal": {"Service": ["es.amazonaws.com"]},
+                          "Action": "logs:PutLogEvents", "Resource": "*"}]}
+    put = logs.put_resource_policy(policyName="p1", policyDocument=json.dumps(doc))
+    [got] = logs.describe_resource_policies()["resourcePolicies"]
+    for text in (put["resourcePolicy"]["policyDocument"], got["policyDocument"]):
+        back = json.loads(text)
+        assert back["Version"] == "2008-10-17"
+        assert back["Statement"][0]["Principal"] == {"Service": "es.amazonaws.com"}
+    doc2 = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": ["a.amazonaws.com", "b.amazonaws.com"]}, "Action": "logs:*", "Resource": "*"}]}
+    logs.put_resource_policy(policyName="p2", policyDocument=json.dumps(doc2))
+    byname = {p["policyName"]: json.loads(p["policyDocument"])
+              for p in logs.describe_resource_policies()["resourcePolicies"]}
+    assert byname["p2"] == doc2
+
+
+def test_subscription_destination_checked_before_group(fluoro):
+    base = {"logGroupName": "/does/not/exist", "filterName": "f", "filterPattern": ""}
+    code, msg = err(fluoro, "PutSubscriptionFilter", dict(
+        base, destinationArn="arn:aws:lambda:us-east-1:999999999999:function:other"))
+    assert code == "AccessDeniedException"
+    assert msg.startswith("Cross-account lambda invocation passing is not allowed"), msg
+    code, msg = err(fluoro, "PutSubscriptionFilter", dict(
+        base, destinationArn="arn:aws:kinesis:us-east-1:000000000000:stream/s"))
+    assert (code, msg) == ("InvalidParameterException",
+                           "destinationArn for vendor kinesis cannot be used without roleArn")
+    # With a valid destination the missing group is what fails.
+    code, _ = err(fluoro, "PutSubscriptionFilter", dict(
+        base, destinationArn="arn:aws:kinesis:us-east-1:000000000000:stream/s",
+        roleArn="arn:aws:iam::000000000000:role/r"))
+    assert code == "ResourceNotFoundException"
+
+
+# ---- item 3: missing policies and export tasks ----
+
+def test_delete_missing_resource_policy(fluoro):
+    code, msg = err(fluoro, "DeleteResourcePolicy", {"policyName": "ghost"})
+    assert (code, msg) == ("ResourceNotFoundException", "Policy with name [ghost] does not exist.")
+
+
+def test_unknown_export_task(fluoro, logs):
+    for op in ("DescribeExportTasks", "CancelExportTask"):
+        code, _ = err(fluoro, op, {"taskId": "00000000-0000-0000-0000-000000000000"})
+        assert code == "ResourceNotFoundException", op
+    logs.create_log_group(logGroupName=G)
+    task = logs.create_export_task(logGroupName=G, fromTime=0, to=1, destination="bucket")["taskId"]
+    # A task id is an exact name, not a prefix.
+    code, _ = err(fluoro, "DescribeExportTasks", {"taskId": task[:8]})
+    assert code == "ResourceNotFoundException"
+    [t] = logs.describe_export_tasks(taskId=task)["exportTasks"]
+    assert t["status"]["code"] == "COMPLETED" and t["destination"] == "bucket"
