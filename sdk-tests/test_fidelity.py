@@ -159,3 +159,79 @@ def test_unknown_export_task(fluoro, logs):
     assert code == "ResourceNotFoundException"
     [t] = logs.describe_export_tasks(taskId=task)["exportTasks"]
     assert t["status"]["code"] == "COMPLETED" and t["destination"] == "bucket"
+
+
+# ---- item 4: /api/v1/reset wipes everything ----
+
+def _tables(db):
+    """Every table of the schema (FTS shadow tables and SQLite's own left out), read from
+    sqlite_master so a table added later cannot be forgotten."""
+    import sqlite3
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        virtual = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'")]
+        names = [n for n in names if not any(n.startswith(v + "_") for v in virtual)]
+        return {n: con.execute('SELECT count(*) FROM "%s"' % n).fetchone()[0] for n in names}
+    finally:
+        con.close()
+
+
+def _fill_everything(fluoro):
+    """One of every kind of resource fluoro keeps, through the public APIs."""
+    import time
+    from conftest import new_trace_id, segment
+    xray, logs = aws_client(fluoro, "xray"), aws_client(fluoro, "logs")
+    tid = new_trace_id()
+    xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(segment("svc", trace_id=tid))])
+    xray.create_group(GroupName="g1", FilterExpression="fault", Tags=[{"Key": "k", "Value": "v"}])
+    rule = {"RuleName": "r1", "Priority": 1, "FixedRate": 0.1, "ReservoirSize": 1,
+            "ServiceName": "*", "ServiceType": "*", "Host": "*", "HTTPMethod": "*",
+            "URLPath": "*", "Version": 1, "ResourceARN": "*"}
+    xray.create_sampling_rule(SamplingRule=rule)
+    now = time.time()
+    xray.get_sampling_targets(SamplingStatisticsDocuments=[{
+        "RuleName": "r1", "ClientID": "0123456789abcdef01234567", "Timestamp": now,
+        "RequestCount": 3, "SampledCount": 1, "BorrowCount": 0}])
+    xray.put_encryption_config(Type="NONE")
+    xray.put_resource_policy(PolicyName="xp", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "sns.amazonaws.com"}, "Action": "xray:PutTraceSegments", "Resource": "*"}]}))
+    logs.create_log_group(logGroupName=G, tags={"team": "a"})
+    logs.create_log_stream(logGroupName=G, logStreamName="s")
+    logs.put_log_events(logGroupName=G, logStreamName="s", logEvents=[
+        {"timestamp": now_ms(), "message": "hello ERROR Root=%s" % tid}])
+    logs.put_metric_filter(logGroupName=G, filterName="f", filterPattern="ERROR",
+                           metricTransformations=[MT])
+    logs.put_query_definition(name="qd", queryString="fields @message")
+    logs.put_destination(destinationName="d", targetArn="arn:aws:kinesis:us-east-1:000000000000:stream/s",
+                         roleArn="arn:aws:iam::000000000000:role/r")
+    qid = logs.start_query(logGroupName=G, startTime=0, endTime=int(now) + 60,
+                           queryString="fields @message")["queryId"]
+    fluoro.wait_idle()
+    return xray, logs, qid
+
+
+def test_reset_wipes_every_table_and_insights_queries(fluoro):
+    xray, logs, qid = _fill_everything(fluoro)
+    before = _tables(fluoro.db)
+    unfilled = sorted(n for n, c in before.items() if c == 0)
+    assert unfilled == [], "the test fills no row of %s: add them to _fill_everything" % unfilled
+    assert [q["queryId"] for q in logs.describe_queries()["queries"]] == [qid]
+    status, body = fluoro.post("/api/v1/reset")
+    assert (status, body) == (200, {"reset": "all"})
+    after = _tables(fluoro.db)
+    left = {n: c for n, c in after.items() if c and n != "trace_span"}
+    assert left == {}, "reset left rows in %s" % left
+    assert logs.describe_queries()["queries"] == []
+    with pytest.raises(logs.exceptions.ResourceNotFoundException):
+        logs.get_query_results(queryId=qid)
+    assert [r["SamplingRule"]["RuleName"] for r in xray.get_sampling_rules()["SamplingRuleRecords"]] \
+        == ["Default"]
+    assert xray.get_groups()["Groups"] == [] or \
+        [g["GroupName"] for g in xray.get_groups()["Groups"]] == ["Default"]
+    # Names can be reused at once.
+    xray.create_group(GroupName="g1", FilterExpression="ok")
+    logs.create_log_group(logGroupName=G)

@@ -21,6 +21,7 @@
 #include "insights.h"
 #include "log.h"
 #include "logs_api_int.h"
+#include "logs_query.h"
 
 enum {
     MAX_QUERIES_KEPT = 1000,
@@ -48,7 +49,8 @@ struct query_entry {
     struct insights_query *q;
     enum qstatus status;
     atomic_bool cancel;
-    bool running; /* a worker holds the entry */
+    bool running;  /* a worker holds the entry */
+    bool orphaned; /* reset dropped it from the registry while running: the worker frees it */
     struct insights_result *result;
 };
 
@@ -178,9 +180,30 @@ static void *worker(void *arg)
     struct insights_result *partial = e->result;
     e->result = res;
     e->running = false;
+    bool orphaned = e->orphaned;
     pthread_mutex_unlock(&registry_lock);
     insights_result_free(partial);
+    if (orphaned) {
+        entry_free(e);
+    }
     return NULL;
+}
+
+void logs_query_reset(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < registry_n; i++) {
+        struct query_entry *e = registry[i];
+        if (e->running) {
+            atomic_store(&e->cancel, true);
+            e->orphaned = true;
+        } else {
+            entry_free(e);
+        }
+        registry[i] = NULL;
+    }
+    registry_n = 0;
+    pthread_mutex_unlock(&registry_lock);
 }
 
 /* Adds e, evicting the oldest finished entry when full. Caller holds registry_lock. Returns
