@@ -235,3 +235,49 @@ def test_reset_wipes_every_table_and_insights_queries(fluoro):
     # Names can be reused at once.
     xray.create_group(GroupName="g1", FilterExpression="ok")
     logs.create_log_group(logGroupName=G)
+
+
+# ---- item 6: the CLI does not pass silently ----
+
+def _cli(fluoro, *args):
+    import subprocess
+    from conftest import FLUORO_BIN
+    return subprocess.run([FLUORO_BIN] + list(args) + ["--url", fluoro.url], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_assert_on_a_missing_log_group_fails(fluoro):
+    p = _cli(fluoro, "assert", "--min", "0", "--logs-group", "/no/such/group", "--logs-max", "0")
+    assert p.returncode == 1, (p.stdout, p.stderr)
+    assert 'log group "/no/such/group" does not exist' in p.stderr, p.stderr
+    p = _cli(fluoro, "assert", "--min", "0", "--logs-group", "/no/such/group", "--logs-max", "0",
+             "--allow-missing")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    raw(fluoro, "CreateLogGroup", {"logGroupName": "/now/exists"})
+    p = _cli(fluoro, "assert", "--min", "0", "--logs-group", "/now/exists", "--logs-max", "0")
+    assert p.returncode == 0, (p.stdout, p.stderr)
+    status, body = fluoro.post("/api/v1/assert", {"min": 0, "logs": {"group": "/x", "max": 0}})
+    assert status == 422 and "does not exist" in body["error"]["message"], body
+    status, body = fluoro.post("/api/v1/assert", {"min": 0, "logs": {"group": "/x", "max": 0,
+                                                                      "allow_missing": True}})
+    assert status == 200 and body["logs"][0]["group_exists"] is False, body
+
+
+def test_export_that_matches_nothing_says_so(fluoro):
+    p = _cli(fluoro, "export", "--filter", 'service("nobody")')
+    assert p.returncode == 0 and p.stdout == ""
+    assert 'no trace matched filter "service("nobody")"' in p.stderr, p.stderr
+
+
+def test_help_lists_every_subcommand_with_flags(fluoro):
+    import subprocess
+    from conftest import FLUORO_BIN
+    out = subprocess.run([FLUORO_BIN, "help"], capture_output=True, text=True, timeout=30).stdout
+    for cmd, flag in [("serve", "--udp-address"), ("assert", "--allow-missing"), ("wait", "--idle"),
+                      ("reset", "--xray"), ("load", "--shift"), ("export", "--normalize"),
+                      ("send", "--address"), ("health", "--url")]:
+        usage = "usage: fluoro [serve]" if cmd == "serve" else "usage: fluoro " + cmd
+        assert usage in out, cmd
+        section = out[out.index(usage):]
+        section = section[:section.find("\nusage: ", 1) % (len(section) + 1)]
+        assert flag in section, (cmd, flag, section)

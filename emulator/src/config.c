@@ -257,7 +257,7 @@ int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err)
 void config_usage(FILE *out)
 {
     fprintf(out, "usage: fluoro [serve] [options]\n"
-                 "       fluoro assert|wait|reset|load|export|send|health ... (see docs/api.md)\n\n"
+                 "       fluoro assert|wait|reset|load|export|send|health ... (see fluoro help)\n\n"
                  "options (each also from its environment variable):\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         const struct option_def *o = &options[i];
