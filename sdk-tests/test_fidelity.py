@@ -281,3 +281,73 @@ def test_help_lists_every_subcommand_with_flags(fluoro):
         section = out[out.index(usage):]
         section = section[:section.find("\nusage: ", 1) % (len(section) + 1)]
         assert flag in section, (cmd, flag, section)
+
+
+# ---- item 5: the README, tried as a new user would ----
+
+README = __import__("os").path.join(__import__("os").path.dirname(__import__("os").path.abspath(
+    __file__)), "..", "README.md")
+
+
+def _readme_block(after):
+    """The first ```sh block of README.md after the line containing `after`."""
+    text = open(README).read()
+    start = text.index("```sh", text.index(after)) + len("```sh")
+    return text[start:text.index("```", start)].strip()
+
+
+def test_readme_hand_send_stores_the_segment(fluoro):
+    import subprocess
+    block = _readme_block("Hand-sending a segment")
+    assert "/dev/udp/127.0.0.1/2000" in block
+    script = block.replace("/dev/udp/127.0.0.1/2000", "/dev/udp/127.0.0.1/%d" % fluoro.port)
+    subprocess.run(["bash", "-c", script], check=True, timeout=30)
+    fluoro.wait_idle()
+    stats = fluoro.stats()
+    assert stats["udp_stored_total"] == 1 and stats["udp_rejected_total"] == 0, stats
+    [t] = fluoro.get("/api/v1/traces?since=1h")["traces"]
+    assert t["root"]["name"] == "example.com"
+
+
+def _trace_ids(f):
+    return {t["trace_id"] for t in f.get("/api/v1/traces?since=1h&limit=1000")["traces"]}
+
+
+def test_demo_replays_fresh_traffic(fluoro_factory):
+    import time
+    f = fluoro_factory(["--demo", "--demo-replay-interval", "1s"])
+    first = _trace_ids(f)
+    assert first
+    deadline = time.time() + 20
+    while len(_trace_ids(f)) < 3 * len(first) and time.time() < deadline:
+        time.sleep(0.2)
+    later = _trace_ids(f)
+    # Each round adds the whole scenario again under trace ids never seen before.
+    assert len(later) >= 3 * len(first) and first < later, (len(first), len(later))
+    xray = aws_client(f, "xray")
+
+    def segment_ids(tids):
+        out = set()
+        for tid in sorted(tids)[:5]:
+            for t in xray.batch_get_traces(TraceIds=[tid])["Traces"]:
+                out |= {s["Id"] for s in t["Segments"]}
+        return out
+    old_ids, new_ids = segment_ids(first), segment_ids(later - first)
+    assert old_ids and new_ids and not old_ids & new_ids
+    # The README's X-Ray example (the last 10 minutes, the SNS fault) finds a trace from the
+    # latest round, so it keeps working however long `make run` has been up.
+    now = time.time()
+    faults = xray.get_trace_summaries(StartTime=now - 600, EndTime=now + 1,
+                                      FilterExpression='service("orders-function") { fault }')
+    newest = max(s["Id"] for s in faults["TraceSummaries"])
+    assert int(newest.split("-")[1], 16) >= int(now) - 5 * 60, newest
+    assert len(faults["TraceSummaries"]) >= 3
+
+
+def test_demo_replay_can_be_turned_off(fluoro_factory):
+    import time
+    f = fluoro_factory(["--demo", "--demo-replay-interval", "0"])
+    first = _trace_ids(f)
+    time.sleep(2.5)
+    assert _trace_ids(f) == first
+    assert "demo replay on" not in f.read_log()
