@@ -8,6 +8,18 @@ import { filterBox, loading, failure, empty } from './components.js';
 import { logLine, ev } from './logline.js';
 import { whenRealTime } from './settle.js';
 
+// Stored sizes in B, KB, MB, GB (1,000-based like CloudWatch's console): "8.8 KB", not "8.8k B".
+function fmtBytes(n) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = Number(n) || 0;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
 const LIMIT = 500;
 const MAX_TAIL = 5000;
 
@@ -87,7 +99,7 @@ export function mount(root, params, ctx) {
                   'a',
                   { href: ctx.href('/logs', { group: name, pattern, since, until }), 'aria-current': name === group ? 'true' : null, title: name },
                   h('span', { class: 'nav-name' }, name),
-                  n !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(n)} events`) : bytes !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(bytes)} B`) : null
+                  n !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(n)} events`) : bytes !== undefined ? h('span', { class: 'nav-meta' }, fmtBytes(bytes)) : null
                 )
               );
             })
