@@ -75,8 +75,8 @@ static size_t utf8_len(const char *s)
 static bool invalid(struct logs_call *c, const char *what, const char *value,
                     const char *constraint)
 {
-    json_t *v = json_string(value);
-    char *msg = aws_validation_message(what, v ? v : json_null(), constraint);
+    json_t *v = json_string_nocheck(value); /* shown as sent, even when not valid UTF-8 */
+    char *msg = aws_validation_message(what, v, constraint);
     logs_invalid(c, "%s", msg);
     free(msg);
     json_decref(v);
