@@ -19,7 +19,8 @@ HTTP_PORT=$(free_port)
 UDP_PORT=$(free_port)
 mkdir -p test-artifacts
 LOG=test-artifacts/fluoro.log
-set -- serve --demo --http-address "127.0.0.1:$HTTP_PORT" --udp-address "127.0.0.1:$UDP_PORT"
+# The replay is off: the tests count the demo's traces, and a new round would add to them.
+set -- serve --demo --demo-replay-interval 0 --http-address "127.0.0.1:$HTTP_PORT" --udp-address "127.0.0.1:$UDP_PORT"
 if [ -n "${FLUORO_WEB_ROOT:-}" ]; then
     set -- "$@" --web-root "$FLUORO_WEB_ROOT"
 fi

@@ -288,17 +288,26 @@ static bool check_logs(struct store *ro, const struct assertion_spec *s, const j
                 c.matched = 0;
             }
         }
-        bool ok = assertion_range_holds(l->min, l->max, c.matched);
+        /* A missing group is a failure of its own, not "0 events": a typo in the group name
+         * must not let "--logs-max 0" pass. allow_missing accepts it. */
+        bool range_ok = assertion_range_holds(l->min, l->max, c.matched);
+        bool ok = range_ok && (group_found || l->allow_missing);
         char range[64];
         assertion_range_text(l->min, l->max, range, sizeof(range));
-        json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:b, s:o}", "group", l->group, "pattern",
+        json_t *row = json_pack("{s:s, s:s, s:I, s:s, s:b, s:b, s:o}", "group", l->group, "pattern",
                                 l->pattern, "matched", (json_int_t)c.matched, "expected", range,
-                                "ok", ok, "sample", c.sample);
+                                "ok", ok, "group_exists", group_found, "sample", c.sample);
         if (l->stream) {
             json_object_set_new(row, "stream", json_string(l->stream));
         }
         json_array_append_new(out, row);
-        if (!ok) {
+        if (range_ok && !ok) {
+            all = false;
+            (void)reason_printf(v,
+                                "%slog group \"%s\" does not exist (allow_missing, or "
+                                "--allow-missing on the command line, accepts that)",
+                                v->reason.len ? "\n" : "", l->group);
+        } else if (!ok) {
             all = false;
             (void)reason_printf(
                 v,

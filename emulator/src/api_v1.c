@@ -18,6 +18,7 @@
 #include "health.h"
 #include "api_logs.h"
 #include "logs_db.h"
+#include "logs_query.h"
 #include "routes.h"
 #include "store.h"
 #include "udp.h"
@@ -102,6 +103,9 @@ void api_reset(struct http_request *req, struct http_reply *rep)
     if (writer_call(req->app->writer, do_reset, &what) < 0) {
         api_err(rep, 500, "Internal", -1, "reset failed");
         return;
+    }
+    if (what.logs) {
+        logs_query_reset(); /* Insights queries live in memory, not in the store */
     }
     json_t *body = json_object();
     json_object_set_new(body, "reset", json_string(only && *only ? only : "all"));

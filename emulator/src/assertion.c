@@ -34,8 +34,8 @@
 
 static const char *const spec_members[] = {"filter", "min",   "max",  "count", "within_ms",
                                            "since",  "until", "tree", "any",   "logs"};
-static const char *const logs_members[] = {"group", "stream", "pattern",   "min",
-                                           "max",   "count",  "correlated"};
+static const char *const logs_members[] = {"group", "stream", "pattern",    "min",
+                                           "max",   "count",  "correlated", "allow_missing"};
 static const char *const reserved_members[] = {"subsegments", "ordered", "direct", "any"};
 static const char *const flag_members[] = {"error", "fault", "throttle", "in_progress", "inferred"};
 static const char *const operators[] = {"$glob", "$contains", "$exists", "$gt",
@@ -163,6 +163,11 @@ static int parse_logs(const json_t *obj, size_t idx, struct assertion_logs *l, c
         return errbuf_set(err, -1, "%scorrelated must be true or false", where);
     }
     l->correlated = json_is_true(corr);
+    json_t *missing = json_object_get(obj, "allow_missing");
+    if (missing && !json_is_boolean(missing)) {
+        return errbuf_set(err, -1, "%sallow_missing must be true or false", where);
+    }
+    l->allow_missing = json_is_true(missing);
     if (!l->pattern) {
         l->pattern = xstrdup("");
     }

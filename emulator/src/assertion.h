@@ -38,6 +38,7 @@ struct assertion_logs {
     struct fpattern *match; /* compiled pattern */
     int64_t min, max;       /* max < 0 = no upper bound */
     bool correlated;        /* only events carrying the id of a trace the filter matched */
+    bool allow_missing;     /* a group that does not exist counts as 0 events instead of failing */
 };
 
 /* A parsed POST /api/v1/assert body. Plain data; free with assertion_spec_free. */

@@ -5,7 +5,10 @@
  */
 #include "aws.h"
 
+#include "buf.h"
+
 #include <math.h>
+#include <stdbool.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,9 +68,15 @@ static void send_error(struct http_reply *rep, unsigned status, const char *code
 static void send_errorv(struct http_reply *rep, unsigned status, const char *code, bool restjson,
                         json_t *members, const char *fmt, va_list ap)
 {
-    char msg[1024];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    /* Unbounded: a validation message repeats the whole offending value, as AWS does. */
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    char *msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
     send_error(rep, status, code, msg, restjson, members);
+    free(msg);
 }
 
 void aws_err_restjson(struct http_reply *rep, unsigned status, const char *code, const char *fmt,
@@ -175,17 +184,97 @@ static bool type_ok(const json_t *v, enum aws_type t)
     return false;
 }
 
-static int check_member(const json_t *v, const struct aws_member *m, struct errbuf *err)
+/* A number as AWS prints it in validation messages: integers without exponent or fraction
+ * ('1000000', not '1e+06'), others with Java's shortest round-trip digits. */
+void aws_format_number(char *out, size_t n, double x)
 {
-    /* Long values are cut so the limit stays readable within struct errbuf's 256 bytes. */
-    char shown[64];
+    if (isfinite(x) && floor(x) == x && fabs(x) < 1e18) {
+        snprintf(out, n, "%.0f", x);
+        return;
+    }
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(out, n, "%.*g", prec, x);
+        if (strtod(out, NULL) == x) {
+            return;
+        }
+    }
+}
+
+/* Java's toString of a model list member's element shape: "metricTransformations" holds
+ * MetricTransformation structures, printed as MetricTransformation(metricName=m, ...). */
+static void shape_name(char *out, size_t n, const char *member)
+{
+    snprintf(out, n, "%s", member ? member : "");
+    size_t len = strlen(out);
+    if (len > 1 && out[len - 1] == 's') {
+        out[len - 1] = '\0';
+    }
+    if (out[0] >= 'a' && out[0] <= 'z') {
+        out[0] = (char)(out[0] - 'a' + 'A');
+    }
+}
+
+/* Appends v as the AWS service (Java) prints a member's value in "Value '...' at": strings as
+ * they are, lists as [a, b], structures in a list as Shape(k=v, ...), maps as {k=v}. */
+static void render_value(struct buf *b, const json_t *v, const char *list_member)
+{
+    char num[40];
+    const char *key;
+    const json_t *item;
+    size_t i;
+    bool first = true;
+    int rc = 0;
+    if (json_is_string(v)) {
+        rc = buf_append(b, json_string_value(v), json_string_length(v));
+    } else if (json_is_number(v)) {
+        aws_format_number(num, sizeof(num), json_number_value(v));
+        rc = buf_puts(b, num);
+    } else if (json_is_boolean(v)) {
+        rc = buf_puts(b, json_is_true(v) ? "true" : "false");
+    } else if (json_is_array(v)) {
+        rc = buf_puts(b, "[");
+        json_array_foreach(v, i, item)
+        {
+            rc |= buf_puts(b, i ? ", " : "");
+            render_value(b, item, list_member);
+        }
+        rc |= buf_puts(b, "]");
+    } else if (json_is_object(v)) {
+        char shape[128] = "";
+        if (list_member) {
+            shape_name(shape, sizeof(shape), list_member);
+        }
+        rc = buf_puts(b, shape);
+        rc |= buf_puts(b, list_member ? "(" : "{");
+        json_object_foreach((json_t *)v, key, item)
+        {
+            rc |= buf_printf(b, "%s%s=", first ? "" : ", ", key);
+            render_value(b, item, NULL);
+            first = false;
+        }
+        rc |= buf_puts(b, list_member ? ")" : "}");
+    } else {
+        rc = buf_puts(b, "null");
+    }
+    (void)rc; /* the buffer has no limit: appends cannot fail */
+}
+
+char *aws_value_text(const json_t *v, const char *member)
+{
+    struct buf b;
+    buf_init(&b, 0);
+    render_value(&b, v, json_is_array(v) ? member : NULL);
+    return buf_steal(&b, NULL);
+}
+
+/* The constraint a present value breaks, in AWS's words, or NULL. Numbers print as integers
+ * when they are ('less than or equal to 10000'), enums list their set. New string. */
+static char *broken_constraint(const json_t *v, const struct aws_member *m)
+{
+    char lim[40];
     const char *sv = json_string_value(v);
-    snprintf(shown, sizeof(shown), "%s", sv ? sv : "");
     if (!type_ok(v, m->type)) {
-        return errbuf_set(err, -1,
-                          "1 validation error detected: Value at '%s' failed to satisfy "
-                          "constraint: Member must be of type %s",
-                          m->name, type_name(m->type));
+        return xasprintf("Member must be of type %s", type_name(m->type));
     }
     double size = -1;
     if (m->type == AWS_STRING) {
@@ -197,41 +286,24 @@ static int check_member(const json_t *v, const struct aws_member *m, struct errb
     } else if (m->type == AWS_INTEGER || m->type == AWS_NUMBER) {
         double x = json_number_value(v);
         if (m->min >= 0 && x < m->min) {
-            return errbuf_set(err, -1,
-                              "1 validation error detected: Value '%g' at '%s' failed to satisfy "
-                              "constraint: Member must have value greater than or equal to %g",
-                              x, m->name, m->min);
+            aws_format_number(lim, sizeof(lim), m->min);
+            return xasprintf("Member must have value greater than or equal to %s", lim);
         }
         if (m->max >= 0 && x > m->max) {
-            return errbuf_set(err, -1,
-                              "1 validation error detected: Value '%g' at '%s' failed to satisfy "
-                              "constraint: Member must have value less than or equal to %g",
-                              x, m->name, m->max);
+            aws_format_number(lim, sizeof(lim), m->max);
+            return xasprintf("Member must have value less than or equal to %s", lim);
         }
     }
     if (size >= 0 && m->min >= 0 && size < m->min) {
-        return errbuf_set(err, -1,
-                          "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                          "constraint: Member must have length greater than or equal to %g",
-                          shown, m->name, m->min);
+        aws_format_number(lim, sizeof(lim), m->min);
+        return xasprintf("Member must have length greater than or equal to %s", lim);
     }
     if (size >= 0 && m->max >= 0 && size > m->max) {
-        return errbuf_set(err, -1,
-                          "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                          "constraint: Member must have length less than or equal to %g",
-                          shown, m->name, m->max);
+        aws_format_number(lim, sizeof(lim), m->max);
+        return xasprintf("Member must have length less than or equal to %s", lim);
     }
-    if (sv && m->enums) {
-        bool found = false;
-        for (const char *const *e = m->enums; *e && !found; e++) {
-            found = strcmp(*e, sv) == 0;
-        }
-        if (!found) {
-            return errbuf_set(err, -1,
-                              "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                              "constraint: Member must satisfy enum value set",
-                              shown, m->name);
-        }
+    if (sv && m->enums && !aws_enum_has(m->enums, sv)) {
+        return aws_enum_constraint(m->enums);
     }
     if (sv && m->pattern) {
         char *anchored = xasprintf("^(%s)$", m->pattern);
@@ -243,35 +315,85 @@ static int check_member(const json_t *v, const struct aws_member *m, struct errb
         }
         free(anchored);
         if (!match) {
-            return errbuf_set(err, -1,
-                              "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                              "constraint: Member must satisfy regular expression pattern: %s",
-                              shown, m->name, m->pattern);
+            return xasprintf("Member must satisfy regular expression pattern: %s", m->pattern);
         }
     }
-    return 0;
+    return NULL;
 }
 
-int aws_validate(const json_t *obj, const struct aws_member *members, size_t n, struct errbuf *err)
+bool aws_enum_has(const char *const *set, const char *s)
+{
+    for (const char *const *e = set; *e; e++) {
+        if (strcmp(*e, s) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+char *aws_enum_constraint(const char *const *set)
+{
+    struct buf b;
+    int rc = 0;
+    buf_init(&b, 0);
+    rc |= buf_puts(&b, "Member must satisfy enum value set: [");
+    for (const char *const *e = set; *e; e++) {
+        rc |= buf_printf(&b, "%s%s", e == set ? "" : ", ", *e);
+    }
+    rc |= buf_puts(&b, "]");
+    (void)rc; /* no limit: appends cannot fail */
+    return buf_steal(&b, NULL);
+}
+
+char *aws_validation_message(const char *member, const json_t *v, const char *constraint)
+{
+    if (!v || json_is_null(v)) {
+        return xasprintf("1 validation error detected: Value null at '%s' failed to satisfy "
+                         "constraint: %s",
+                         member, constraint);
+    }
+    char *shown = aws_value_text(v, member);
+    char *msg = xasprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy "
+                          "constraint: %s",
+                          shown, member, constraint);
+    free(shown);
+    return msg;
+}
+
+char *aws_check(const json_t *obj, const struct aws_member *members, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const struct aws_member *m = &members[i];
         const json_t *v = json_object_get(obj, m->name);
         if (!v || json_is_null(v)) {
             if (m->required) {
-                return errbuf_set(err, -1,
-                                  "1 validation error detected: Value null at '%s' failed to "
-                                  "satisfy constraint: Member must not be null",
-                                  m->name);
+                return aws_validation_message(m->name, NULL, "Member must not be null");
             }
             continue;
         }
-        int rc = check_member(v, m, err);
-        if (rc < 0) {
-            return rc;
+        char *broken = broken_constraint(v, m);
+        if (broken) {
+            /* A value of the wrong type is not repeated: AWS prints it without one. */
+            char *msg = type_ok(v, m->type) ? aws_validation_message(m->name, v, broken)
+                                            : xasprintf("1 validation error detected: Value at "
+                                                        "'%s' failed to satisfy constraint: %s",
+                                                        m->name, broken);
+            free(broken);
+            return msg;
         }
     }
-    return 0;
+    return NULL;
+}
+
+int aws_validate(const json_t *obj, const struct aws_member *members, size_t n, struct errbuf *err)
+{
+    char *msg = aws_check(obj, members, n);
+    if (!msg) {
+        return 0;
+    }
+    errbuf_set(err, -1, "%s", msg);
+    free(msg);
+    return ERR_INVALID;
 }
 
 int aws_get_time(const json_t *obj, const char *name, double *out)

@@ -59,9 +59,26 @@ struct aws_member {
     const char *const *enums; /* NULL-terminated; NULL = any */
 };
 /* Checks obj's members against the table; unknown members are ignored like AWS does.
- * Returns 0 or ERR_INVALID with err->msg in AWS wording. */
+ * Returns NULL, or a new string: the first broken constraint in AWS wording, with the whole
+ * offending value ("1 validation error detected: Value '<value>' at 'member' failed to satisfy
+ * constraint: ..."). Any thread. */
+char *aws_check(const json_t *obj, const struct aws_member *members, size_t n);
+/* aws_check into a struct errbuf (a message longer than errbuf holds is cut).
+ * Returns 0 or ERR_INVALID. */
 int aws_validate(const json_t *obj, const struct aws_member *members, size_t n,
                  struct errbuf *err) MUST_CHECK;
+
+/* "1 validation error detected: Value '<v>' at '<member>' failed to satisfy constraint: <c>"
+ * (v NULL = "Value null"). v is printed as AWS does: numbers as integers when integral, lists
+ * as [a, b]. New string; any thread. */
+char *aws_validation_message(const char *member, const json_t *v, const char *constraint);
+/* v as AWS prints a member's value (see aws_validation_message). New string. */
+char *aws_value_text(const json_t *v, const char *member);
+/* "Member must satisfy enum value set: [A, B]" for a NULL-terminated set. New string. */
+char *aws_enum_constraint(const char *const *set);
+bool aws_enum_has(const char *const *set, const char *s);
+/* x as AWS prints numbers in messages: '1000000', not '1e+06'. Fills out (n bytes). */
+void aws_format_number(char *out, size_t n, double x);
 
 /* A timestamp member as epoch seconds: numbers (integer or fractional) and ISO-8601 strings are
  * accepted. Returns 0, ERR_NOTFOUND when absent, ERR_INVALID when malformed. */

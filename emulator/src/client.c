@@ -255,11 +255,13 @@ static const char ASSERT_HELP[] =
     "usage: fluoro assert [--url URL] [--filter EXPR] [--min N] [--max N] [--count N]\n"
     "                     [--within 5s] [--since 15m] [--tree JSON|@FILE] [--any]\n"
     "                     [--logs-group G [--logs-stream S] [--logs-pattern P]\n"
-    "                      [--logs-min N] [--logs-max N] [--logs-correlated]]\n"
+    "                      [--logs-min N] [--logs-max N] [--logs-correlated]\n"
+    "                      [--allow-missing]]\n"
     "                     [--spec JSON|@FILE] [--json] [--quiet]\n"
     "Asks fluoro whether its traces (and logs) meet the expectation; without --min/--max/\n"
     "--count at least one trace must match. --spec gives a whole POST /api/v1/assert body\n"
-    "(docs/api.md); the other options override its members.\n"
+    "(docs/api.md); the other options override its members. A --logs-group that does not\n"
+    "exist fails the assertion unless --allow-missing is given.\n"
     "Exit status: 0 it held, 1 it did not (the reason on stderr), 2 usage or connection error.\n";
 
 static int cmd_assert(int argc, char **argv)
@@ -302,6 +304,8 @@ static int cmd_assert(int argc, char **argv)
             json_object_set_new(logs, opt_name(arg, 7, name, sizeof(name)), json_string(v));
         } else if (strcmp(arg, "--logs-correlated") == 0) {
             json_object_set_new(logs, "correlated", json_true());
+        } else if (strcmp(arg, "--allow-missing") == 0) {
+            json_object_set_new(logs, "allow_missing", json_true());
         } else if ((v = opt_value(argc, argv, &i, "--within"))) {
             if (config_parse_duration_ms(v, &ms) < 0) {
                 usage_error("assert", "--within needs a duration such as 5s or 500ms (got %s)", v);
@@ -474,7 +478,9 @@ static int cmd_wait(int argc, char **argv)
 }
 
 static const char RESET_HELP[] = "usage: fluoro reset [--url URL] [--xray|--logs]\n"
-                                 "Deletes every trace and log event (or only one kind).\n";
+                                 "Deletes everything fluoro keeps: traces, logs, their\n"
+                                 "configuration and Logs Insights queries (or only X-Ray's or\n"
+                                 "only Logs').\n";
 
 static int cmd_reset(int argc, char **argv)
 {
@@ -625,7 +631,7 @@ static int cmd_export(int argc, char **argv)
 {
     struct common co = {0};
     struct buf q;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *filter = NULL;
     int rc = CLIENT_USAGE;
     char *url = NULL, *path = NULL;
     struct answer a = {0};
@@ -641,6 +647,7 @@ static int cmd_export(int argc, char **argv)
             (v = opt_value(argc, argv, &i, "--until"))) {
             char name[16];
             snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg + 2, "="), arg + 2);
+            filter = strcmp(name, "filter") == 0 ? v : filter;
             if (add_query(&q, name, v) < 0) {
                 goto out;
             }
@@ -681,6 +688,11 @@ static int cmd_export(int argc, char **argv)
         fprintf(stderr, "%s export: could not write the output\n", prog);
         goto out;
     }
+    if (a.body.len == 0) {
+        /* An empty file is easy to mistake for success in a CI log: say why it is empty. */
+        fprintf(stderr, "%s export: no trace matched%s%s%s in the time window\n", prog,
+                filter ? " filter \"" : "", filter ? filter : "", filter ? "\"" : "");
+    }
     rc = CLIENT_OK;
 out:
     buf_fini(&a.body);
@@ -714,12 +726,13 @@ int client_main(const char *cmd, int argc, char **argv)
         }
     }
     if (strcmp(cmd, "help") == 0) {
-        fputs(ASSERT_HELP, stdout);
-        fputs(WAIT_HELP, stdout);
-        fputs(RESET_HELP, stdout);
-        fputs(LOAD_HELP, stdout);
-        fputs(EXPORT_HELP, stdout);
-        fputs(HEALTH_HELP, stdout);
+        /* Every subcommand with its flags; "fluoro CMD --help" prints one of them. */
+        const char *const helps[] = {ASSERT_HELP, WAIT_HELP,   RESET_HELP,      LOAD_HELP,
+                                     EXPORT_HELP, HEALTH_HELP, client_send_help};
+        config_usage(stdout);
+        for (size_t i = 0; i < ARRAY_LEN(helps); i++) {
+            fprintf(stdout, "\n%s", helps[i]);
+        }
         return CLIENT_OK;
     }
     fprintf(stderr, "%s: unknown command \"%s\" (see fluoro --help)\n", prog, cmd);

@@ -20,6 +20,7 @@ enum {
 char *client_read_file(const char *path, size_t *len);
 
 /* fluoro send FILE… [--address HOST:PORT] [--shift]: returns an exit status. */
+extern const char client_send_help[];
 int client_send(int argc, char **argv);
 
 #endif

@@ -27,7 +27,7 @@
 /* Pause after this many datagrams, so a burst of thousands rides in the receiver's buffer. */
 #define BURST 200
 
-static const char SEND_HELP[] =
+const char client_send_help[] =
     "usage: fluoro send [--address HOST:PORT] [--shift] FILE... (- = stdin)\n"
     "Sends the segment documents of fixture files over UDP like an SDK (log lines are skipped).\n"
     "--shift moves times so the newest document ends now (trace ids follow).\n"
@@ -210,7 +210,7 @@ int client_send(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(SEND_HELP, stdout);
+            fputs(client_send_help, stdout);
             goto out;
         } else if (strcmp(a, "--address") == 0 && i + 1 < argc) {
             address = argv[++i];
@@ -227,7 +227,7 @@ int client_send(int argc, char **argv)
         }
     }
     if (nfiles == 0) {
-        fputs(SEND_HELP, stderr);
+        fputs(client_send_help, stderr);
         rc = CLIENT_USAGE;
         goto out;
     }

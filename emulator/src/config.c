@@ -43,6 +43,9 @@ static const struct option_def options[] = {
      "SQLite database file (default: a temporary database deleted at exit)"},
     {"demo", 0, "FLUORO_DEMO", OPT_BOOL, "false", OFF(demo),
      "load the demo scenario, shifted to now, at start"},
+    {"demo-replay-interval", 0, "FLUORO_DEMO_REPLAY_INTERVAL", OPT_DURATION_S, "60s",
+     OFF(demo_replay_interval_s),
+     "with --demo, send the scenario again this often, shifted to now with fresh ids (0 = off)"},
     {"log-level", 'l', "FLUORO_LOG_LEVEL", OPT_STRING, "info", OFF(log_level),
      "debug, info, warn, error or off"},
     {"web-root", 0, "FLUORO_WEB_ROOT", OPT_STRING, "", OFF(web_root),
@@ -302,7 +305,7 @@ int config_parse(struct config *cfg, int argc, char **argv, struct errbuf *err)
 void config_usage(FILE *out)
 {
     fprintf(out, "usage: fluoro [serve] [options]\n"
-                 "       fluoro assert|wait|reset|load|export|send|health ... (see docs/api.md)\n\n"
+                 "       fluoro assert|wait|reset|load|export|send|health ... (see fluoro help)\n\n"
                  "options (each also from its environment variable):\n");
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
         const struct option_def *o = &options[i];

@@ -12,10 +12,11 @@
 #include <stdio.h>
 
 struct config {
-    char *udp_address;  /* HOST:PORT for segments */
-    char *http_address; /* HOST:PORT for every HTTP surface */
-    char *db_path;      /* "" = a temporary database removed at exit */
-    bool demo;          /* load the demo scenario at start */
+    char *udp_address;              /* HOST:PORT for segments */
+    char *http_address;             /* HOST:PORT for every HTTP surface */
+    char *db_path;                  /* "" = a temporary database removed at exit */
+    bool demo;                      /* load the demo scenario at start */
+    int64_t demo_replay_interval_s; /* with demo: replay it this often; 0 = never */
     char *log_level;
     enum log_level log_level_value;
     char *web_root;              /* "" = serve the embedded UI */

@@ -96,12 +96,14 @@ static bool to_val(const json_t *j, struct val *v)
 bool fexpr_test(const struct node *n, const struct val *v)
 {
     if (n->op == OP_NONE) {
-        /* A bare boolean keyword means true; a bare string/number keyword or annotation only
-         * asks that the field exists with a value of its type. */
+        /* A bare boolean keyword means true; a bare string/number keyword only asks that the
+         * field exists with a value of its type. A bare annotation is "set", except that a
+         * boolean one evaluates to its value (AWS: "If the keyword is of boolean type, it will
+         * evaluate to the boolean value"), so annotation.retry skips traces where it is false. */
         if (n->kw) {
             return n->kw->type == VT_BOOL ? v->type == VT_BOOL && v->b : v->type == n->kw->type;
         }
-        return true;
+        return v->type != VT_BOOL || v->b;
     }
     if (v->type != n->lit.type) {
         return false;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "logs_db.h"
 #include "segment.h"
@@ -183,6 +184,97 @@ static void shift_to(struct fixture_batch *b, double now)
     }
 }
 
+static void random_hex(char *out, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    unsigned char b[32];
+    n = n < sizeof(b) ? n : sizeof(b);
+    if (getrandom(b, n, 0) != (ssize_t)n) {
+        for (size_t i = 0; i < n; i++) {
+            b[i] = (unsigned char)rand();
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = digits[b[i] & 15];
+    }
+    out[n] = '\0';
+}
+
+/* obj[key] through the old -> fresh map, adding a fresh id of the same length when new. */
+static void remap_id(json_t *obj, const char *key, json_t *map)
+{
+    const char *old = json_string_value(json_object_get(obj, key));
+    if (!old || !*old) {
+        return;
+    }
+    json_t *fresh = json_object_get(map, old);
+    if (!fresh) {
+        char id[33];
+        random_hex(id, strlen(old));
+        fresh = json_string(id);
+        json_object_set_new(map, old, fresh);
+    }
+    json_object_set(obj, key, fresh);
+}
+
+static void refresh_doc(json_t *doc, json_t *map)
+{
+    size_t i;
+    json_t *v;
+    remap_id(doc, "id", map);
+    remap_id(doc, "parent_id", map);
+    if (json_is_string(json_object_get(doc, "cause"))) {
+        remap_id(doc, "cause", map);
+    }
+    json_array_foreach(json_object_get(json_object_get(doc, "cause"), "exceptions"), i, v)
+    {
+        remap_id(v, "id", map);
+    }
+    json_array_foreach(json_object_get(doc, "subsegments"), i, v)
+    {
+        refresh_doc(v, map);
+    }
+}
+
+/* Gives one replay round ids nobody has seen: each trace id's random part and every segment,
+ * subsegment and exception id are replaced consistently (parent_id and cause follow, and the
+ * trace ids inside log messages), so a round never updates the documents of an earlier one. */
+static void refresh_ids(struct fixture_batch *b)
+{
+    json_t *map = json_object();
+    for (size_t i = 0; i < b->nsegs; i++) {
+        struct segment *s = &b->segs[i];
+        char old_id[36], new_id[36], tail[25];
+        snprintf(old_id, sizeof(old_id), "%s", s->trace_id);
+        json_t *known = json_object_get(map, old_id);
+        if (!known) {
+            random_hex(tail, 24);
+            snprintf(new_id, sizeof(new_id), "%.11s%s", old_id, tail);
+            json_object_set_new(map, old_id, json_string(new_id));
+            size_t k;
+            json_t *ev;
+            json_array_foreach(b->logs, k, ev)
+            {
+                char *msg = xstrdup(json_string_value(json_object_get(ev, "message")));
+                if (strstr(msg, old_id)) {
+                    replace_all(&msg, old_id, new_id);
+                    json_object_set_new(ev, "message", json_string(msg));
+                }
+                free(msg);
+            }
+        } else {
+            snprintf(new_id, sizeof(new_id), "%s", json_string_value(known));
+        }
+        json_object_set_new(s->doc, "trace_id", json_string(new_id));
+        snprintf(s->trace_id, sizeof(s->trace_id), "%s", new_id);
+        refresh_doc(s->doc, map);
+        snprintf(s->id, sizeof(s->id), "%s", json_string_value(json_object_get(s->doc, "id")));
+        const char *parent = json_string_value(json_object_get(s->doc, "parent_id"));
+        snprintf(s->parent_id, sizeof(s->parent_id), "%s", parent ? parent : "");
+    }
+    json_decref(map);
+}
+
 static int store_batch(struct writer_txn *txn, void *arg)
 {
     struct fixture_batch *b = arg;
@@ -214,14 +306,17 @@ static int store_batch(struct writer_txn *txn, void *arg)
     return 0;
 }
 
-int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_now,
-                 struct fixture_result *res)
+static int load(struct app *app, const char *text, size_t len, bool shift_to_now, bool fresh,
+                struct fixture_result *res)
 {
     struct fixture_batch b = {.logs = json_array(), .received_at = now_epoch()};
     memset(res, 0, sizeof(*res));
     int rc = parse_lines(text, len, &b, res);
     if (rc == 0 && shift_to_now) {
         shift_to(&b, b.received_at);
+    }
+    if (rc == 0 && fresh) {
+        refresh_ids(&b);
     }
     if (rc == 0) {
         rc = writer_call(app->writer, store_batch, &b);
@@ -232,4 +327,15 @@ int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_no
     }
     batch_fini(&b);
     return rc;
+}
+
+int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_now,
+                 struct fixture_result *res)
+{
+    return load(app, text, len, shift_to_now, false, res);
+}
+
+int fixture_replay(struct app *app, const char *text, size_t len, struct fixture_result *res)
+{
+    return load(app, text, len, true, true, res);
 }

@@ -22,4 +22,10 @@ struct fixture_result {
 int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_now,
                  struct fixture_result *res) MUST_CHECK;
 
+/* fixture_load shifted to now with fresh ids: every trace id gets a new random part and every
+ * segment, subsegment and exception id a new value (references follow), so loading the same
+ * text again adds new traces instead of replacing the earlier ones (the demo's replay). */
+int fixture_replay(struct app *app, const char *text, size_t len,
+                   struct fixture_result *res) MUST_CHECK;
+
 #endif

@@ -24,13 +24,17 @@
 
 bool logs_fail(struct logs_call *c, const char *code, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = xmalloc(n > 0 ? (size_t)n + 1 : 1);
+    va_start(ap, fmt);
+    vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
     va_end(ap);
     bool fault = strcmp(code, "ServiceUnavailableException") == 0;
     aws_err_awsjson(c->rep, fault ? 500 : 400, code, "%s", msg);
+    free(msg);
     return false;
 }
 
@@ -85,8 +89,8 @@ static const char *arn_group(const char *arn, char buf[513])
     return buf;
 }
 
-bool logs_group_by(struct logs_call *c, const char *ident, char name_buf[513], const char **name,
-                   int64_t *gid, int *retention)
+static bool group_by(struct logs_call *c, const char *ident, char name_buf[513], const char **name,
+                     int64_t *gid, int *retention, bool query)
 {
     *name = ident;
     if (strncmp(ident, "arn:", 4) == 0) {
@@ -96,6 +100,16 @@ bool logs_group_by(struct logs_call *c, const char *ident, char name_buf[513], c
         }
     }
     int rc = logs_db_group_find(c->ro, *name, gid, retention);
+    if (rc == ERR_NOTFOUND && query) {
+        /* Logs Insights answers with the wrapped message of its backend (recorded, 2026). */
+        char id[37];
+        aws_uuid(id);
+        return logs_fail(c, "ResourceNotFoundException",
+                         "Log group '%s' does not exist for account ID '%s' (Service: AWSLogs; "
+                         "Status Code: 400; Error Code: ResourceNotFoundException; Request ID: "
+                         "%s; Proxy: null)",
+                         *name, c->account, id);
+    }
     if (rc == ERR_NOTFOUND) {
         return logs_fail(c, "ResourceNotFoundException", "The specified log group does not exist.");
     }
@@ -103,6 +117,18 @@ bool logs_group_by(struct logs_call *c, const char *ident, char name_buf[513], c
         return logs_fail(c, "ServiceUnavailableException", "The service cannot read log groups.");
     }
     return true;
+}
+
+bool logs_group_by(struct logs_call *c, const char *ident, char name_buf[513], const char **name,
+                   int64_t *gid, int *retention)
+{
+    return group_by(c, ident, name_buf, name, gid, retention, false);
+}
+
+bool logs_query_group_by(struct logs_call *c, const char *ident, char name_buf[513],
+                         const char **name, int64_t *gid)
+{
+    return group_by(c, ident, name_buf, name, gid, NULL, true);
 }
 
 bool logs_group(struct logs_call *c, bool allow_ident, char name_buf[513], const char **name,

@@ -118,6 +118,10 @@ bool logs_group(struct logs_call *c, bool allow_ident, char name_buf[513], const
 /* The group named by a name or ARN string; false (after replying) when unknown. */
 bool logs_group_by(struct logs_call *c, const char *ident, char name_buf[513], const char **name,
                    int64_t *gid, int *retention);
+/* logs_group_by for StartQuery: a missing group gets Insights' own message ("Log group 'g' does
+ * not exist for account ID 'a' (Service: AWSLogs; ...)"). HTTP threads. */
+bool logs_query_group_by(struct logs_call *c, const char *ident, char name_buf[513],
+                         const char **name, int64_t *gid);
 
 /* Pagination by offset: decodes nextToken bound to scope (reply + false when invalid). */
 bool logs_page_start(struct logs_call *c, const char *scope, int64_t *offset);

@@ -184,10 +184,7 @@ static void describe_metric_filters(struct logs_call *c)
         logs_invalid(c, "metricName and metricNamespace must be specified together.");
         return;
     }
-    if (prefix && !logs_str(c, "logGroupName")) {
-        logs_invalid(c, "filterNamePrefix requires logGroupName.");
-        return;
-    }
+    /* filterNamePrefix without logGroupName searches every group (recorded AWS: 200). */
     if (logs_str(c, "logGroupName") && !logs_group(c, false, buf, &group, &gid, NULL)) {
         return;
     }
@@ -278,12 +275,37 @@ static void test_metric_filter(struct logs_call *c)
 
 /* ---- subscription filters ---- */
 
+/* The destination checks AWS makes before it looks at the log group (recorded, 2026): a Lambda
+ * of another account is refused, and a Kinesis or Firehose stream needs a role to write with.
+ * Replies and returns false. */
+static bool destination_ok(struct logs_call *c)
+{
+    static const char *const need_role[] = {"kinesis", "firehose"};
+    const char *arn = logs_str(c, "destinationArn");
+    char vendor[32] = "", account[32] = "";
+    /* arn:partition:vendor:region:account:... */
+    if (sscanf(arn, "arn:%*[^:]:%31[^:]:%*[^:]:%31[^:]:", vendor, account) < 1) {
+        return true; /* a destination name or other shape: stored as given */
+    }
+    if (strcmp(vendor, "lambda") == 0 && account[0] && strcmp(account, c->account) != 0) {
+        return logs_fail(c, "AccessDeniedException",
+                         "Cross-account lambda invocation passing is not allowed.");
+    }
+    for (size_t i = 0; i < ARRAY_LEN(need_role); i++) {
+        if (strcmp(vendor, need_role[i]) == 0 && !logs_str(c, "roleArn")) {
+            return logs_invalid(c, "destinationArn for vendor %s cannot be used without roleArn",
+                                vendor);
+        }
+    }
+    return true;
+}
+
 static void put_subscription_filter(struct logs_call *c)
 {
     char buf[513];
     const char *group = NULL, *name = logs_str(c, "filterName");
     int64_t gid = 0;
-    if (!pattern_ok(c, logs_str(c, "filterPattern")) ||
+    if (!destination_ok(c) || !pattern_ok(c, logs_str(c, "filterPattern")) ||
         !logs_group(c, false, buf, &group, &gid, NULL)) {
         return;
     }
@@ -424,6 +446,54 @@ static bool json_document_ok(struct logs_call *c, const char *text)
     return ok ? true : logs_invalid(c, "The policy document is not valid JSON.");
 }
 
+/* A Principal.Service list of one item becomes that item. Returns whether it changed. */
+static bool normalize_principal(json_t *statement)
+{
+    bool changed = false;
+    json_t *principal = json_object_get(statement, "Principal");
+    const char *key;
+    json_t *v;
+    json_object_foreach(principal, key, v)
+    {
+        if (strcmp(key, "Service") == 0 && json_is_array(v) && json_array_size(v) == 1) {
+            json_object_set(principal, key, json_array_get(v, 0));
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+/* The document as AWS reads it back (recorded, 2026): a one-item Principal.Service list becomes
+ * a string and a missing Version becomes "2008-10-17", IAM's default. New string; text must be
+ * a JSON object (json_document_ok). */
+static char *normalized_policy(const char *text)
+{
+    json_t *doc = json_loads(text, JSON_PRESERVE_ORDER, NULL);
+    json_t *out = json_object();
+    json_t *statements = json_object_get(doc, "Statement");
+    size_t i;
+    json_t *st;
+    bool changed = false;
+    if (json_is_array(statements)) {
+        json_array_foreach(statements, i, st)
+        {
+            changed |= normalize_principal(st);
+        }
+    } else {
+        changed = normalize_principal(statements);
+    }
+    if (!json_object_get(doc, "Version")) {
+        json_object_set_new(out, "Version", json_string("2008-10-17"));
+        changed = true;
+    }
+    json_object_update(out, doc);
+    /* An unchanged document reads back byte for byte as it was sent. */
+    char *s = changed ? json_dumps(out, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+    json_decref(out);
+    json_decref(doc);
+    return s ? s : xstrdup(text);
+}
+
 static void put_resource_policy(struct logs_call *c)
 {
     const char *name = logs_str(c, "policyName"), *text = logs_str(c, "policyDocument");
@@ -443,8 +513,10 @@ static void put_resource_policy(struct logs_call *c)
         return;
     }
     json_decref(old);
-    json_t *doc = json_pack("{s:s, s:s, s:I}", "policyName", name, "policyDocument", text,
+    char *normal = normalized_policy(text);
+    json_t *doc = json_pack("{s:s, s:s, s:I}", "policyName", name, "policyDocument", normal,
                             "lastUpdatedTime", (json_int_t)logs_now_ms());
+    free(normal);
     store_doc(c, "policy", 0, name, doc, json_pack("{s:O}", "resourcePolicy", doc));
     json_decref(doc);
 }
@@ -461,7 +533,9 @@ static void delete_resource_policy(struct logs_call *c)
         logs_fail(c, "ResourceNotFoundException", "Policy with name [null] does not exist.");
         return;
     }
-    delete_doc(c, "policy", 0, name, "The specified resource policy does not exist.");
+    char *missing = xasprintf("Policy with name [%s] does not exist.", name);
+    delete_doc(c, "policy", 0, name, missing);
+    free(missing);
 }
 
 /* ---- export tasks (completed at once: there is no S3 to write to) ---- */
@@ -497,6 +571,22 @@ static void create_export_task(struct logs_call *c)
 static void describe_export_tasks(struct logs_call *c)
 {
     const char *id = logs_str(c, "taskId"), *code = logs_str(c, "statusCode");
+    if (id) {
+        /* A task id names one task, not a prefix; an unknown one is an error (AWS). */
+        json_t *t = logs_db_config_get(c->ro, "export", 0, id);
+        const char *tc = json_string_value(json_object_get(json_object_get(t, "status"), "code"));
+        if (!t) {
+            logs_fail(c, "ResourceNotFoundException", "The specified export task does not exist.");
+            return;
+        }
+        json_t *tasks = json_array();
+        if (!code || (tc && strcmp(tc, code) == 0)) {
+            json_array_append(tasks, t);
+        }
+        json_decref(t);
+        logs_reply(c, json_pack("{s:o}", "exportTasks", tasks));
+        return;
+    }
     if (!code) {
         reply_page(c, "export", 0, id, "exportTasks", NULL);
         return;

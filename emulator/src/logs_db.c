@@ -367,8 +367,11 @@ json_t *logs_db_describe_streams(struct store *s, int64_t gid, const char *group
         set_int_col(o, "firstEventTimestamp", st, 2);
         set_int_col(o, "lastEventTimestamp", st, 3);
         set_int_col(o, "lastIngestionTime", st, 4);
-        /* Deprecated and ignored since 2023, but old agents still read it (logs-api.md). */
-        json_object_set_new(o, "uploadSequenceToken", json_string("1"));
+        /* Deprecated and ignored since 2023, but old agents still read it (logs-api.md); a
+         * stream that never received an event has none (recorded AWS response, 2026). */
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            json_object_set_new(o, "uploadSequenceToken", json_string("1"));
+        }
         json_object_set_new(
             o, "arn", json_sprintf("%slog-group:%s:log-stream:%s", arn_prefix, group_name, name));
         json_object_set_new(o, "storedBytes", json_integer(0));

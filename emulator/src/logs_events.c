@@ -71,10 +71,10 @@ static bool check_event(struct logs_call *c, size_t i, const struct logs_db_even
 {
     if (e->ts < 0) {
         return logs_invalid(c,
-                            "1 validation error detected: Value at 'logEvents.%zu.member."
+                            "1 validation error detected: Value '%lld' at 'logEvents.%zu.member."
                             "timestamp' failed to satisfy constraint: Member must have value "
                             "greater than or equal to 0",
-                            i + 1);
+                            (long long)e->ts, i + 1);
     }
     if (e->len == 0) {
         return logs_invalid(c,

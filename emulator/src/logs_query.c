@@ -22,6 +22,7 @@
 #include "log.h"
 #include "logs_api_int.h"
 #include "metrics.h"
+#include "logs_query.h"
 
 enum {
     MAX_QUERIES_KEPT = 1000,
@@ -53,7 +54,8 @@ struct query_entry {
     struct insights_query *q;
     enum qstatus status;
     atomic_bool cancel;
-    bool running; /* a worker holds the entry */
+    bool running;  /* a worker holds the entry */
+    bool orphaned; /* reset dropped it from the registry while running: the worker frees it */
     struct insights_result *result;
 };
 
@@ -202,9 +204,30 @@ static void *worker(void *arg)
     struct insights_result *partial = e->result;
     e->result = res;
     e->running = false;
+    bool orphaned = e->orphaned;
     pthread_mutex_unlock(&registry_lock);
     insights_result_free(partial);
+    if (orphaned) {
+        entry_free(e);
+    }
     return NULL;
+}
+
+void logs_query_reset(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < registry_n; i++) {
+        struct query_entry *e = registry[i];
+        if (e->running) {
+            atomic_store(&e->cancel, true);
+            e->orphaned = true;
+        } else {
+            entry_free(e);
+        }
+        registry[i] = NULL;
+    }
+    registry_n = 0;
+    pthread_mutex_unlock(&registry_lock);
 }
 
 /* Adds e, evicting the oldest finished entry when full. Caller holds registry_lock. Returns
@@ -270,7 +293,7 @@ static bool query_groups(struct logs_call *c, struct query_entry *e)
         if (idents && g[0] && g[strlen(g) - 1] == '*') {
             return logs_invalid(c, "A log group ARN in logGroupIdentifiers may not end in *.");
         }
-        if (!logs_group_by(c, g, buf, &name, &e->gids[i], NULL)) {
+        if (!logs_query_group_by(c, g, buf, &name, &e->gids[i])) {
             return false;
         }
         e->group_names[e->ngids++] = xstrdup(name);

@@ -7,6 +7,7 @@
  * Threads: HTTP connection threads.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "logs_api_int.h"
@@ -70,29 +71,58 @@ static size_t utf8_len(const char *s)
     return n;
 }
 
+/* One broken constraint of a Logs member as an InvalidParameterException with AWS's text. */
+static bool invalid(struct logs_call *c, const char *what, const char *value,
+                    const char *constraint)
+{
+    json_t *v = json_string_nocheck(value); /* shown as sent, even when not valid UTF-8 */
+    char *msg = aws_validation_message(what, v, constraint);
+    logs_invalid(c, "%s", msg);
+    free(msg);
+    json_decref(v);
+    return false;
+}
+
 bool logs_check(struct logs_call *c, const char *what, const char *value, const char *pattern,
                 int min, int max)
 {
     size_t len = utf8_len(value);
-    char shown[600];
-    snprintf(shown, sizeof(shown), "%s", value);
+    char constraint[300];
     if (min >= 0 && len < (size_t)min) {
-        return logs_invalid(c,
-                            "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                            "constraint: Member must have length greater than or equal to %d",
-                            shown, what, min);
+        snprintf(constraint, sizeof(constraint),
+                 "Member must have length greater than or equal to %d", min);
+        return invalid(c, what, value, constraint);
     }
     if (max >= 0 && len > (size_t)max) {
-        return logs_invalid(c,
-                            "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                            "constraint: Member must have length less than or equal to %d",
-                            shown, what, max);
+        snprintf(constraint, sizeof(constraint), "Member must have length less than or equal to %d",
+                 max);
+        return invalid(c, what, value, constraint);
     }
     if (pattern && !pattern_ok(value, pattern)) {
-        return logs_fail(c, "InvalidParameterException",
-                         "1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                         "constraint: Member must satisfy regular expression pattern: %s",
-                         shown, what, pattern);
+        snprintf(constraint, sizeof(constraint),
+                 "Member must satisfy regular expression pattern: %s", pattern);
+        return invalid(c, what, value, constraint);
+    }
+    return true;
+}
+
+/* Log group and stream names longer than 512 characters are refused by the service ahead of
+ * model validation, with one message for both (recorded AWS responses, early 2026, for
+ * CreateLogGroup and DeleteMetricFilter). */
+static bool names_ok(struct logs_call *c, const struct logs_op *op)
+{
+    static const char *const names[] = {"logGroupName", "logStreamName"};
+    for (size_t k = 0; k < ARRAY_LEN(names); k++) {
+        bool modeled = false;
+        for (size_t i = 0; i < op->nmembers && !modeled; i++) {
+            modeled = strcmp(op->members[i].name, names[k]) == 0;
+        }
+        const char *v = logs_str(c, names[k]);
+        if (modeled && v && utf8_len(v) > 512) {
+            return logs_invalid(
+                c,
+                "Invalid LogGroup or LogStream, both must have length less than or equal to 512.");
+        }
     }
     return true;
 }
@@ -101,16 +131,21 @@ bool logs_check(struct logs_call *c, const char *what, const char *value, const 
 bool logs_validate(struct logs_call *c, const struct logs_op *op)
 {
     struct aws_member posix[MAX_MEMBERS] = {{0}};
-    struct errbuf err = {{0}, -1};
     size_t n = op->nmembers < MAX_MEMBERS ? op->nmembers : MAX_MEMBERS;
+    if (!names_ok(c, op)) {
+        return false;
+    }
     for (size_t i = 0; i < n; i++) {
         posix[i] = op->members[i];
         if (is_custom(posix[i].pattern)) {
             posix[i].pattern = NULL;
         }
     }
-    if (aws_validate(c->body, posix, n, &err) < 0) {
-        return logs_invalid(c, "%s", err.msg);
+    char *msg = aws_check(c->body, posix, n);
+    if (msg) {
+        logs_invalid(c, "%s", msg);
+        free(msg);
+        return false;
     }
     for (size_t i = 0; i < n; i++) {
         const char *v = logs_str(c, op->members[i].name);

@@ -19,6 +19,7 @@
 #include "checkpoint.h"
 #include "client.h"
 #include "config.h"
+#include "demo.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -77,24 +78,6 @@ static void remove_temp_db(struct serve_state *s)
     rmdir(s->tmpdir);
 }
 
-static int load_demo(struct app *app)
-{
-    const struct web_asset *demo = web_find(demo_fixtures, "/demo.jsonl");
-    struct fixture_result res;
-    if (!demo) {
-        log_error("demo fixture missing from the build", "%s", "");
-        return ERR_INTERNAL;
-    }
-    int rc = fixture_load(app, (const char *)demo->bytes, demo->len, true, &res);
-    if (rc < 0) {
-        log_error("demo fixture failed to load", "line=%d error=\"%s\"", res.line, res.msg);
-        return rc;
-    }
-    log_info("demo data loaded", "segments=%lld log_events=%lld", (long long)res.segments,
-             (long long)res.log_events);
-    return 0;
-}
-
 /* A database written before trace facts existed gets them now, before anything reads them. */
 static int backfill(struct store *rw)
 {
@@ -116,6 +99,7 @@ static int serve(const struct config *cfg)
     struct http_server *httpd = NULL;
     struct maintenance *maint = NULL;
     struct checkpointer *ckpt = NULL;
+    struct demo *replay = NULL;
     int rc = make_db_path(&s, cfg);
     if (rc < 0) {
         goto out;
@@ -140,7 +124,7 @@ static int serve(const struct config *cfg)
     rc = writer_start(s.app.queue, rw, &s.app.writer);
     /* The demo is committed before anything listens, so the first request already sees it. */
     if (rc == 0 && cfg->demo) {
-        rc = load_demo(&s.app);
+        rc = demo_load(&s.app);
     }
     if (rc == 0) {
         rc = udp_start(&s.loop, cfg->udp_address, s.app.queue, &udp);
@@ -153,6 +137,9 @@ static int serve(const struct config *cfg)
         goto out;
     }
     maint = maintenance_start(&s.loop, &s.app);
+    if (cfg->demo) {
+        replay = demo_start(&s.app, cfg->demo_replay_interval_s);
+    }
     s.sigint.data = s.sigterm.data = &s;
     uv_signal_init(&s.loop, &s.sigint);
     uv_signal_init(&s.loop, &s.sigterm);
@@ -163,6 +150,7 @@ static int serve(const struct config *cfg)
     uv_run(&s.loop, UV_RUN_DEFAULT);
 out:
     s.app.stopping = 1;
+    demo_stop(replay); /* its last round goes through the writer, which is still running */
     http_stop(httpd);
     udp_stop(udp);
     maintenance_stop(maint);

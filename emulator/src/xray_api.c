@@ -31,9 +31,12 @@ json_t *xray_api_parse_request(struct http_request *req, struct http_reply *rep,
 {
     struct errbuf err = {{0}, -1};
     json_t *body = aws_parse_body(req, &err);
-    if (body && aws_validate(body, members, n, &err) < 0) {
+    char *msg = body ? aws_check(body, members, n) : NULL;
+    if (msg) {
+        xray_api_invalid(rep, msg);
+        free(msg);
         json_decref(body);
-        body = NULL;
+        return NULL;
     }
     if (!body) {
         xray_api_invalid(rep, err.msg);

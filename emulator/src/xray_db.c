@@ -350,8 +350,14 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id,
 
 int xray_db_reset(struct store *rw)
 {
+    /* Everything X-Ray keeps, configuration included (groups, sampling rules, tags, resource
+     * policies, encryption and indexing settings): CI jobs that reuse names must not see each
+     * other's state. test_fidelity.py checks every table of sqlite_master is left empty. */
     return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
-                          "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;");
+                          "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
+                          "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
+                          "DELETE FROM resource_tags; DELETE FROM settings;"
+                          "DELETE FROM xray_resource_policies;");
 }
 
 static int delete_selected(struct store *rw, const char *select_sql, double arg, int64_t *deleted)

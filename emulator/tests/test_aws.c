@@ -102,3 +102,21 @@ Test(aws, restjson_errors_carry_type_header_and_both_message_spellings)
     json_decref(body);
     free(rep.body);
 }
+
+Test(aws, validation_prints_values_as_aws_does)
+{
+    struct errbuf err = {{0}, -1};
+    cr_assert_eq(validate("{\"Name\":\"a\",\"Count\":1000000}", &err), ERR_INVALID);
+    cr_expect_str_eq(err.msg,
+                     "1 validation error detected: Value '1000000' at 'Count' failed to "
+                     "satisfy constraint: Member must have value less than or equal to 10");
+    cr_assert_eq(validate("{\"Name\":\"a\",\"Colour\":\"blue\"}", &err), ERR_INVALID);
+    cr_expect_str_eq(err.msg, "1 validation error detected: Value 'blue' at 'Colour' failed to "
+                              "satisfy constraint: Member must satisfy enum value set: [red, "
+                              "green]");
+    json_t *list = json_loads("[{\"metricName\":\"m\",\"metricValue\":1.5}]", 0, NULL);
+    char *shown = aws_value_text(list, "metricTransformations");
+    cr_expect_str_eq(shown, "[MetricTransformation(metricName=m, metricValue=1.5)]");
+    free(shown);
+    json_decref(list);
+}

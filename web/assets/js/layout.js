@@ -84,5 +84,5 @@ export function layeredLayout(nodes, edges, opts = {}) {
       pos.set(id, { x: li * colGap, y: (i - (l.length - 1) / 2) * rowGap, layer: li });
     });
   });
-  return { pos, width: (nlayers - 1) * colGap, height: (tallest - 1) * rowGap };
+  return { pos, width: (nlayers - 1) * colGap, height: (tallest - 1) * rowGap, colGap, rowGap };
 }

@@ -6,6 +6,19 @@ import { get, url } from './api.js';
 import { rangePicker, fmtAgo, fmtCount, isRelative, DEFAULT_SINCE } from './time.js';
 import { filterBox, loading, failure, empty } from './components.js';
 import { logLine, ev } from './logline.js';
+import { whenRealTime } from './settle.js';
+
+// Stored sizes in B, KB, MB, GB (1,000-based like CloudWatch's console): "8.8 KB", not "8.8k B".
+function fmtBytes(n) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = Number(n) || 0;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
 
 const LIMIT = 500;
 const MAX_TAIL = 5000;
@@ -26,6 +39,7 @@ export function mount(root, params, ctx) {
   const until = params.until || '';
   let follow = params.tail === '1';
   let aborted = false;
+  const shown = new Set(); // ids of the events on screen, so the tail's catch-up adds no twins
   let source = null;
   let count = 0;
 
@@ -85,7 +99,7 @@ export function mount(root, params, ctx) {
                   'a',
                   { href: ctx.href('/logs', { group: name, pattern, since, until }), 'aria-current': name === group ? 'true' : null, title: name },
                   h('span', { class: 'nav-name' }, name),
-                  n !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(n)} events`) : bytes !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(bytes)} B`) : null
+                  n !== undefined ? h('span', { class: 'nav-meta' }, `${fmtCount(n)} events`) : bytes !== undefined ? h('span', { class: 'nav-meta' }, fmtBytes(bytes)) : null
                 )
               );
             })
@@ -165,6 +179,8 @@ export function mount(root, params, ctx) {
     const events = listOf(res, 'events', 'log_events', 'logEvents');
     events.sort((a, b) => ev.time(a) - ev.time(b));
     count = events.length;
+    shown.clear();
+    for (const e of events) if (e && e.id) shown.add(e.id);
     setHead(`${count}${res.next_token ? '+' : ''} events${pattern ? ' matching' : ''}`);
     const showGroup = false;
     replace(
@@ -175,7 +191,10 @@ export function mount(root, params, ctx) {
     );
     if (follow) {
       list.scrollTop = list.scrollHeight;
-      startTail();
+      // A tail never ends: opened in real time only, so headless screenshots settle (settle.js).
+      whenRealTime().then(() => {
+        if (!aborted) startTail();
+      });
     }
   }
 
@@ -189,12 +208,25 @@ export function mount(root, params, ctx) {
       } catch {
         return;
       }
-      const events = Array.isArray(data) ? data : data && (data.events || data.log_events) ? data.events || data.log_events : [data];
+      append(Array.isArray(data) ? data : data && (data.events || data.log_events) ? data.events || data.log_events : [data]);
+    };
+    // The tail opens a moment after the first page of events (settle.js): fetch once more when it
+    // is open, so events that arrived in between are shown too (each event id once).
+    const catchUp = async () => {
+      try {
+        const res = await get('logs/events', { group, stream, pattern, since, until, limit: LIMIT });
+        if (!aborted) append(listOf(res, 'events', 'log_events', 'logEvents').sort((a, b) => ev.time(a) - ev.time(b)));
+      } catch {
+        // the tail itself goes on; a failed catch-up only misses what it would have added
+      }
+    };
+    const append = (events) => {
       const atBottom = list.scrollTop + list.clientHeight >= list.scrollHeight - 40;
       const placeholder = list.querySelector('.state');
       if (placeholder) placeholder.remove();
       for (const e of events) {
-        if (!e || ev.message(e) === '' ) continue;
+        if (!e || ev.message(e) === '' || (e.id && shown.has(e.id))) continue;
+        if (e.id) shown.add(e.id);
         const row = logLine(e, ctx, { showGroup: false });
         row.classList.add('fresh');
         list.append(row);
@@ -205,6 +237,7 @@ export function mount(root, params, ctx) {
       if (atBottom) list.scrollTop = list.scrollHeight;
     };
     for (const name of ['message', 'event', 'log', 'events']) source.addEventListener(name, onData);
+    source.addEventListener('open', catchUp, { once: true });
     source.addEventListener('error', () => setHead(`${count} events · tail reconnecting…`));
   }
 

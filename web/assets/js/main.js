@@ -4,6 +4,7 @@
 import { h, replace } from './dom.js';
 import { get } from './api.js';
 import { fmtCount } from './time.js';
+import { whenRealTime } from './settle.js';
 import * as mapPage from './map.js';
 import * as tracesPage from './traces.js';
 import * as tracePage from './trace.js';
@@ -172,4 +173,6 @@ route();
 refreshStats();
 // Drops and rejections commit nothing, so no live event announces them: poll as well.
 setInterval(refreshStats, 5000);
-connectLive();
+// The stream never ends, so it opens only once the page runs in real time (settle.js): headless
+// screenshots with --virtual-time-budget would otherwise wait for it forever.
+whenRealTime().then(connectLive);

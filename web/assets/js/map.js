@@ -92,6 +92,74 @@ function pct(n, d) {
   return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p)}%`;
 }
 
+// Approximate advance widths (px) of the map's fonts: node names 13px bold, types 10.5px,
+// edge labels 11px. Generous, so estimated boxes contain the drawn text.
+const NAME_CHAR = 7.9;
+const TYPE_CHAR = 6.3;
+const LABEL_CHAR = 6.4;
+
+const box = (cx, cy, w, h) => ({ x: cx - w / 2, y: cy - h / 2, w, h });
+const hits = (p, q) => p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+
+// Text cut with an ellipsis to fit maxPx (the full text stays in the node's title).
+function fitText(text, charPx, maxPx) {
+  const max = Math.max(4, Math.floor(maxPx / charPx));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+// A point of the cubic Bezier [p0, c1, c2, p3] at t.
+function bezier([p0, c1, c2, p3], t) {
+  const u = 1 - t;
+  const f = (i) => u * u * u * p0[i] + 3 * u * u * t * c1[i] + 3 * u * t * t * c2[i] + t * t * t * p3[i];
+  return { x: f(0), y: f(1) };
+}
+
+// Where an edge's label goes: the first spot along its curve (middle first), then beside it,
+// whose box meets no node, node text or earlier label; else the spot that meets the fewest.
+// The chosen box joins the obstacles.
+function placeLabel(curve, w, obstacles) {
+  const spots = [];
+  for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78]) spots.push(bezier(curve, t));
+  for (const dy of [-26, 26, -52, 52, -78, 78]) for (const t of [0.5, 0.35, 0.65]) {
+    const p = bezier(curve, t);
+    spots.push({ x: p.x, y: p.y + dy });
+  }
+  let best = null;
+  for (const p of spots) {
+    const b = box(p.x, p.y, w + 4, 24);
+    const n = obstacles.filter((o) => hits(o, b)).length;
+    if (!best || n < best.n) best = { p, b, n };
+    if (n === 0) break;
+  }
+  obstacles.push(best.b);
+  return best.p;
+}
+
+// Gaps that fill the canvas: columns as wide as the panel allows, rows spread over its height.
+function gaps(nodes, edges, minColGap) {
+  const canvas = document.querySelector('.map-canvas');
+  const cw = (canvas && canvas.clientWidth) || 1000;
+  const ch = (canvas && canvas.clientHeight) || 600;
+  const probe = layeredLayout(nodes, edges);
+  const cols = Math.round(probe.width / 250) + 1;
+  const rows = Math.round(probe.height / 150) + 1;
+  const colGap = Math.max(230, minColGap, Math.min(340, (cw - 160) / Math.max(1, cols - 1)));
+  const aspect = cw / Math.max(1, ch);
+  const wantH = ((cols - 1) * colGap + 200) / aspect - 200;
+  const rowGap = Math.max(150, Math.min(260, wantH / Math.max(1, rows - 1)));
+  return { colGap, rowGap };
+}
+
+function edgeLabel(st) {
+  return st ? `${fmtCount(st.total)} ${st.total === 1 ? 'call' : 'calls'} · ${fmtDuration(st.avg)} avg` : '';
+}
+
+// An AWS type that may wrap only between its "::" parts (never inside a word).
+function typeLabel(type) {
+  const parts = String(type || '').split('::');
+  return h('div', { class: 'muted small svc-type' }, parts.map((p, i) => h('span', null, i < parts.length - 1 ? `${p}::` : p)));
+}
+
 export function mount(root, params, ctx) {
   const since = params.since || DEFAULT_SINCE;
   const until = params.until || '';
@@ -154,7 +222,9 @@ export function mount(root, params, ctx) {
         if (byRef.has(e.ReferenceId)) edges.push({ from: sv.ReferenceId, to: e.ReferenceId, edge: e, src: sv, dst: byRef.get(e.ReferenceId) });
       }
     }
-    const lay = layeredLayout(nodes, edges);
+    // Columns leave room for the widest edge label between two nodes' halos.
+    const widest = Math.max(0, ...edges.map((e) => edgeLabel(statsOf(e.edge.SummaryStatistics)).length * LABEL_CHAR + 14));
+    const lay = layeredLayout(nodes, edges, gaps(nodes, edges, widest + 2 * (R + 12) + 24));
     // Client nodes have no statistics of their own; their outgoing edges stand in.
     const nodeStats = new Map();
     for (const sv of services) {
@@ -184,6 +254,23 @@ export function mount(root, params, ctx) {
     const nodeLayer = s('g', { class: 'nodes' });
     world.append(edgeLayer, nodeLayer, labelLayer);
 
+    // Every text of a node is an obstacle edge labels must avoid (world units: the SVG scales
+    // uniformly, so a layout without overlaps has none at any zoom).
+    const obstacles = [];
+    const nodeText = new Map();
+    for (const sv of services) {
+      const p = lay.pos.get(sv.ReferenceId);
+      const client = sv.Type === 'client';
+      const r = client ? R - 8 : R;
+      const name = fitText(client ? 'Client' : sv.Name, NAME_CHAR, lay.colGap - 16);
+      const type = client ? '' : fitText(sv.Type || '', TYPE_CHAR, lay.colGap - 16);
+      nodeText.set(sv.ReferenceId, { name, type });
+      obstacles.push(box(p.x, p.y, 2 * (r + 12), 2 * (r + 12)));
+      obstacles.push(box(p.x, p.y + r + 15, name.length * NAME_CHAR + 6, 18));
+      if (type) obstacles.push(box(p.x, p.y + r + 31, type.length * TYPE_CHAR + 6, 15));
+    }
+    const pendingLabels = [];
+
     for (const e of edges) {
       const a = lay.pos.get(e.from);
       const b = lay.pos.get(e.to);
@@ -198,7 +285,7 @@ export function mount(root, params, ctx) {
       const srcName = e.src.Type === 'client' ? null : e.src.Name;
       const filterExpr = srcName ? `edge(${quote(srcName)}, ${quote(e.dst.Name)})` : `service(${quote(e.dst.Name)})`;
       const open = () => ctx.navigate('/traces', { filter: filterExpr, since, until });
-      const label = st ? `${fmtCount(st.total)} calls · ${fmtDuration(st.avg)} avg` : '';
+      const label = edgeLabel(st);
       const name = `${e.src.Type === 'client' ? 'Client' : e.src.Name} to ${e.dst.Name}${label ? `: ${label}` : ''}`;
       const g = s(
         'g',
@@ -209,18 +296,23 @@ export function mount(root, params, ctx) {
       );
       edgeLayer.append(g);
       if (label) {
-        const mx = back ? (a.x + b.x) / 2 : (x1 + x2) / 2;
-        const my = back ? Math.max(a.y, b.y) + R + 70 : (a.y + b.y) / 2;
-        const w = label.length * 6.3 + 14;
-        labelLayer.append(
-          s(
-            'g',
-            { class: ['edge-label', hot ? 'hot' : ''], transform: `translate(${mx},${my})`, 'aria-hidden': 'true', onclick: open },
-            s('rect', { x: -w / 2, y: -10, width: w, height: 20, rx: 10 }),
-            s('text', { 'text-anchor': 'middle', y: 4 }, label)
-          )
-        );
+        const w = label.length * LABEL_CHAR + 14;
+        const curve = back
+          ? [[a.x, a.y + R + 4], [a.x, a.y + R + 90], [b.x, b.y + R + 90], [b.x, b.y + R + 8]]
+          : [[x1, a.y], [(x1 + x2) / 2, a.y], [(x1 + x2) / 2, b.y], [x2, b.y]];
+        pendingLabels.push({ curve, w, hot, open, label });
       }
+    }
+    for (const { curve, w, hot, open, label } of pendingLabels) {
+      const { x: mx, y: my } = placeLabel(curve, w, obstacles);
+      labelLayer.append(
+        s(
+          'g',
+          { class: ['edge-label', hot ? 'hot' : ''], transform: `translate(${mx},${my})`, 'aria-hidden': 'true', onclick: open },
+          s('rect', { x: -w / 2, y: -10, width: w, height: 20, rx: 10 }),
+          s('text', { 'text-anchor': 'middle', y: 4 }, label)
+        )
+      );
     }
 
     for (const sv of services) {
@@ -268,17 +360,18 @@ export function mount(root, params, ctx) {
               s('text', { class: 'inner', 'text-anchor': 'middle', y: 8 }, st && Number.isFinite(st.avg) ? fmtDuration(st.avg) : '—'),
               s('text', { class: 'inner muted', 'text-anchor': 'middle', y: 20 }, st ? `${fmtCount(st.total)} req` : ''),
             ],
-        s('text', { class: 'node-name', 'text-anchor': 'middle', y: r + 20 }, client ? 'Client' : sv.Name),
-        s('text', { class: 'node-type', 'text-anchor': 'middle', y: r + 35 }, client ? '' : sv.Type)
+        s('text', { class: 'node-name', 'text-anchor': 'middle', y: r + 20 }, nodeText.get(sv.ReferenceId).name),
+        s('text', { class: 'node-type', 'text-anchor': 'middle', y: r + 35 }, nodeText.get(sv.ReferenceId).type)
       );
       nodeLayer.append(g);
     }
 
     // Fit to the panel, with room for labels; wheel zooms around the cursor, drag pans.
-    const pad = 90;
-    const minX = -R - pad;
-    const minY = -lay.height / 2 - R - pad;
-    view = { x: minX, y: minY, w: lay.width + 2 * (R + pad), h: lay.height + 2 * (R + pad) + 40 };
+    const padX = Math.max(70, lay.colGap / 2);
+    const padY = 60;
+    const minX = -R - padX;
+    const minY = -lay.height / 2 - R - padY;
+    view = { x: minX, y: minY, w: lay.width + 2 * (R + padX), h: lay.height + 2 * (R + padY) + 50 };
     const home = { ...view };
     const apply = () => svg.setAttribute('viewBox', `${view.x} ${view.y} ${view.w} ${view.h}`);
     apply();
@@ -375,7 +468,7 @@ export function mount(root, params, ctx) {
                 'td',
                 null,
                 h('a', { href: ctx.href('/traces', { filter: `service(${quote(sv.Name)})`, since, until }) }, h('i', { class: `dot st-${health(st) === 'unknown' ? 'ok' : health(st)}` }), sv.Name),
-                h('div', { class: 'muted small' }, sv.Type)
+                typeLabel(sv.Type)
               ),
               h('td', { class: 'num' }, st ? fmtCount(st.total) : '—'),
               h('td', { class: 'num' }, st ? fmtDuration(st.avg) : '—'),
