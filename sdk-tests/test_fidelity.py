@@ -208,6 +208,15 @@ def _fill_everything(fluoro):
     logs.put_query_definition(name="qd", queryString="fields @message")
     logs.put_destination(destinationName="d", targetArn="arn:aws:kinesis:us-east-1:000000000000:stream/s",
                          roleArn="arn:aws:iam::000000000000:role/r")
+    # An OpenTelemetry span (kept as received in otel_spans besides its segment).
+    otel_tid = new_trace_id()
+    span = {"traceId": otel_tid[2:10] + otel_tid[11:], "spanId": "ab" * 8, "name": "otel-op",
+            "kind": 2, "startTimeUnixNano": str(int(now * 1e9)),
+            "endTimeUnixNano": str(int((now + 0.05) * 1e9))}
+    status, _, _ = fluoro.request("POST", "/v1/traces", json.dumps({"resourceSpans": [{
+        "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "otel"}}]},
+        "scopeSpans": [{"spans": [span]}]}]}).encode(), {"Content-Type": "application/json"})
+    assert status == 200
     qid = logs.start_query(logGroupName=G, startTime=0, endTime=int(now) + 60,
                            queryString="fields @message")["queryId"]
     fluoro.wait_idle()
