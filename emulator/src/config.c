@@ -11,7 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT };
+/* OPT_LIST: a repeatable string option; values (environment first, then each flag) are joined
+ * with newlines. */
+enum opt_type { OPT_STRING, OPT_BOOL, OPT_DURATION_S, OPT_SIZE, OPT_INT, OPT_LIST };
 
 struct option_def {
     const char *name; /* long flag without "--" */
@@ -53,6 +55,14 @@ static const struct option_def options[] = {
      "account id used in ARNs"},
     {"otlp-index-all", 0, "FLUORO_OTLP_INDEX_ALL", OPT_BOOL, "false", OFF(otlp_index_all),
      "make every OTLP span attribute an annotation (else only those in aws.xray.annotations)"},
+    {"export-otlp", 0, "FLUORO_EXPORT_OTLP", OPT_STRING, "", OFF(export_otlp),
+     "send every trace and log event as OTLP/HTTP to this URL's /v1/traces and /v1/logs"},
+    {"export-header", 0, "FLUORO_EXPORT_HEADER", OPT_LIST, "", OFF(export_headers),
+     "K=V header added to each --export-otlp request (repeatable)"},
+    {"forward-xray", 0, "FLUORO_FORWARD_XRAY", OPT_STRING, "", OFF(forward_xray),
+     "relay segment documents as received to this X-Ray endpoint (PutTraceSegments)"},
+    {"forward-logs", 0, "FLUORO_FORWARD_LOGS", OPT_STRING, "", OFF(forward_logs),
+     "relay log events to this CloudWatch Logs endpoint (PutLogEvents)"},
     {"version", 'V', NULL, OPT_BOOL, "false", OFF(show_version), "print the version and exit"},
     {"help", 'h', NULL, OPT_BOOL, "false", OFF(show_help), "print this help and exit"},
 };
@@ -136,6 +146,17 @@ static int set_value(struct config *cfg, const struct option_def *o, const char 
     void *field = (char *)cfg + o->offset;
     int64_t n = 0;
     switch (o->type) {
+    case OPT_LIST:
+        if (*(char **)field && **(char **)field && *value) {
+            char *joined = xasprintf("%s\n%s", *(char **)field, value);
+            free(*(char **)field);
+            *(char **)field = joined;
+            return 0;
+        }
+        if (*(char **)field && **(char **)field) {
+            return 0;
+        }
+        __attribute__((fallthrough)); /* the first value is set like a string */
     case OPT_STRING:
         free(*(char **)field);
         *(char **)field = xstrdup(value);
@@ -212,6 +233,27 @@ static int validate(struct config *cfg, struct errbuf *err)
         return errbuf_set(err, -1, "--http-address (FLUORO_HTTP_ADDRESS): \"%s\" is not HOST:PORT",
                           cfg->http_address);
     }
+    const struct {
+        const char *flag, *value;
+    } urls[] = {{"--export-otlp (FLUORO_EXPORT_OTLP)", cfg->export_otlp},
+                {"--forward-xray (FLUORO_FORWARD_XRAY)", cfg->forward_xray},
+                {"--forward-logs (FLUORO_FORWARD_LOGS)", cfg->forward_logs}};
+    for (size_t i = 0; i < ARRAY_LEN(urls); i++) {
+        const char *v = urls[i].value;
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+            return errbuf_set(err, -1, "%s: \"%s\" is not an http:// or https:// URL", urls[i].flag,
+                              v);
+        }
+    }
+    for (const char *h = cfg->export_headers; *h;) {
+        size_t n = strcspn(h, "\n");
+        const char *eq = memchr(h, '=', n);
+        if (!eq || eq == h) {
+            return errbuf_set(
+                err, -1, "--export-header (FLUORO_EXPORT_HEADER): \"%.*s\" is not K=V", (int)n, h);
+        }
+        h += n + (h[n] == '\n');
+    }
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12) {
         return errbuf_set(err, -1, "--account-id (FLUORO_ACCOUNT_ID): \"%s\" is not 12 digits",
                           cfg->account_id);
@@ -283,7 +325,7 @@ void config_usage(FILE *out)
 void config_fini(struct config *cfg)
 {
     for (size_t i = 0; i < ARRAY_LEN(options); i++) {
-        if (options[i].type == OPT_STRING) {
+        if (options[i].type == OPT_STRING || options[i].type == OPT_LIST) {
             char **field = (char **)((char *)cfg + options[i].offset);
             free(*field);
             *field = NULL;

@@ -19,6 +19,7 @@
 #include "checkpoint.h"
 #include "client.h"
 #include "config.h"
+#include "export.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -116,6 +117,7 @@ static int serve(const struct config *cfg)
     struct MHD_Daemon *httpd = NULL;
     struct maintenance *maint = NULL;
     struct checkpointer *ckpt = NULL;
+    struct exporters *exporters = NULL;
     int rc = make_db_path(&s, cfg);
     if (rc < 0) {
         goto out;
@@ -142,6 +144,9 @@ static int serve(const struct config *cfg)
         rc = load_demo(&s.app);
     }
     if (rc == 0) {
+        rc = export_start(cfg, s.app.writer, s.db_path, &exporters);
+    }
+    if (rc == 0) {
         rc = udp_start(&s.loop, cfg->udp_address, s.app.queue, &udp);
     }
     if (rc == 0) {
@@ -161,6 +166,7 @@ static int serve(const struct config *cfg)
     uv_run(&s.loop, UV_RUN_DEFAULT);
 out:
     s.app.stopping = 1;
+    export_stop(exporters); /* before the writer stops, so its last cursor write commits */
     http_stop(httpd);
     udp_stop(udp);
     maintenance_stop(maint);

@@ -141,11 +141,9 @@ struct exporter_def {
 static const struct exporter_def exporter_fields[] = {
     {"sent_total", "counter", "items delivered (in requests the backend accepted)", EOFF(sent), 1},
     {"requests_total", "counter", "requests the backend accepted", EOFF(requests), 1},
-    {"retried_total", "counter", "requests sent again after a retryable failure", EOFF(retried),
-     1},
+    {"retried_total", "counter", "requests sent again after a retryable failure", EOFF(retried), 1},
     {"lag_items", "gauge", "stored items not yet exported", EOFF(lag_items), 1},
-    {"lag_seconds", "gauge", "age of the oldest stored item not yet exported", EOFF(lag_ms),
-     0.001},
+    {"lag_seconds", "gauge", "age of the oldest stored item not yet exported", EOFF(lag_ms), 0.001},
     {"failing", "gauge", "1 while the last attempt failed", EOFF(failing), 1},
     {"cpu_seconds_total", "counter", "CPU time of the exporter thread", EOFF(cpu_us), 1e-6},
     {"last_status", "gauge", "HTTP status of the last attempt (0 = no answer)", EOFF(last_status),
@@ -165,8 +163,8 @@ const char *metrics_export_reject_label(enum metrics_export_reject r)
 
 static uint64_t exporter_value(int e, const struct exporter_def *d)
 {
-    return atomic_load_explicit(
-        (_Atomic uint64_t *)((char *)&metrics.exporters[e] + d->offset), memory_order_relaxed);
+    return atomic_load_explicit((_Atomic uint64_t *)((char *)&metrics.exporters[e] + d->offset),
+                                memory_order_relaxed);
 }
 
 static uint64_t exporter_rejected_total(int e)
@@ -199,10 +197,10 @@ static int render_exporters(struct buf *out)
     for (int e = 0; e < METRICS_EXPORTER_COUNT && rc == 0; e++) {
         for (int r = 0; r < METRICS_EXPORT_REJECT_COUNT && rc == 0; r++) {
             if (metrics.exporters[e].configured) {
-                rc = buf_printf(out,
-                                "fluoro_export_rejected_total{exporter=\"%s\",reason=\"%s\"} %llu\n",
-                                exporter_labels[e], export_reject_labels[r],
-                                (unsigned long long)metrics.exporters[e].rejected[r]);
+                rc = buf_printf(
+                    out, "fluoro_export_rejected_total{exporter=\"%s\",reason=\"%s\"} %llu\n",
+                    exporter_labels[e], export_reject_labels[r],
+                    (unsigned long long)metrics.exporters[e].rejected[r]);
             }
         }
     }

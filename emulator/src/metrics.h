@@ -74,11 +74,11 @@ struct metrics_exporter_counters {
     _Atomic uint64_t requests;   /* requests the backend accepted */
     _Atomic uint64_t retried;    /* requests sent again after a retryable failure */
     _Atomic uint64_t rejected[METRICS_EXPORT_REJECT_COUNT];
-    _Atomic uint64_t lag_items;      /* stored items after the cursor (gauge) */
-    _Atomic uint64_t lag_ms;         /* age of the oldest item after the cursor (gauge) */
-    _Atomic uint64_t failing;        /* 1 while the last attempt failed (gauge) */
-    _Atomic uint64_t cpu_us;         /* CPU time of the exporter's thread */
-    _Atomic uint64_t last_status;    /* HTTP status of the last attempt, 0 = no answer */
+    _Atomic uint64_t lag_items;   /* stored items after the cursor (gauge) */
+    _Atomic uint64_t lag_ms;      /* age of the oldest item after the cursor (gauge) */
+    _Atomic uint64_t failing;     /* 1 while the last attempt failed (gauge) */
+    _Atomic uint64_t cpu_us;      /* CPU time of the exporter's thread */
+    _Atomic uint64_t last_status; /* HTTP status of the last attempt, 0 = no answer */
 };
 
 struct metrics {

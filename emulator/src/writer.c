@@ -59,7 +59,7 @@ struct writer {
     pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
     pthread_cond_t cond;
     uint64_t generation;
-    int64_t seq; /* last segments.seq given out; only the writer thread touches it */
+    int64_t seq;                /* last segments.seq given out; only the writer thread touches it */
     unsigned changed_since[64]; /* change bits per generation, ring indexed by generation */
 };
 
