@@ -153,6 +153,7 @@ static void *exporter_main(void *arg)
     struct exporter_tick tick = {e, ro};
     e->target.tick = on_tick;
     e->target.tick_arg = &tick;
+    publish_lag(e, ro); /* so a fresh start never shows the zero of the gauges' init */
     log_info("exporter started", "exporter=%s url=\"%s\" cursor=%lld",
              metrics_exporter_label(e->kind->id), e->target.base_url, (long long)e->cursor);
     while (!*e->target.stopping) {
