@@ -129,8 +129,9 @@ const EXPORT_BEHIND_S = 10;
 function exportParts(st) {
   return Object.entries(st.exporters || {}).flatMap(([name, x]) => {
     const behind = x.lag_seconds > EXPORT_BEHIND_S;
-    if (!x.failing && !behind) return [];
-    const what = x.failing ? 'failing' : `${Math.round(x.lag_seconds)} s behind`;
+    const refusing = x.last_status >= 400 && x.last_status < 500 && x.rejected_total > 0;
+    if (!x.failing && !behind && !refusing) return [];
+    const what = x.failing ? 'failing' : refusing ? 'refused' : `${Math.round(x.lag_seconds)} s behind`;
     return [h('a', {
       class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: `export-${name}` },
       title: `Export ${name}: ${exact(x.lag_items)} items waiting, ${exact(x.retried_total)} retries, `
