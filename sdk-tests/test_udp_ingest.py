@@ -12,7 +12,9 @@ from conftest import (HEADER, HEADER_SPACED, aws_client, datagram, metric, new_i
                       new_trace_id, segment, subsegment)
 
 REASONS = ["no_header", "bad_header", "not_json", "not_object", "too_large", "missing_field",
-           "wrong_type", "bad_trace_id", "bad_id", "bad_name", "bad_time", "bad_subsegment"]
+           "wrong_type", "bad_trace_id", "bad_id", "bad_name", "bad_time", "bad_subsegment",
+           # ADOT's OTel payloads (test_otlp.py sends them)
+           "otel_unsampled", "otel_metrics", "otel_invalid"]
 
 
 def books(stats):

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs_db.h"
 #include "metrics.h"
 #include "otlp_db.h"
 
@@ -208,10 +209,12 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
         if (b->nsegs == b->segcap) {
             b->segcap = b->segcap ? b->segcap * 2 : 16;
             b->segs = xrealloc(b->segs, b->segcap * sizeof(*b->segs));
+            b->texts = xrealloc(b->texts, b->segcap * sizeof(*b->texts));
         }
         if (segment_validate(doc, &b->segs[b->nsegs], &err) != SEGMENT_OK) {
             while (b->nsegs > first) {
                 segment_fini(&b->segs[--b->nsegs]);
+                free(b->texts[b->nsegs]);
             }
             char detail[320];
             snprintf(detail, sizeof(detail), "span %.40s: %s", span->name ? span->name : "",
@@ -220,13 +223,65 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
             json_decref(docs);
             return;
         }
-        b->nsegs++;
+        b->texts[b->nsegs++] = json_dumps(doc, JSON_COMPACT);
     }
     json_decref(docs);
+    if (b->nsegs == first) {
+        /* Only when a document could not even be built (text that is not UTF-8). */
+        otlp_batch_reject(b, OTLP_SPAN_REJECT_BAD_SEGMENT, 1,
+                          "the span holds text that is not UTF-8");
+        return;
+    }
     b->accepted++;
     if (keep_spans) {
         keep_span(b, span, res, scope, b->segs[first].trace_id);
     }
+}
+
+static int cmp_row_time(const void *a, const void *b)
+{
+    const struct otlp_span_row *x = *(struct otlp_span_row *const *)a;
+    const struct otlp_span_row *y = *(struct otlp_span_row *const *)b;
+    return x->start_time < y->start_time ? -1 : x->start_time > y->start_time;
+}
+
+/* Packs the kept spans as log events (oldest first, as chunks require), each linked to its
+ * trace in X-Ray form so the trace shows its spans' events like any log line of the trace. */
+static void pack_spans_log(struct otlp_batch *b)
+{
+    struct otlp_span_row **rows = xcalloc(b->nspans + 1, sizeof(*rows));
+    struct logs_db_event *ev = xcalloc(b->nspans + 1, sizeof(*ev));
+    size_t n = 0;
+    for (size_t i = 0; i < b->nspans; i++) {
+        if (b->spans[i].json) {
+            rows[n++] = &b->spans[i];
+        }
+    }
+    qsort(rows, n, sizeof(*rows), cmp_row_time);
+    for (size_t i = 0; i < n; i++) {
+        ev[i] = (struct logs_db_event){(int64_t)(rows[i]->start_time * 1000), rows[i]->json,
+                                       strlen(rows[i]->json)};
+    }
+    logs_chunk_pack_init(&b->spans_log, ev, n);
+    size_t k = 0;
+    for (size_t c = 0; c < b->spans_log.n; c++) {
+        struct logs_chunk *ch = &b->spans_log.chunks[c];
+        for (uint32_t idx = 0; idx < ch->count; idx++, k++) {
+            bool found = false;
+            for (size_t t = 0; t < ch->n_traces && !found; t++) {
+                found = ch->traces[t].index == idx;
+            }
+            if (!found) {
+                ch->traces = xrealloc(ch->traces, (ch->n_traces + 1) * sizeof(*ch->traces));
+                struct logs_chunk_trace *t = &ch->traces[ch->n_traces++];
+                t->index = idx;
+                t->ts = ev[k].ts;
+                snprintf(t->id, sizeof(t->id), "%s", rows[k]->trace_id);
+            }
+        }
+    }
+    free(rows);
+    free(ev);
 }
 
 void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
@@ -241,25 +296,69 @@ void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
             }
         }
     }
+    if (keep_spans && b->nspans) {
+        pack_spans_log(b);
+    }
 }
 
 void otlp_batch_fini(struct otlp_batch *b)
 {
     for (size_t i = 0; i < b->nsegs; i++) {
         segment_fini(&b->segs[i]);
+        free(b->texts[i]);
     }
+    free(b->texts);
     for (size_t i = 0; i < b->nspans; i++) {
         free(b->spans[i].json);
     }
     free(b->segs);
     free(b->spans);
+    logs_chunk_pack_fini(&b->spans_log);
     memset(b, 0, sizeof(*b));
+}
+
+/* The id of a group (and of its stream), created when missing. */
+static int find_or_create(struct store *rw, int64_t now_ms, int64_t *gid, int64_t *sid)
+{
+    int rc = logs_db_group_find(rw, OTLP_SPANS_LOG_GROUP, gid, NULL);
+    if (rc == ERR_NOTFOUND) {
+        rc = logs_db_group_create(rw, OTLP_SPANS_LOG_GROUP, NULL, now_ms);
+        if (rc == 0) {
+            rc = logs_db_group_find(rw, OTLP_SPANS_LOG_GROUP, gid, NULL);
+        }
+    }
+    if (rc == 0) {
+        rc = logs_db_stream_find(rw, *gid, OTLP_SPANS_LOG_STREAM, sid);
+        if (rc == ERR_NOTFOUND) {
+            rc = logs_db_stream_create(rw, *gid, OTLP_SPANS_LOG_STREAM, now_ms);
+            if (rc == 0) {
+                rc = logs_db_stream_find(rw, *gid, OTLP_SPANS_LOG_STREAM, sid);
+            }
+        }
+    }
+    return rc;
+}
+
+static int store_spans_log(struct writer_txn *txn, const struct otlp_batch *b, double received_at)
+{
+    struct store *rw = writer_txn_store(txn);
+    int64_t gid = 0, sid = 0, now_ms = (int64_t)(received_at * 1000);
+    int rc = find_or_create(rw, now_ms, &gid, &sid);
+    if (rc == 0) {
+        rc = logs_db_put_pack(rw, gid, sid, &b->spans_log, now_ms);
+    }
+    if (rc == 0) {
+        writer_txn_changed(txn, WRITER_CHANGED_LOGS);
+    }
+    return rc < 0 ? ERR_INTERNAL : 0;
 }
 
 int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b, double received_at)
 {
     for (size_t i = 0; i < b->nsegs; i++) {
-        int rc = writer_txn_put_segment(txn, &b->segs[i], NULL, 0, received_at);
+        const char *text = b->texts[i];
+        int rc =
+            writer_txn_put_segment(txn, &b->segs[i], text, text ? strlen(text) : 0, received_at);
         if (rc < 0) {
             return rc;
         }
@@ -275,5 +374,5 @@ int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b, double 
             return rc;
         }
     }
-    return 0;
+    return b->spans_log.n ? store_spans_log(txn, b, received_at) : 0;
 }

@@ -8,6 +8,7 @@
 #ifndef OTLP_INGEST_H
 #define OTLP_INGEST_H
 
+#include "logs_chunk.h"
 #include "otlp_decode.h"
 #include "otlp_reasons.h"
 #include "otlp_xray.h"
@@ -30,19 +31,22 @@ struct otlp_span_row {
 
 struct otlp_batch {
     struct segment *segs; /* validated documents, in span order */
+    char **texts;         /* each document serialized here, so the writer does not */
     size_t nsegs, segcap;
     struct otlp_span_row *spans;
     size_t nspans, spancap;
     size_t accepted, rejected;
     unsigned rejected_by[OTLP_SPAN_REJECT_COUNT];
-    char first_error[200]; /* why the first refused span was refused */
+    struct logs_chunk_pack spans_log; /* the kept spans as aws/spans log events, packed */
+    char first_error[200];            /* why the first refused span was refused */
 };
 
 /* Counts the spans of a request. */
 size_t otlp_count_spans(const OTLP_TRACE_REQ *req);
 
 /* Translates every span of req (borrowed) into b, refusing spans by AWS's rules relative to
- * now (epoch seconds). keep_spans false skips the as-received copies. Any thread. */
+ * now (epoch seconds). keep_spans false skips the as-received copies; with them, the spans are
+ * also packed as log events for the aws/spans log group. Call once per batch. Any thread. */
 void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
                     const struct otlp_xray_opts *opts, bool keep_spans);
 void otlp_batch_fini(struct otlp_batch *b);
@@ -51,7 +55,12 @@ void otlp_batch_fini(struct otlp_batch *b);
 void otlp_batch_reject(struct otlp_batch *b, enum otlp_span_reject reason, size_t n,
                        const char *detail);
 
-/* Writer thread, inside a writer_fn: stores b's documents and spans. Returns 0 or ERR_INTERNAL. */
+/* The log group and stream Transaction Search keeps spans in (reference/otlp.md §7). */
+#define OTLP_SPANS_LOG_GROUP "aws/spans"
+#define OTLP_SPANS_LOG_STREAM "default"
+
+/* Writer thread, inside a writer_fn: stores b's documents and spans, and the spans as log events
+ * of aws/spans (created on first use). Returns 0 or ERR_INTERNAL. */
 int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b,
                      double received_at) MUST_CHECK;
 

@@ -4,15 +4,13 @@
  * Pure; any thread. Attributes the http/aws/sql blocks consume stay out of metadata, as the
  * Collector filters them; everything else lands in annotations or metadata.default.
  */
-#include "otlp_xray.h"
+#include "otlp_xray_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #define NAME_MAX_LEN 200
-#define KIND(k) OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_##k
-#define ANY(k) OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_##k
 
 /* Span attributes that become http/aws/sql/user fields and so are not repeated as metadata. */
 static const char *const consumed_keys[] = {"http.method",      "http.request.method",
@@ -35,55 +33,13 @@ static const char *const consumed_keys[] = {"http.method",      "http.request.me
                                             "aws.table_name",   "aws.table.name",
                                             "enduser.id",       "aws.xray.annotations"};
 
+/* Attributes an sql block consumes. */
+static const char *const sql_keys[] = {"db.connection_string", "db.system", "db.name",
+                                       "db.statement",         "db.user",   "db.query.text"};
+
 /* Attributes kept off a local root's service segment (segment.go removeAnnotations...). */
 static const char *const service_segment_drop[] = {"aws.remote.service", "aws.remote.operation",
                                                    "remoteTarget", "K8s.RemoteNamespace"};
-
-/* cloud.platform -> origin (segment.go determineAwsOrigin). */
-static const struct {
-    const char *platform, *origin;
-} origins[] = {
-    {"aws_app_runner", "AWS::AppRunner::Service"},
-    {"aws_eks", "AWS::EKS::Container"},
-    {"aws_elastic_beanstalk", "AWS::ElasticBeanstalk::Environment"},
-    {"aws_ec2", "AWS::EC2::Instance"},
-    {"aws_lambda", "AWS::Lambda::Function"},
-};
-
-struct span_ctx {
-    const OTLP_SPAN *span;
-    OTLP_KV *const *attrs;
-    size_t nattrs;
-    OTLP_KV *const *rattrs; /* resource attributes */
-    size_t nrattrs;
-    const struct otlp_xray_opts *opts;
-};
-
-static const char *attr(const struct span_ctx *c, const char *key)
-{
-    return otlp_attr_str(c->attrs, c->nattrs, key);
-}
-
-static const char *rattr(const struct span_ctx *c, const char *key)
-{
-    return otlp_attr_str(c->rattrs, c->nrattrs, key);
-}
-
-static const char *first_attr(const struct span_ctx *c, const char *a, const char *b)
-{
-    const char *v = attr(c, a);
-    return v ? v : attr(c, b);
-}
-
-static void set_str(json_t *o, const char *key, const char *v)
-{
-    if (v && *v) {
-        json_t *s = json_string(v);
-        if (s) {
-            json_object_set_new(o, key, s);
-        }
-    }
-}
 
 void otlp_xray_derived_id(const ProtobufCBinaryData *span_id, uint32_t salt, char out[17])
 {
@@ -115,23 +71,49 @@ bool otlp_xray_trace_id(const ProtobufCBinaryData *id, char out[36])
 
 /* X-Ray's allowed name characters: letters, digits, whitespace and _ . : / % & # = + \ - @.
  * Non-ASCII bytes are kept (the validator classifies them as letters or not). */
+/* Length of the valid UTF-8 sequence at s (at most left bytes), or 0. protobuf-c does not
+ * check that strings are UTF-8, and jansson refuses any that is not. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xE0) == 0xC0 ? 2
+               : (s[0] & 0xF0) == 0xE0 ? 3
+               : (s[0] & 0xF8) == 0xF0 ? 4
+                                       : 0;
+    if (n == 0 || n > left || (n == 2 && s[0] < 0xC2)) {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/* X-Ray's allowed name characters: letters, digits, whitespace and _ . : / % & # = + \ - @,
+ * at most 200 bytes of whole UTF-8 characters. Non-ASCII characters are kept (the validator
+ * classifies them as letters or not); invalid UTF-8 is dropped. */
 static char *fix_name(const char *name)
 {
     size_t n = 0, len = strlen(name);
     char *out = xmalloc(len + 1);
-    for (size_t i = 0; i < len && n < NAME_MAX_LEN; i++) {
-        unsigned char ch = (unsigned char)name[i];
-        if (ch >= 0x80 || (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-            (ch >= 'A' && ch <= 'Z') || strchr(" _.:/%&#=+\\-@", ch)) {
-            out[n++] = (char)ch;
+    for (size_t i = 0; i < len;) {
+        const unsigned char *p = (const unsigned char *)name + i;
+        size_t seq = utf8_len(p, len - i);
+        if (seq == 0) {
+            i++;
+            continue;
         }
-    }
-    /* Do not cut a UTF-8 sequence in half at the length limit. */
-    while (n && ((unsigned char)out[n - 1] & 0xC0) == 0x80 && n == NAME_MAX_LEN) {
-        n--;
-    }
-    if (n && ((unsigned char)out[n - 1] & 0xC0) == 0xC0) {
-        n--;
+        if (n + seq > NAME_MAX_LEN) {
+            break;
+        }
+        if (seq > 1 || (p[0] >= '0' && p[0] <= '9') || (p[0] >= 'a' && p[0] <= 'z') ||
+            (p[0] >= 'A' && p[0] <= 'Z') || strchr(" _.:/%&#=+\\-@", p[0])) {
+            memcpy(out + n, p, seq);
+            n += seq;
+        }
+        i += seq;
     }
     out[n] = 0;
     if (!n) {
@@ -141,7 +123,7 @@ static char *fix_name(const char *name)
     return out;
 }
 
-static bool is_aws_sdk_span(const struct span_ctx *c)
+bool otlp_xray_is_aws_sdk_span(const struct span_ctx *c)
 {
     const char *sys = attr(c, "rpc.system");
     return sys && strcmp(sys, "aws-api") == 0;
@@ -149,7 +131,7 @@ static bool is_aws_sdk_span(const struct span_ctx *c)
 
 static const char *trim_sdk_prefix(const struct span_ctx *c, const char *name)
 {
-    if (is_aws_sdk_span(c)) {
+    if (otlp_xray_is_aws_sdk_span(c)) {
         if (strncmp(name, "AWS.SDK.", 8) == 0) {
             return name + 8;
         }
@@ -180,7 +162,7 @@ static char *pick_name(const struct span_ctx *c, const char **namespace)
     if (!name) {
         name = attr(c, "peer.service");
     }
-    if (is_aws_sdk_span(c)) {
+    if (otlp_xray_is_aws_sdk_span(c)) {
         *namespace = "aws";
     }
     if (!name && (name = attr(c, "aws.service"))) {
@@ -228,278 +210,6 @@ static char *pick_name(const struct span_ctx *c, const char **namespace)
     char *fixed = fix_name(name);
     free(owned);
     return fixed;
-}
-
-/* http.request / http.response (http.go makeHTTP, with the current semantic conventions). */
-static json_t *make_http(const struct span_ctx *c)
-{
-    bool server = c->span->kind == KIND(SERVER);
-    const char *method = first_attr(c, "http.method", "http.request.method");
-    const char *xff_ip = attr(c, "http.client_ip");
-    const char *client_ip = xff_ip ? xff_ip : attr(c, "client.address");
-    if (!client_ip && server) {
-        client_ip = first_attr(c, "net.peer.ip", "network.peer.address");
-    }
-    const char *agent = first_attr(c, "http.user_agent", "user_agent.original");
-    const char *full = first_attr(c, "http.url", "url.full");
-    const char *scheme = first_attr(c, "http.scheme", "url.scheme");
-    const char *host = attr(c, "http.host");
-    const char *target = attr(c, "http.target");
-    const char *path = attr(c, "url.path");
-    int64_t status = 0, port = 0, length = 0;
-    bool has_status = otlp_attr_int(c->attrs, c->nattrs, "http.status_code", &status) ||
-                      otlp_attr_int(c->attrs, c->nattrs, "http.response.status_code", &status);
-    if (!method && !client_ip && !agent && !full && !scheme && !host && !target && !path &&
-        !has_status && !attr(c, "http.server_name")) {
-        return NULL;
-    }
-    json_t *req = json_object(), *resp = json_object();
-    set_str(req, "method", method);
-    set_str(req, "client_ip", client_ip);
-    if (xff_ip) {
-        json_object_set_new(req, "x_forwarded_for", json_true());
-    }
-    set_str(req, "user_agent", agent);
-    char *url = NULL;
-    if (full) {
-        url = xstrdup(full);
-    } else {
-        const char *h = host;
-        bool have_port;
-        if (server) {
-            h = h ? h : first_attr(c, "http.server_name", "net.host.name");
-            h = h ? h : first_attr(c, "server.address", "host.name");
-            have_port = otlp_attr_int(c->attrs, c->nattrs, "net.host.port", &port) ||
-                        otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
-        } else {
-            h = h ? h : first_attr(c, "net.peer.name", "server.address");
-            h = h ? h : attr(c, "net.peer.ip");
-            have_port = otlp_attr_int(c->attrs, c->nattrs, "net.peer.port", &port) ||
-                        otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
-        }
-        if (h) {
-            const char *sch = scheme ? scheme : "http";
-            bool default_port = (strcmp(sch, "http") == 0 && port == 80) ||
-                                (strcmp(sch, "https") == 0 && port == 443);
-            const char *query = attr(c, "url.query");
-            char portbuf[24] = "";
-            if (have_port && port && !default_port && !host) {
-                snprintf(portbuf, sizeof(portbuf), ":%lld", (long long)port);
-            }
-            if (target) {
-                url = xasprintf("%s://%s%s%s", sch, h, portbuf, target);
-            } else if (path) {
-                url = xasprintf("%s://%s%s%s%s%s", sch, h, portbuf, path, query ? "?" : "",
-                                query ? query : "");
-            } else {
-                url = xasprintf("%s://%s%s/", sch, h, portbuf);
-            }
-        }
-    }
-    set_str(req, "url", url);
-    free(url);
-    if (has_status) {
-        json_object_set_new(resp, "status", json_integer(status));
-    }
-    if (otlp_attr_int(c->attrs, c->nattrs, "http.response_content_length", &length) ||
-        otlp_attr_int(c->attrs, c->nattrs, "http.response.body.size", &length)) {
-        json_object_set_new(resp, "content_length", json_integer(length));
-    }
-    json_t *http = json_object();
-    if (json_object_size(req)) {
-        json_object_set_new(http, "request", req);
-    } else {
-        json_decref(req);
-    }
-    if (json_object_size(resp)) {
-        json_object_set_new(http, "response", resp);
-    } else {
-        json_decref(resp);
-    }
-    return http;
-}
-
-/* Log groups from aws.log.group.arns / aws.log.group.names: a list, or one string joined by
- * '&' (how OTEL_RESOURCE_ATTRIBUTES carries several). */
-static json_t *log_groups(const struct span_ctx *c)
-{
-    const OTLP_ANY *arns = otlp_attr(c->rattrs, c->nrattrs, "aws.log.group.arns");
-    const OTLP_ANY *names = otlp_attr(c->rattrs, c->nrattrs, "aws.log.group.names");
-    const OTLP_ANY *v = arns ? arns : names;
-    json_t *out = json_array();
-    json_t *items = otlp_any_json(v);
-    if (json_is_string(items)) {
-        json_t *split = json_array();
-        const char *s = json_string_value(items);
-        while (*s) {
-            size_t n = strcspn(s, "&");
-            if (n) {
-                json_array_append_new(split, json_stringn(s, n));
-            }
-            s += n + (s[n] ? 1 : 0);
-        }
-        json_decref(items);
-        items = split;
-    }
-    size_t i;
-    json_t *e;
-    json_array_foreach(items, i, e)
-    {
-        const char *s = json_string_value(e);
-        if (!s) {
-            continue;
-        }
-        json_t *g = json_object();
-        if (arns) {
-            /* arn:aws:logs:region:account:log-group:NAME[:*] */
-            const char *p = s;
-            for (int k = 0; k < 6 && p; k++) {
-                p = strchr(p, ':');
-                p = p ? p + 1 : NULL;
-            }
-            set_str(g, "arn", s);
-            char *name = p ? xstrndup(p, strcspn(p, ":")) : xstrdup(s);
-            set_str(g, "log_group", name);
-            free(name);
-        } else {
-            set_str(g, "log_group", s);
-        }
-        json_array_append_new(out, g);
-    }
-    json_decref(items);
-    if (!json_array_size(out)) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
-}
-
-/* The `aws` block (aws.go makeAws). NULL when the resource is on another cloud. */
-static json_t *make_aws(const struct span_ctx *c, bool service_segment)
-{
-    const char *cloud = rattr(c, "cloud.provider"), *platform = rattr(c, "cloud.platform");
-    if (cloud && strcmp(cloud, "aws") != 0) {
-        return NULL;
-    }
-    json_t *aws = json_object();
-    const char *account = attr(c, "aws.account_id");
-    set_str(aws, "account_id", account ? account : rattr(c, "cloud.account.id"));
-    if (!service_segment) {
-        set_str(aws, "operation", first_attr(c, "aws.operation", "rpc.method"));
-        set_str(aws, "region", attr(c, "aws.region"));
-        set_str(aws, "request_id", first_attr(c, "aws.request_id", "aws.requestId"));
-        const char *queue = attr(c, "messaging.url");
-        set_str(aws, "queue_url", queue ? queue : first_attr(c, "aws.queue_url", "aws.queue.url"));
-        const OTLP_ANY *tables = otlp_attr(c->attrs, c->nattrs, "aws.dynamodb.table_names");
-        json_t *t = tables ? otlp_any_json(tables) : NULL;
-        if (json_is_array(t) && json_array_size(t) > 1) {
-            json_object_set(aws, "table_names", t);
-        } else if (json_is_array(t) && json_array_size(t) == 1) {
-            set_str(aws, "table_name", json_string_value(json_array_get(t, 0)));
-        } else if (json_is_string(t)) {
-            set_str(aws, "table_name", json_string_value(t));
-        } else {
-            set_str(aws, "table_name", first_attr(c, "aws.table_name", "aws.table.name"));
-        }
-        json_decref(t);
-    }
-    const char *host_id = rattr(c, "host.id");
-    if ((platform && strcmp(platform, "aws_ec2") == 0) || host_id) {
-        json_t *ec2 = json_object();
-        set_str(ec2, "instance_id", host_id);
-        set_str(ec2, "availability_zone", rattr(c, "cloud.availability_zone"));
-        set_str(ec2, "instance_size", rattr(c, "host.type"));
-        set_str(ec2, "ami_id", rattr(c, "host.image.id"));
-        json_object_set_new(aws, "ec2", ec2);
-    }
-    if (platform && strcmp(platform, "aws_ecs") == 0) {
-        json_t *ecs = json_object();
-        set_str(ecs, "container", rattr(c, "container.name"));
-        set_str(ecs, "container_id", rattr(c, "container.id"));
-        set_str(ecs, "availability_zone", rattr(c, "cloud.availability_zone"));
-        set_str(ecs, "container_arn", rattr(c, "aws.ecs.container.arn"));
-        set_str(ecs, "cluster_arn", rattr(c, "aws.ecs.cluster.arn"));
-        set_str(ecs, "task_arn", rattr(c, "aws.ecs.task.arn"));
-        set_str(ecs, "task_family", rattr(c, "aws.ecs.task.family"));
-        set_str(ecs, "launch_type", rattr(c, "aws.ecs.launchtype"));
-        json_object_set_new(aws, "ecs", ecs);
-    }
-    const char *cluster = rattr(c, "k8s.cluster.name");
-    if ((platform && strcmp(platform, "aws_eks") == 0) || cluster) {
-        json_t *eks = json_object();
-        set_str(eks, "cluster_name", cluster);
-        set_str(eks, "pod", rattr(c, "k8s.pod.name"));
-        set_str(eks, "container_id", rattr(c, "container.id"));
-        json_object_set_new(aws, "eks", eks);
-    }
-    json_t *cwl = log_groups(c);
-    if (cwl) {
-        json_object_set_new(aws, "cloudwatch_logs", cwl);
-    }
-    const char *sdk = rattr(c, "telemetry.sdk.name"), *lang = rattr(c, "telemetry.sdk.language");
-    if (sdk) {
-        json_t *xray = json_object();
-        char *name = lang ? xasprintf("%s for %s", sdk, lang) : xstrdup(sdk);
-        set_str(xray, "sdk", name);
-        free(name);
-        set_str(xray, "sdk_version", rattr(c, "telemetry.sdk.version"));
-        json_object_set_new(xray, "auto_instrumentation",
-                            json_boolean(rattr(c, "telemetry.auto.version") != NULL));
-        json_object_set_new(aws, "xray", xray);
-    }
-    if (!json_object_size(aws)) {
-        json_decref(aws);
-        return NULL;
-    }
-    return aws;
-}
-
-static const char *origin_of(const struct span_ctx *c)
-{
-    const char *cloud = rattr(c, "cloud.provider"), *platform = rattr(c, "cloud.platform");
-    if ((cloud && strcmp(cloud, "aws") != 0) || !platform) {
-        return NULL;
-    }
-    if (strcmp(platform, "aws_ecs") == 0) {
-        const char *lt = rattr(c, "aws.ecs.launchtype");
-        return !lt                          ? "AWS::ECS::Container"
-               : strcmp(lt, "ec2") == 0     ? "AWS::ECS::EC2"
-               : strcmp(lt, "fargate") == 0 ? "AWS::ECS::Fargate"
-                                            : "AWS::ECS::Container";
-    }
-    for (size_t i = 0; i < ARRAY_LEN(origins); i++) {
-        if (strcmp(platform, origins[i].platform) == 0) {
-            return origins[i].origin;
-        }
-    }
-    return NULL;
-}
-
-/* sql (sql.go): only for SQL databases with a statement. */
-static json_t *make_sql(const struct span_ctx *c)
-{
-    static const char *const sql_systems[] = {
-        "other_sql", "mssql",      "mysql",  "oracle", "db2",    "postgresql", "redshift",
-        "hive",      "cloudscape", "hsqldb", "h2",     "sqlite", "mariadb",    "derby"};
-    const char *sys = attr(c, "db.system");
-    const char *stmt = first_attr(c, "db.statement", "db.query.text");
-    bool is_sql = false;
-    for (size_t i = 0; sys && i < ARRAY_LEN(sql_systems); i++) {
-        is_sql |= strcmp(sys, sql_systems[i]) == 0;
-    }
-    if (!is_sql || !stmt) {
-        return NULL;
-    }
-    json_t *sql = json_object();
-    const char *url = attr(c, "db.connection_string");
-    const char *db = attr(c, "db.name");
-    char *joined = url && db ? xasprintf("%s/%s", url, db) : NULL;
-    set_str(sql, "url", joined ? joined : url);
-    free(joined);
-    set_str(sql, "database_type", sys);
-    set_str(sql, "user", attr(c, "db.user"));
-    set_str(sql, "sanitized_query", stmt);
-    return sql;
 }
 
 static char *annotation_key(const char *key)
@@ -599,7 +309,8 @@ static void make_attributes(const struct span_ctx *c, json_t *seg, bool store_re
         const OTLP_KV *kv = c->attrs[i];
         const char *key = kv->key;
         bool indexed = c->opts->index_all || annotated(c, key);
-        if (!indexed && in_list(consumed_keys, ARRAY_LEN(consumed_keys), key)) {
+        if (!indexed && (in_list(consumed_keys, ARRAY_LEN(consumed_keys), key) ||
+                         (c->sql && in_list(sql_keys, ARRAY_LEN(sql_keys), key)))) {
             continue;
         }
         if (service_segment) {
@@ -612,7 +323,7 @@ static void make_attributes(const struct span_ctx *c, json_t *seg, bool store_re
             if (strcmp(key, "aws.xray.annotations") != 0) {
                 put_annotation(ann, key, kv->value);
             }
-        } else if (strncmp(key, "aws.xray.metadata.", 18) == 0 &&
+        } else if (strncmp(key, "aws.xray.metadata.", 18) == 0 && kv->value &&
                    kv->value->value_case == ANY(STRING_VALUE)) {
             const char *ns = key + 18;
             json_t *parsed = json_loads(kv->value->string_value, 0, NULL);
@@ -703,10 +414,16 @@ static void make_status(const struct span_ctx *c, json_t *seg)
     }
 }
 
+/* Epoch seconds with the fraction computed apart, so 1.25 s stays 1.25 and not 1.2499998. */
+static double nanos_to_seconds(uint64_t ns)
+{
+    return (double)(ns / 1000000000u) + (double)(ns % 1000000000u) / 1e9;
+}
+
 /* What a document stands for: the span itself, or one half of a local-root call span. */
 enum role { ROLE_SPAN, ROLE_SERVICE, ROLE_DEPENDENCY };
 
-static json_t *make_segment(const struct span_ctx *c, enum role role)
+static json_t *make_segment(struct span_ctx *c, enum role role)
 {
     const OTLP_SPAN *s = c->span;
     bool service_segment = role == ROLE_SERVICE;
@@ -719,8 +436,8 @@ static json_t *make_segment(const struct span_ctx *c, enum role role)
     const char *namespace;
     char *name = pick_name(c, &namespace);
     json_t *seg = json_pack("{s:s, s:s, s:s, s:f, s:f}", "name", name, "id", id, "trace_id", tid,
-                            "start_time", (double)s->start_time_unix_nano / 1e9, "end_time",
-                            (double)s->end_time_unix_nano / 1e9);
+                            "start_time", nanos_to_seconds(s->start_time_unix_nano), "end_time",
+                            nanos_to_seconds(s->end_time_unix_nano));
     free(name);
     free(id);
     if (has_parent) {
@@ -733,12 +450,12 @@ static json_t *make_segment(const struct span_ctx *c, enum role role)
         set_str(seg, "namespace", namespace);
     }
     make_status(c, seg);
-    set_str(seg, "origin", origin_of(c));
-    json_t *http = service_segment ? NULL : make_http(c);
+    set_str(seg, "origin", otlp_xray_origin(c));
+    json_t *http = service_segment ? NULL : otlp_xray_http(c);
     if (http) {
         json_object_set_new(seg, "http", http);
     }
-    json_t *aws = make_aws(c, service_segment);
+    json_t *aws = otlp_xray_aws(c, service_segment);
     if (aws) {
         json_object_set_new(seg, "aws", aws);
     }
@@ -746,7 +463,8 @@ static json_t *make_segment(const struct span_ctx *c, enum role role)
     if (version) {
         json_object_set_new(seg, "service", json_pack("{s:s}", "version", version));
     }
-    json_t *sql = service_segment ? NULL : make_sql(c);
+    json_t *sql = service_segment ? NULL : otlp_xray_sql(c);
+    c->sql = sql != NULL;
     if (sql) {
         json_object_set_new(seg, "sql", sql);
     }

@@ -26,7 +26,10 @@
     X(BAD_ID, "bad_id")                 /* id / parent_id not 16 hex */                            \
     X(BAD_NAME, "bad_name")             /* empty, > 200 chars or disallowed characters */          \
     X(BAD_TIME, "bad_time")             /* end_time < start_time, negative or non-finite */        \
-    X(BAD_SUBSEGMENT, "bad_subsegment") /* an embedded subsegment breaks a rule above */
+    X(BAD_SUBSEGMENT, "bad_subsegment") /* an embedded subsegment breaks a rule above */           \
+    X(OTEL_UNSAMPLED, "otel_unsampled") /* ADOT T1U: unsampled OTel spans, dropped */              \
+    X(OTEL_METRICS, "otel_metrics")     /* ADOT M1: OTel metrics, not stored */                    \
+    X(OTEL_INVALID, "otel_invalid")     /* ADOT T1S whose payload is not base64 OTLP, or no span */
 
 enum segment_reject {
     SEGMENT_OK = 0,

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "otlp_udp.h"
 #include "pool.h"
 #include "segment.h"
 #include "trace.h"
@@ -160,6 +161,7 @@ struct parsed {
     const char *body;
     size_t body_len;
     struct errbuf err;
+    struct otlp_batch *otel; /* ADOT T1S datagram: its translated spans instead of seg */
 };
 
 static void parse_one(void *ctx, size_t i)
@@ -167,7 +169,9 @@ static void parse_one(void *ctx, size_t i)
     struct parsed *p = &((struct parsed *)ctx)[i];
     p->err.pos = -1;
     p->reject = segment_split_datagram(p->it->data, p->it->len, &p->body, &p->body_len);
-    if (p->reject == SEGMENT_OK) {
+    if (p->reject == SEGMENT_OK && otlp_udp_claims(p->body, p->body_len)) {
+        p->reject = otlp_udp_parse(p->body, p->body_len, p->it->received_at, &p->otel, &p->err);
+    } else if (p->reject == SEGMENT_OK) {
         p->reject = segment_parse(p->body, p->body_len, &p->seg, &p->err);
     }
 }
@@ -181,7 +185,9 @@ static bool store_datagram(struct writer_txn *txn, struct parsed *p)
                         segment_reject_label(p->reject), p->err.msg);
         return false;
     }
-    int rc = writer_txn_put_segment(txn, &p->seg, p->body, p->body_len, p->it->received_at);
+    int rc = p->otel
+                 ? otlp_batch_store(txn, p->otel, p->it->received_at)
+                 : writer_txn_put_segment(txn, &p->seg, p->body, p->body_len, p->it->received_at);
     if (rc < 0) {
         /* A SQL failure after validation is a bug (logged by store_fail); count the datagram
          * as dropped so received = stored + rejected + dropped still holds. */
@@ -304,7 +310,7 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
     struct writer_txn txn = {.rw = w->rw, .seq = &w->seq};
     struct timespec ts0, ts1;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
-    uint64_t stored = 0;
+    uint64_t stored = 0, otel_spans = 0, otel_segments = 0;
     bool committed = false;
     /* Parse outside the transaction and on every core; store in queue order. */
     struct parsed *parsed = xcalloc(count + 1, sizeof(*parsed));
@@ -319,7 +325,13 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         size_t k = 0;
         for (struct queue_item *it = items; it; it = it->next) {
             if (it->kind == QUEUE_DATAGRAM) {
-                stored += store_datagram(&txn, &parsed[k++]);
+                struct parsed *p = &parsed[k++];
+                bool ok = store_datagram(&txn, p);
+                stored += ok;
+                if (ok && p->otel) {
+                    otel_spans += p->otel->accepted;
+                    otel_segments += p->otel->nsegs;
+                }
             } else {
                 apply_command(&txn, it->cmd);
             }
@@ -331,6 +343,8 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
     }
     if (committed) {
         METRIC_ADD(udp_stored, stored);
+        METRIC_ADD(otlp_spans_accepted, otel_spans);
+        METRIC_ADD(otlp_segments_stored, otel_segments);
     } else {
         /* Nothing of this batch is kept: its datagrams count as dropped so the books balance. */
         METRIC_INC(writer_errors);
@@ -342,7 +356,9 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         log_ratelimited(LOG_ERROR, "writer batch rolled back", "items=%zu", count);
     }
     for (size_t k = 0; k < nparsed; k++) {
-        if (parsed[k].reject == SEGMENT_OK) {
+        if (parsed[k].otel) {
+            otlp_udp_free(parsed[k].otel);
+        } else if (parsed[k].reject == SEGMENT_OK) {
             segment_fini(&parsed[k].seg);
         }
     }

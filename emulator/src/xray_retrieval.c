@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "graph.h"
+#include "otlp_db.h"
 #include "routes.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
@@ -221,38 +222,45 @@ static json_t *otel_span(const json_t *doc, const char *trace_id, const char *pa
 
 /* Appends doc's span and its subsegments' spans (depth first) to spans, at most SPANS_PER_TRACE. */
 static void otel_spans(json_t *spans, const json_t *doc, const char *trace_id, const char *parent,
-                       const char *service, bool is_segment)
+                       const char *service, bool is_segment, const json_t *received)
 {
-    if (json_array_size(spans) >= SPANS_PER_TRACE ||
-        !json_string_value(json_object_get(doc, "id"))) {
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    if (json_array_size(spans) >= SPANS_PER_TRACE || !id) {
         return;
     }
-    json_t *span = otel_span(doc, trace_id, parent, service, is_segment);
-    char *text = json_dumps(span, JSON_COMPACT);
-    json_array_append_new(spans, json_pack("{s:s, s:s}", "Id",
-                                           json_string_value(json_object_get(doc, "id")),
-                                           "Document", text));
-    free(text);
-    json_decref(span);
+    /* A document translated from an OTLP span is served as that span, already in spans. */
+    if (!json_object_get(received, id)) {
+        json_t *span = otel_span(doc, trace_id, parent, service, is_segment);
+        char *text = json_dumps(span, JSON_COMPACT);
+        json_array_append_new(spans, json_pack("{s:s, s:s}", "Id", id, "Document", text));
+        free(text);
+        json_decref(span);
+    }
     size_t i;
     json_t *sub;
     json_array_foreach(json_object_get(doc, "subsegments"), i, sub)
     {
-        otel_spans(spans, sub, trace_id, json_string_value(json_object_get(doc, "id")), service,
-                   false);
+        otel_spans(spans, sub, trace_id, id, service, false, received);
     }
 }
 
 /* A RetrievedTrace (new): the assembled segments as X-Ray documents, or converted to spans. */
 static json_t *retrieved_trace(struct store *ro, const char *trace_id, bool otel)
 {
-    json_t *t = xray_api_assembled_trace(ro, trace_id), *spans = json_array();
+    json_t *t = xray_api_assembled_trace(ro, trace_id), *spans = NULL;
+    json_t *received = json_object(); /* ids of the spans kept as received */
     char otel_id[33];
     size_t i;
     json_t *seg;
     if (!t) {
-        json_decref(spans);
+        json_decref(received);
         return NULL;
+    }
+    /* OTLP spans are served as they were received (otlp_db.h), the rest converted. */
+    spans = otel ? otlp_db_trace_spans(ro, trace_id, SPANS_PER_TRACE) : json_array();
+    json_array_foreach(spans, i, seg)
+    {
+        json_object_set_new(received, json_string_value(json_object_get(seg, "Id")), json_true());
     }
     otel_trace_id(trace_id, otel_id);
     json_array_foreach(json_object_get(t, "Segments"), i, seg)
@@ -272,12 +280,13 @@ static json_t *retrieved_trace(struct store *ro, const char *trace_id, bool otel
         }
         const char *name = json_string_value(json_object_get(doc, "name"));
         otel_spans(spans, doc, otel_id, json_string_value(json_object_get(doc, "parent_id")),
-                   name ? name : "", true);
+                   name ? name : "", true, received);
         json_decref(doc);
     }
     json_t *out = json_pack("{s:s, s:O, s:o}", "Id", trace_id, "Duration",
                             json_object_get(t, "Duration"), "Spans", spans);
     json_decref(t);
+    json_decref(received);
     return out;
 }
 

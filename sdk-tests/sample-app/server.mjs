@@ -2,11 +2,12 @@
 // a team's real app would reach fluoro. One file, two roles (SERVICE=frontend|backend):
 //
 //   frontend  GET /order/:id   -> backend GET /items/:id   (tracing header carried by the SDK)
+//             GET /stock/:id   -> inventory GET /stock/:id (otel-service.mjs, an OpenTelemetry service)
 //             GET /checkout    -> backend GET /fail        (the backend faults; frontend answers 502)
 //   backend   GET /items/:id   a "db" subsegment with an SQL-shaped record and an annotation
 //             GET /fail        500
 //
-// Environment: SERVICE, PORT, BACKEND_URL (frontend), AWS_XRAY_DAEMON_ADDRESS (the SDK's own
+// Environment: SERVICE, PORT, BACKEND_URL and INVENTORY_URL (frontend), AWS_XRAY_DAEMON_ADDRESS (the SDK's own
 // variable: fluoro's UDP address). Every request is sampled so tests see every trace.
 // Prints "listening <port>" once ready (the tests and the compose healthcheck wait for it).
 import http from 'node:http';
@@ -21,6 +22,7 @@ const express = require('express');
 const service = process.env.SERVICE || 'frontend';
 const port = Number(process.env.PORT || (service === 'frontend' ? 8080 : 8081));
 const backendUrl = process.env.BACKEND_URL || 'http://127.0.0.1:8081';
+const inventoryUrl = process.env.INVENTORY_URL || 'http://127.0.0.1:8082';
 
 AWSXRay.setLogger({ error: console.error, warn() {}, info() {}, debug() {} });
 AWSXRay.middleware.disableCentralizedSampling();
@@ -33,8 +35,8 @@ const app = express();
 app.get('/health', (req, res) => res.json({ ok: true }));
 app.use(xrayExpress.openSegment(service));
 
-function callBackend(path, cb) {
-  http.get(backendUrl + path, (res) => {
+function callBackend(path, cb, base = backendUrl) {
+  http.get(base + path, (res) => {
     let body = '';
     res.setEncoding('utf8');
     res.on('data', (c) => { body += c; });
@@ -50,6 +52,12 @@ if (service === 'frontend') {
       if (err) return res.status(502).json({ error: String(err) });
       res.status(status === 200 ? 200 : 502).type('json').send(body);
     });
+  });
+  app.get('/stock/:id', (req, res) => {
+    callBackend('/stock/' + encodeURIComponent(req.params.id), (err, status, body) => {
+      if (err) return res.status(502).json({ error: String(err) });
+      res.status(status === 200 ? 200 : 502).type('json').send(body);
+    }, inventoryUrl);
   });
   app.get('/checkout', (req, res) => {
     callBackend('/fail', (err, status) => {
