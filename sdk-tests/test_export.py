@@ -478,8 +478,62 @@ def test_otlp_logs_are_sent_to_v1_logs(started):
             {"timestamp": int(time.time() * 1000), "message": "hello trace " + tid}])
         wait_exported(sender, "otlp_logs", 1)
         reqs = [r for r in backend.requests if r[0] == "/v1/logs"]
+        assert reqs[0][1]["x-aws-log-group"] == "g" and reqs[0][1]["x-aws-log-stream"] == "s"
         raw = gzip.decompress(reqs[0][2])
         assert b"hello trace" in raw and b"aws.log.group.names" in raw
         assert bytes.fromhex(tid[2:10] + tid[11:]) in raw  # the trace id as the record's
+    finally:
+        backend.close()
+
+
+def test_otlp_logs_round_trip_through_a_second_fluoro(receiver, started):
+    sender = Fluoro(["--export-otlp", receiver.url])
+    started.append(sender)
+    for f in (sender, receiver):  # CloudWatch's OTLP endpoint needs an existing group and stream
+        logs = aws_client(f, "logs")
+        logs.create_log_group(logGroupName="/app/web")
+        for s in ("a", "b"):
+            logs.create_log_stream(logGroupName="/app/web", logStreamName=s)
+    logs = aws_client(sender, "logs")
+    now = int(time.time() * 1000)
+    sent = {}
+    for s in ("a", "b"):
+        events = [{"timestamp": now - 1000 + i, "message": "%s line %d" % (s, i)} for i in range(50)]
+        logs.put_log_events(logGroupName="/app/web", logStreamName=s, logEvents=events)
+        sent[s] = [(e["timestamp"], e["message"]) for e in events]
+    stats = wait_exported(sender, "otlp_logs", 100)
+    assert stats["sent_total"] == 100 and stats["rejected_total"] == 0
+    rlogs = aws_client(receiver, "logs")
+    for s in ("a", "b"):
+        got = rlogs.get_log_events(logGroupName="/app/web", logStreamName=s,
+                                   startFromHead=True)["events"]
+        # the receiver keeps each record as OTLP JSON (CloudWatch's form); the body is the line
+        assert [(e["timestamp"], json.loads(e["message"])["body"]) for e in got] == sent[s]
+
+
+def test_spans_received_over_otlp_leave_as_traces_not_as_log_events(started):
+    backend = Backend(lambda n, p, b: (200, {"Content-Type": "application/x-amz-json-1.1"}, b"{}"))
+    try:
+        sender = Fluoro(["--forward-logs", backend.url])
+        started.append(sender)
+        now = time.time_ns()
+        body = {"resourceSpans": [{"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "otel-svc"}}]},
+            "scopeSpans": [{"spans": [{"traceId": os.urandom(16).hex(), "spanId": os.urandom(8).hex(),
+                                       "name": "GET /", "kind": 2,
+                                       "startTimeUnixNano": str(now - 10**8),
+                                       "endTimeUnixNano": str(now)}]}]}]}
+        status, _, _ = sender.request("POST", "/v1/traces", json.dumps(body).encode(),
+                                      {"Content-Type": "application/json"})
+        assert status == 200
+        logs = aws_client(sender, "logs")
+        logs.create_log_group(logGroupName="g")
+        logs.create_log_stream(logGroupName="g", logStreamName="s")
+        logs.put_log_events(logGroupName="g", logStreamName="s",
+                            logEvents=[{"timestamp": int(time.time() * 1000), "message": "m"}])
+        assert logs.filter_log_events(logGroupName="aws/spans")["events"]  # stored as events
+        stats = wait_exported(sender, "logs", 1)
+        groups = {json.loads(b).get("logGroupName") for _, _, b in backend.requests}
+        assert groups == {"g"} and stats["sent_total"] == 1 and stats["lag_items"] == 0
     finally:
         backend.close()

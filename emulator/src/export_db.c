@@ -13,6 +13,7 @@
 
 #include "export_int.h"
 #include "log.h"
+#include "otlp_ingest.h"
 
 static const char SQL_SEGMENTS_AFTER[] =
     "SELECT seq, received_at, doc FROM segments WHERE seq > ?1 ORDER BY seq LIMIT ?2";
@@ -76,8 +77,15 @@ static void read_segment(sqlite3_stmt *st, struct export_batch *b)
     b->last = s->seq;
 }
 
+/* The spans fluoro received over OTLP are also log events of aws/spans (otlp_ingest.h); they
+ * leave as traces, and CloudWatch refuses PutLogEvents into that group, so the log exporters
+ * pass over them (the cursor still moves past them). */
 static void read_chunk(sqlite3_stmt *st, struct export_batch *b)
 {
+    b->last = sqlite3_column_int64(st, 0);
+    if (strcmp((const char *)sqlite3_column_text(st, 1), OTLP_SPANS_LOG_GROUP) == 0) {
+        return;
+    }
     struct export_chunk *c = &b->chunks[b->nchunks++];
     c->id = sqlite3_column_int64(st, 0);
     c->group = column_dup(st, 1, NULL);

@@ -13,9 +13,10 @@
  * fault becomes status ERROR and cause.exceptions "exception" events. In-progress documents are
  * left out: the completed document replaces them and is exported then (segments.seq).
  *
- * A log chunk becomes one ResourceLogs whose resource names the group and stream
- * (aws.log.group.names, aws.log.stream.names), one LogRecord per event with the message as the
- * body and the X-Ray trace id it mentions, if any, as trace_id.
+ * Log events go one request per stream (x-aws-log-group and x-aws-log-stream headers, as
+ * CloudWatch's OTLP endpoint wants); each chunk is a ResourceLogs whose resource names the group
+ * and stream (aws.log.group.names, aws.log.stream.names), one LogRecord per event with the
+ * message as the body and the X-Ray trace id it mentions, if any, as trace_id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -531,8 +532,11 @@ static void add_chunk(struct arena *a, OTLP_LOGS_REQ *req, const struct export_c
     push_ptr((void ***)&req->resource_logs, &req->n_resource_logs, rl);
 }
 
-int export_otlp_logs_build(struct export_target *t, const struct export_batch *b,
-                           struct export_reqs *out)
+/* One /v1/logs request for the chunks [from, to) of one stream: CloudWatch's OTLP endpoint takes
+ * one group and stream per request, named by the x-aws-log-group / x-aws-log-stream headers
+ * (reference/otlp.md §2); the resource repeats them for a Collector. */
+static int logs_request(struct export_target *t, const struct export_batch *b, size_t from,
+                        size_t to, struct export_reqs *out)
 {
     struct arena a = {0};
     OTLP_LOGS_REQ req;
@@ -540,7 +544,7 @@ int export_otlp_logs_build(struct export_target *t, const struct export_batch *b
     struct logs_chunk_event *ev = NULL;
     uint64_t items = 0;
     int rc = 0;
-    for (size_t i = 0; i < b->nchunks; i++) {
+    for (size_t i = from; i < to; i++) {
         const struct export_chunk *c = &b->chunks[i];
         ev = xrealloc(ev, (c->count ? c->count : 1) * sizeof(*ev));
         int64_t n = logs_chunk_decode(c->data, c->data_len, c->min_ts, ev, c->count);
@@ -554,9 +558,33 @@ int export_otlp_logs_build(struct export_target *t, const struct export_batch *b
     if (items) {
         rc = finish_protobuf(t, out, "/v1/logs", &req.base, items);
     }
+    if (items && rc == 0) {
+        struct export_req *q = &out->v[out->n - 1];
+        char *g = xasprintf("x-aws-log-group: %s", b->chunks[from].group);
+        char *st = xasprintf("x-aws-log-stream: %s", b->chunks[from].stream);
+        q->headers = curl_slist_append(q->headers, g);
+        q->headers = curl_slist_append(q->headers, st);
+        free(g);
+        free(st);
+    }
     free_logs_arrays(&req);
     free(ev);
     arena_free(&a);
+    return rc;
+}
+
+int export_otlp_logs_build(struct export_target *t, const struct export_batch *b,
+                           struct export_reqs *out)
+{
+    int rc = 0;
+    size_t from = 0;
+    for (size_t i = 1; i <= b->nchunks && rc == 0; i++) {
+        if (i == b->nchunks || strcmp(b->chunks[i].group, b->chunks[from].group) != 0 ||
+            strcmp(b->chunks[i].stream, b->chunks[from].stream) != 0) {
+            rc = logs_request(t, b, from, i, out);
+            from = i;
+        }
+    }
     return rc;
 }
 
