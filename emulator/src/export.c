@@ -119,8 +119,8 @@ static int round_once(struct exporter *e, struct store *ro)
     if (rows == 0) {
         if (b.last > e->cursor) { /* only rows this exporter passes over */
             e->cursor = b.last;
-            export_db_save_cursor(e->writer, metrics_exporter_label(e->kind->id),
-                                  e->kind->source, b.last);
+            export_db_save_cursor(e->writer, metrics_exporter_label(e->kind->id), e->kind->source,
+                                  b.last);
             rows = 1;
         }
         goto out;
