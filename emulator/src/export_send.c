@@ -159,22 +159,24 @@ static void create_log_stream(struct export_target *t, const struct export_req *
     json_decref(s);
 }
 
+/* The statuses counted under their own reason; any other refusal is http_other_4xx. */
+static const struct {
+    long status;
+    enum metrics_export_reject reason;
+} refusals[] = {
+    {400, METRICS_EXPORT_REJECT_HTTP_400}, {401, METRICS_EXPORT_REJECT_HTTP_401},
+    {403, METRICS_EXPORT_REJECT_HTTP_403}, {404, METRICS_EXPORT_REJECT_HTTP_404},
+    {413, METRICS_EXPORT_REJECT_HTTP_413},
+};
+
 static enum metrics_export_reject reason_of(long status)
 {
-    switch (status) {
-    case 400:
-        return METRICS_EXPORT_REJECT_HTTP_400;
-    case 401:
-        return METRICS_EXPORT_REJECT_HTTP_401;
-    case 403:
-        return METRICS_EXPORT_REJECT_HTTP_403;
-    case 404:
-        return METRICS_EXPORT_REJECT_HTTP_404;
-    case 413:
-        return METRICS_EXPORT_REJECT_HTTP_413;
-    default:
-        return METRICS_EXPORT_REJECT_HTTP_4XX;
+    for (size_t i = 0; i < ARRAY_LEN(refusals); i++) {
+        if (refusals[i].status == status) {
+            return refusals[i].reason;
+        }
     }
+    return METRICS_EXPORT_REJECT_HTTP_4XX;
 }
 
 static uint64_t backoff_ms(int attempts, curl_off_t retry_after_s)

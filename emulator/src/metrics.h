@@ -58,7 +58,6 @@ enum metrics_exporter {
     X(HTTP_413, "http_413")                                                                        \
     X(HTTP_4XX, "http_other_4xx")                                                                  \
     X(UNPROCESSED, "unprocessed")                                                                  \
-    X(TOO_LARGE, "too_large")                                                                      \
     X(INVALID, "invalid")
 
 enum metrics_export_reject {
