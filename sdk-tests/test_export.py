@@ -222,6 +222,29 @@ def test_forward_xray_signs_with_sigv4_when_credentials_are_set(started):
         backend.close()
 
 
+def test_otlp_is_signed_only_towards_aws_endpoints(started):
+    backend = Backend(lambda n, p, b: (200, {"Content-Type": "application/x-protobuf"}, b""))
+    try:
+        env = {"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+               "AWS_SESSION_TOKEN": "", "AWS_REGION": "eu-west-3"}
+        port = backend.url.rsplit(":", 1)[1]
+        # curl resolves *.localhost to loopback, so this name reaches the backend
+        aws_like = "http://xray.eu-west-3.amazonaws.com.localhost:%s" % port
+        signed = Fluoro(["--export-otlp", aws_like], env=env)
+        started.append(signed)
+        send_docs(signed, [json.dumps(make_trace())])
+        wait_exported(signed, "otlp_traces", 1)
+        assert "/eu-west-3/xray/aws4_request" in backend.requests[-1][1]["Authorization"]
+        n = len(backend.requests)
+        plain = Fluoro(["--export-otlp", backend.url], env=env)
+        started.append(plain)
+        send_docs(plain, [json.dumps(make_trace())])
+        wait_exported(plain, "otlp_traces", 1)
+        assert "Authorization" not in backend.requests[n][1]
+    finally:
+        backend.close()
+
+
 def test_unsigned_without_credentials(started):
     backend = Backend(xray_ok)
     try:

@@ -27,7 +27,7 @@ struct kind {
     enum metrics_exporter id;
     enum export_source source;
     int round_max;             /* rows read per round */
-    const char *sigv4_service; /* NULL: never signed */
+    const char *sigv4_service; /* NULL: signed only towards *.amazonaws.com (OTLP) */
     int (*build)(struct export_target *t, const struct export_batch *b, struct export_reqs *out);
 };
 
@@ -57,7 +57,6 @@ struct exporters {
     size_t n;
     volatile int stopping;
     char **headers; /* --export-header as "K: V" lines, NULL-terminated */
-    char **aws_headers;
 };
 
 static uint64_t thread_cpu_us(void)
@@ -126,9 +125,6 @@ static int round_once(struct exporter *e, struct store *ro)
         goto out;
     }
     rc = e->kind->build(&e->target, &b, &reqs);
-    for (size_t i = 0; rc == 0 && i < reqs.n; i++) {
-        reqs.v[i].sigv4_service = e->kind->sigv4_service;
-    }
     if (rc == 0) {
         rc = export_send(&e->target, &reqs);
     }
@@ -216,7 +212,7 @@ static char **header_lines(const char *spec)
     return v;
 }
 
-static void set_credentials(struct exporters *x, struct export_target *t, const char *cfg_region)
+static void set_credentials(struct export_target *t, const char *cfg_region)
 {
     const char *region = getenv("AWS_REGION");
     if (!region || !*region) {
@@ -228,7 +224,6 @@ static void set_credentials(struct exporters *x, struct export_target *t, const 
     t->access_key = ak && *ak ? (char *)ak : NULL;
     t->secret_key = sk ? (char *)sk : NULL;
     t->session_token = tok && *tok && t->access_key ? (char *)tok : NULL;
-    t->headers = x->aws_headers;
 }
 
 static void add_exporter(struct exporters *x, const struct config *cfg, enum metrics_exporter id,
@@ -241,9 +236,17 @@ static void add_exporter(struct exporters *x, const struct config *cfg, enum met
     e->target.id = id;
     e->target.base_url = url;
     e->target.stopping = &x->stopping;
-    if (kinds[id].sigv4_service) {
-        set_credentials(x, &e->target, cfg->region);
-    } else {
+    /* OTLP is signed only towards AWS's own endpoints (xray.<region>.amazonaws.com/v1/traces
+     * with service xray, logs.<region>... with logs), as ADOT does (reference/otlp.md §1, §2);
+     * a Collector gets --export-header instead. */
+    e->target.sigv4_service = kinds[id].sigv4_service;
+    if (!e->target.sigv4_service && strstr(url, ".amazonaws.com")) {
+        e->target.sigv4_service = id == METRICS_EXPORTER_OTLP_TRACES ? "xray" : "logs";
+    }
+    if (e->target.sigv4_service) {
+        set_credentials(&e->target, cfg->region);
+    }
+    if (!kinds[id].sigv4_service) {
         e->target.headers = x->headers;
     }
 }
@@ -260,11 +263,6 @@ int export_start(const struct config *cfg, struct writer *w, const char *db_path
     }
     struct exporters *x = xcalloc(1, sizeof(*x));
     x->headers = header_lines(cfg->export_headers);
-    const char *tok = getenv("AWS_SESSION_TOKEN");
-    x->aws_headers = xcalloc(2, sizeof(char *));
-    if (tok && *tok && getenv("AWS_ACCESS_KEY_ID") && *getenv("AWS_ACCESS_KEY_ID")) {
-        x->aws_headers[0] = xasprintf("X-Amz-Security-Token: %s", tok);
-    }
     srandom((unsigned)now_mono_ms());
     if (cfg->export_otlp[0]) {
         add_exporter(x, cfg, METRICS_EXPORTER_OTLP_TRACES, cfg->export_otlp, w, db_path);
@@ -311,7 +309,6 @@ void export_stop(struct exporters *x)
         }
     }
     free_lines(x->headers);
-    free_lines(x->aws_headers);
     free(x);
     curl_global_cleanup();
 }

@@ -69,10 +69,9 @@ struct export_req {
     struct curl_slist *headers; /* owned: Content-Type, X-Amz-Target, ... */
     char *body;                 /* owned */
     size_t len;
-    uint64_t items;            /* what sent/rejected count for this request */
-    const char *sigv4_service; /* "xray", "logs", or NULL for no signature */
-    char *log_group,
-        *log_stream; /* PutLogEvents: created when the receiver says they are missing */
+    uint64_t items; /* what sent/rejected count for this request */
+    /* PutLogEvents: the stream, created when the receiver says it is missing */
+    char *log_group, *log_stream;
     /* sender state */
     int attempts;
     bool done;
@@ -95,6 +94,7 @@ struct export_target {
     const char *base_url;
     char **headers; /* "K: V" lines added to every request (--export-header), NULL-terminated */
     char region[64];
+    const char *sigv4_service;                     /* "xray", "logs", or NULL for no signature */
     char *access_key, *secret_key, *session_token; /* SigV4 when access_key is set */
     volatile int *stopping;
     CURLM *multi;            /* owned by the exporter thread */

@@ -49,6 +49,11 @@ struct export_req *export_req_new(struct export_target *t, struct export_reqs *r
     for (char **h = t->headers; h && *h; h++) {
         q->headers = curl_slist_append(q->headers, *h);
     }
+    if (t->sigv4_service && t->access_key && t->session_token) {
+        char *tok = xasprintf("X-Amz-Security-Token: %s", t->session_token);
+        q->headers = curl_slist_append(q->headers, tok);
+        free(tok);
+    }
     return q;
 }
 
@@ -117,7 +122,7 @@ static long call_logs(struct export_target *t, const char *op, const char *body)
     buf_init(&resp, RESP_LIMIT);
     h = curl_slist_append(h, "Content-Type: application/x-amz-json-1.1");
     h = curl_slist_append(h, target);
-    if (t->session_token) {
+    if (t->access_key && t->session_token) {
         char *tok = xasprintf("X-Amz-Security-Token: %s", t->session_token);
         h = curl_slist_append(h, tok);
         free(tok);
@@ -259,7 +264,7 @@ static int start_due(struct export_target *t, struct export_reqs *reqs, CURL **h
             *next_due = q->not_before_ms < *next_due ? q->not_before_ms : *next_due;
             continue;
         }
-        handles[i] = new_handle(t, q->url, q->headers, q->body, q->len, q->sigv4_service, &q->resp);
+        handles[i] = new_handle(t, q->url, q->headers, q->body, q->len, t->sigv4_service, &q->resp);
         if (!handles[i]) {
             q->not_before_ms = now + BACKOFF_FIRST_MS;
             continue;
