@@ -308,6 +308,38 @@ def test_400_is_counted_as_rejected_and_not_retried(started):
         backend.close()
 
 
+def test_partial_refusals_in_a_2xx_are_counted_as_unprocessed(started):
+    def xray(n, path, body):
+        first = docs_of(body)[0]
+        out = {"UnprocessedTraceSegments": [{"Id": json.loads(first)["id"],
+                                             "ErrorCode": "InvalidSegment", "Message": "no"}]}
+        return 200, {"Content-Type": "application/json"}, json.dumps(out).encode()
+
+    def logs(n, path, body):
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, json.dumps(
+            {"rejectedLogEventsInfo": {"tooOldLogEventEndIndex": 1,
+                                       "tooNewLogEventStartIndex": 9}}).encode()
+    bx, bl = Backend(xray), Backend(logs)
+    try:
+        sender = Fluoro(["--forward-xray", bx.url, "--forward-logs", bl.url])
+        started.append(sender)
+        send_docs(sender, [json.dumps(make_trace())])
+        client = aws_client(sender, "logs")
+        client.create_log_group(logGroupName="g")
+        client.create_log_stream(logGroupName="g", logStreamName="s")
+        now = int(time.time() * 1000)
+        client.put_log_events(logGroupName="g", logStreamName="s", logEvents=[
+            {"timestamp": now - 100 + i, "message": "m%d" % i} for i in range(10)])
+        x = wait_exported(sender, "xray", 1)
+        assert x["rejected"]["unprocessed"] == 1 and x["sent_total"] == 0
+        lg = wait_exported(sender, "logs", 10)
+        # events 0-1 too old and 9 too new: 3 refused, 7 delivered
+        assert lg["rejected"]["unprocessed"] == 3 and lg["sent_total"] == 7
+    finally:
+        bx.close()
+        bl.close()
+
+
 def test_kill_9_mid_stream_then_restart_loses_nothing(tmp_path, started):
     slow = threading.Event()
     slow.set()
