@@ -277,6 +277,12 @@ int export_start(const struct config *cfg, struct writer *w, const char *db_path
     for (size_t i = 0; i < x->n; i++) {
         struct exporter *e = &x->v[i];
         e->target.multi = curl_multi_init();
+        /* HTTP/1.1 only: without this, libcurl queues the round's requests on the first
+         * connection while it waits to learn whether it can multiplex them (HTTP/2), so they
+         * would go one at a time instead of SEND_PARALLEL at once. */
+        if (e->target.multi) {
+            curl_multi_setopt(e->target.multi, CURLMOPT_PIPELINING, (long)CURLPIPE_NOTHING);
+        }
         atomic_store_explicit(&metrics.exporters[e->kind->id].configured, 1, memory_order_relaxed);
         if (!e->target.multi || pthread_create(&e->thread, NULL, exporter_main, e) != 0) {
             export_stop(x);

@@ -276,6 +276,18 @@ static int start_due(struct export_target *t, struct export_reqs *reqs, CURL **h
     return inflight;
 }
 
+/* Whether a request waits only for a free slot (due, not done, not in flight). */
+static bool any_due(const struct export_reqs *reqs, CURL *const *handles)
+{
+    uint64_t now = now_mono_ms();
+    for (size_t i = 0; i < reqs->n; i++) {
+        if (!reqs->v[i].done && !handles[i] && reqs->v[i].not_before_ms <= now) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int export_send(struct export_target *t, struct export_reqs *reqs)
 {
     CURL **handles = xcalloc(reqs->n ? reqs->n : 1, sizeof(*handles));
@@ -313,6 +325,9 @@ int export_send(struct export_target *t, struct export_reqs *reqs)
         }
         if (remaining == 0) {
             break;
+        }
+        if (inflight < SEND_PARALLEL && any_due(reqs, handles)) {
+            continue; /* a slot freed up: start the next request before sleeping */
         }
         /* Sleep until a transfer moves or the next retry is due; stop wakes it early. */
         uint64_t now = now_mono_ms();
