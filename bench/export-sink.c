@@ -7,6 +7,7 @@
  * Usage: export-sink PORT
  */
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,7 +17,6 @@
 #include <unistd.h>
 
 static _Atomic unsigned long requests, bytes;
-static volatile sig_atomic_t stop;
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *data,
@@ -46,20 +46,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
     return ret;
 }
 
-static void on_term(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 2) {
         fprintf(stderr, "usage: export-sink PORT\n");
         return 2;
     }
-    signal(SIGTERM, on_term);
-    signal(SIGINT, on_term);
+    /* Blocked before libmicrohttpd's threads start (they inherit the mask), so the signal is
+     * taken here by sigwait and not by a pool thread. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)atoi(argv[1]), NULL, NULL,
         handle, NULL, MHD_OPTION_THREAD_POOL_SIZE, 2u, MHD_OPTION_END);
@@ -67,9 +66,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "export-sink: cannot listen on %s\n", argv[1]);
         return 1;
     }
-    while (!stop) {
-        pause();
-    }
+    int sig;
+    sigwait(&set, &sig);
     MHD_stop_daemon(d);
     printf("sink: %lu requests, %lu bytes\n", atomic_load(&requests), atomic_load(&bytes));
     return 0;

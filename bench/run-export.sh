@@ -13,7 +13,7 @@ bin=${FLUORO_BIN:-build/fluoro}
 [ -n "${FLUORO_BIN:-}" ] || make -s -C emulator release
 mkdir -p build bench/out
 cc -O2 -Wall -o build/udp-ingest bench/udp-ingest.c $(pkg-config --cflags --libs libcurl jansson)
-cc -O2 -Wall -Wextra -o build/export-sink bench/export-sink.c $(pkg-config --cflags --libs libmicrohttpd)
+cc -O2 -Wall -Wextra -o build/export-sink bench/export-sink.c $(pkg-config --cflags --libs libmicrohttpd) -lpthread
 # Free ports by default: a fixed one may be another benchmark's fluoro on a shared machine.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=${PORT:-$(free_port)}
