@@ -32,6 +32,30 @@ for port in 2000/udp 2000/tcp; do
     grep -q "$port" docker-compose.yml || fail "fluoro must publish $port"
 done
 
+# The otel profile (docs/outgrowing.md): fluoro -> OpenTelemetry Collector -> Jaeger.
+otel=$(FLUORO_EXPORT_OTLP=http://otel-collector:4318 docker-compose -f docker-compose.yml \
+  --profile otel config) || fail "docker-compose config rejected the otel profile"
+python3 -c '
+import sys, yaml
+svc = yaml.safe_load(sys.stdin)["services"]
+for name in ("otel-collector", "jaeger"):
+    assert svc[name].get("profiles") == ["otel"], name + " must only run with --profile otel"
+assert "profiles" not in svc["fluoro"]
+' <<<"$otel" || fail "the otel profile must hold otel-collector and jaeger"
+grep -q 'FLUORO_EXPORT_OTLP: http://otel-collector:4318' <<<"$otel" ||
+  fail "fluoro must take FLUORO_EXPORT_OTLP from the environment"
+python3 - compose/otel-collector.yaml <<'PY' || fail "compose/otel-collector.yaml is not a working pipeline"
+import sys, yaml
+c = yaml.safe_load(open(sys.argv[1]))
+assert "0.0.0.0:4318" in c["receivers"]["otlp"]["protocols"]["http"]["endpoint"]
+assert c["exporters"]["otlp/jaeger"]["endpoint"] == "jaeger:4317"
+for name, p in c["service"]["pipelines"].items():
+    for kind in ("receivers", "processors", "exporters"):
+        for ref in p.get(kind, []):
+            assert ref in c[kind], (name, ref)
+PY
+say "otel profile (collector, jaeger) is valid"
+
 tmp=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$tmp"; }

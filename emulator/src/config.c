@@ -75,6 +75,14 @@ static const struct option_def options[] = {
      OFF(http_idle_timeout_s), "close HTTP connections idle this long (e.g. 15s)"},
     {"otlp-index-all", 0, "FLUORO_OTLP_INDEX_ALL", OPT_BOOL, "false", OFF(otlp_index_all),
      "make every OTLP span attribute an annotation (else only those in aws.xray.annotations)"},
+    {"export-otlp", 0, "FLUORO_EXPORT_OTLP", OPT_STRING, "", OFF(export_otlp),
+     "send every trace and log event as OTLP/HTTP to this URL's /v1/traces and /v1/logs"},
+    {"export-header", 0, "FLUORO_EXPORT_HEADER", OPT_LIST, "", OFF(export_headers),
+     "K=V header added to each --export-otlp request (repeatable; the variable is a comma list)"},
+    {"forward-xray", 0, "FLUORO_FORWARD_XRAY", OPT_STRING, "", OFF(forward_xray),
+     "relay segment documents as received to this X-Ray endpoint (PutTraceSegments)"},
+    {"forward-logs", 0, "FLUORO_FORWARD_LOGS", OPT_STRING, "", OFF(forward_logs),
+     "relay log events to this CloudWatch Logs endpoint (PutLogEvents)"},
     {"version", 'V', NULL, OPT_BOOL, "false", OFF(show_version), "print the version and exit"},
     {"help", 'h', NULL, OPT_BOOL, "false", OFF(show_help), "print this help and exit"},
 };
@@ -254,6 +262,27 @@ static int validate(struct config *cfg, struct errbuf *err)
             "--queue-bytes (FLUORO_QUEUE_BYTES): %lld is less than 64KiB, the largest "
             "datagram",
             (long long)cfg->queue_bytes);
+    }
+    const struct {
+        const char *flag, *value;
+    } urls[] = {{"--export-otlp (FLUORO_EXPORT_OTLP)", cfg->export_otlp},
+                {"--forward-xray (FLUORO_FORWARD_XRAY)", cfg->forward_xray},
+                {"--forward-logs (FLUORO_FORWARD_LOGS)", cfg->forward_logs}};
+    for (size_t i = 0; i < ARRAY_LEN(urls); i++) {
+        const char *v = urls[i].value;
+        if (v[0] && strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+            return errbuf_set(err, -1, "%s: \"%s\" is not an http:// or https:// URL", urls[i].flag,
+                              v);
+        }
+    }
+    for (const char *h = cfg->export_headers; *h;) {
+        size_t n = strcspn(h, ",");
+        const char *eq = memchr(h, '=', n);
+        if (!eq || eq == h) {
+            return errbuf_set(
+                err, -1, "--export-header (FLUORO_EXPORT_HEADER): \"%.*s\" is not K=V", (int)n, h);
+        }
+        h += n + (h[n] == ',');
     }
     if (strlen(cfg->account_id) != 12 || strspn(cfg->account_id, "0123456789") != 12) {
         return errbuf_set(err, -1, "--account-id (FLUORO_ACCOUNT_ID): \"%s\" is not 12 digits",

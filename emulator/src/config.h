@@ -27,6 +27,10 @@ struct config {
     int64_t http_body_limit;     /* bytes */
     int64_t sampling_rule_limit; /* CreateSamplingRule's quota (RuleLimitExceededException) */
     int64_t scan_deadline_ms;    /* FilterLogEvents / log search time budget per page */
+    char *export_otlp;           /* "" = off; base URL for /v1/traces and /v1/logs */
+    char *export_headers;        /* "K=V" lines for --export-otlp requests */
+    char *forward_xray;          /* "" = off; X-Ray endpoint for PutTraceSegments */
+    char *forward_logs;          /* "" = off; CloudWatch Logs endpoint for PutLogEvents */
     char *region;
     char *account_id;
     char *allow_host;            /* comma list of extra Host names ("*" = any); "" = none */

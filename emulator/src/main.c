@@ -20,6 +20,7 @@
 #include "client.h"
 #include "config.h"
 #include "demo.h"
+#include "export.h"
 #include "fixture.h"
 #include "http.h"
 #include "log.h"
@@ -100,6 +101,7 @@ static int serve(const struct config *cfg)
     struct maintenance *maint = NULL;
     struct checkpointer *ckpt = NULL;
     struct demo *replay = NULL;
+    struct exporters *exporters = NULL;
     int rc = make_db_path(&s, cfg);
     if (rc < 0) {
         goto out;
@@ -127,6 +129,9 @@ static int serve(const struct config *cfg)
         rc = demo_load(&s.app);
     }
     if (rc == 0) {
+        rc = export_start(cfg, s.app.writer, s.db_path, &exporters);
+    }
+    if (rc == 0) {
         rc = udp_start(&s.loop, cfg->udp_address, s.app.queue, &udp);
         s.app.udp = udp;
     }
@@ -150,7 +155,8 @@ static int serve(const struct config *cfg)
     uv_run(&s.loop, UV_RUN_DEFAULT);
 out:
     s.app.stopping = 1;
-    demo_stop(replay); /* its last round goes through the writer, which is still running */
+    demo_stop(replay);      /* its last round goes through the writer, which is still running */
+    export_stop(exporters); /* before the writer stops, so its last cursor write commits */
     http_stop(httpd);
     udp_stop(udp);
     maintenance_stop(maint);

@@ -130,6 +130,123 @@ static const char *const route_labels[] = {
 #undef X
 };
 
+static const char *const exporter_labels[] = {
+#define X(id, label) label,
+    METRICS_EXPORTERS(X)
+#undef X
+};
+static const char *const export_reject_labels[] = {
+#define X(id, label) label,
+    METRICS_EXPORT_REJECTS(X)
+#undef X
+};
+
+/* The per-exporter scalars, walked by both renderers like scalars[] above. */
+struct exporter_def {
+    const char *name; /* Prometheus name after fluoro_export_; JSON key */
+    const char *type;
+    const char *help;
+    size_t offset;
+    double scale; /* Prometheus value = field * scale */
+};
+#define EOFF(f) offsetof(struct metrics_exporter_counters, f)
+static const struct exporter_def exporter_fields[] = {
+    {"sent_total", "counter", "items delivered (in requests the backend accepted)", EOFF(sent), 1},
+    {"requests_total", "counter", "requests the backend accepted", EOFF(requests), 1},
+    {"retried_total", "counter", "requests sent again after a retryable failure", EOFF(retried), 1},
+    {"lag_items", "gauge", "stored items not yet exported", EOFF(lag_items), 1},
+    {"lag_seconds", "gauge", "age of the oldest stored item not yet exported", EOFF(lag_ms), 0.001},
+    {"failing", "gauge", "1 while the last attempt failed", EOFF(failing), 1},
+    {"cpu_seconds_total", "counter", "CPU time of the exporter thread", EOFF(cpu_us), 1e-6},
+    {"last_status", "gauge", "HTTP status of the last attempt (0 = no answer)", EOFF(last_status),
+     1},
+};
+#undef EOFF
+
+const char *metrics_exporter_label(enum metrics_exporter e)
+{
+    return exporter_labels[e];
+}
+
+const char *metrics_export_reject_label(enum metrics_export_reject r)
+{
+    return export_reject_labels[r];
+}
+
+static uint64_t exporter_value(int e, const struct exporter_def *d)
+{
+    return atomic_load_explicit((_Atomic uint64_t *)((char *)&metrics.exporters[e] + d->offset),
+                                memory_order_relaxed);
+}
+
+static uint64_t exporter_rejected_total(int e)
+{
+    uint64_t sum = 0;
+    for (int r = 0; r < METRICS_EXPORT_REJECT_COUNT; r++) {
+        sum += metrics.exporters[e].rejected[r];
+    }
+    return sum;
+}
+
+static int render_exporters(struct buf *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < ARRAY_LEN(exporter_fields) && rc == 0; i++) {
+        const struct exporter_def *d = &exporter_fields[i];
+        rc = buf_printf(out, "# HELP fluoro_export_%s %s\n# TYPE fluoro_export_%s %s\n", d->name,
+                        d->help, d->name, d->type);
+        for (int e = 0; e < METRICS_EXPORTER_COUNT && rc == 0; e++) {
+            if (metrics.exporters[e].configured) {
+                rc = buf_printf(out, "fluoro_export_%s{exporter=\"%s\"} %.15g\n", d->name,
+                                exporter_labels[e], (double)exporter_value(e, d) * d->scale);
+            }
+        }
+    }
+    if (rc == 0) {
+        rc = buf_puts(out, "# HELP fluoro_export_rejected_total items not delivered, by reason\n"
+                           "# TYPE fluoro_export_rejected_total counter\n");
+    }
+    for (int e = 0; e < METRICS_EXPORTER_COUNT && rc == 0; e++) {
+        for (int r = 0; r < METRICS_EXPORT_REJECT_COUNT && rc == 0; r++) {
+            if (metrics.exporters[e].configured) {
+                rc = buf_printf(
+                    out, "fluoro_export_rejected_total{exporter=\"%s\",reason=\"%s\"} %llu\n",
+                    exporter_labels[e], export_reject_labels[r],
+                    (unsigned long long)metrics.exporters[e].rejected[r]);
+            }
+        }
+    }
+    return rc;
+}
+
+static json_t *exporters_to_json(void)
+{
+    json_t *all = json_object();
+    for (int e = 0; e < METRICS_EXPORTER_COUNT; e++) {
+        if (!metrics.exporters[e].configured) {
+            continue;
+        }
+        json_t *one = json_object();
+        for (size_t i = 0; i < ARRAY_LEN(exporter_fields); i++) {
+            const struct exporter_def *d = &exporter_fields[i];
+            uint64_t v = exporter_value(e, d);
+            json_object_set_new(one, d->name,
+                                d->scale == 1 ? json_integer((json_int_t)v)
+                                              : json_real((double)v * d->scale));
+        }
+        json_t *rej = json_object();
+        for (int r = 0; r < METRICS_EXPORT_REJECT_COUNT; r++) {
+            json_object_set_new(rej, export_reject_labels[r],
+                                json_integer((json_int_t)metrics.exporters[e].rejected[r]));
+        }
+        json_object_set_new(one, "rejected", rej);
+        json_object_set_new(one, "rejected_total",
+                            json_integer((json_int_t)exporter_rejected_total(e)));
+        json_object_set_new(all, exporter_labels[e], one);
+    }
+    return all;
+}
+
 static uint64_t scalar_value(const struct scalar_def *d)
 {
     return atomic_load_explicit((_Atomic uint64_t *)((char *)&metrics + d->offset),
@@ -211,6 +328,9 @@ int metrics_render_prometheus(struct buf *out)
     if (rc == 0) {
         rc = render_otlp(out);
     }
+    if (rc == 0) {
+        rc = render_exporters(out);
+    }
     return rc;
 }
 
@@ -243,5 +363,6 @@ json_t *metrics_to_json(void)
     }
     json_object_set_new(root, "http_requests", http);
     otlp_to_json(root);
+    json_object_set_new(root, "exporters", exporters_to_json());
     return root;
 }

@@ -37,6 +37,51 @@ enum metrics_route {
 #define METRICS_STATUSES(X) X(200) X(204) X(304) X(400) X(404) X(405) X(413) X(422) X(429) X(500)
 enum { METRICS_STATUS_COUNT = 11 };
 
+/* Exporters (export.h): one slot each, rendered only when configured. */
+#define METRICS_EXPORTERS(X)                                                                       \
+    X(OTLP_TRACES, "otlp_traces")                                                                  \
+    X(OTLP_LOGS, "otlp_logs")                                                                      \
+    X(XRAY, "xray")                                                                                \
+    X(LOGS, "logs")
+
+enum metrics_exporter {
+#define X(id, label) METRICS_EXPORTER_##id,
+    METRICS_EXPORTERS(X)
+#undef X
+        METRICS_EXPORTER_COUNT
+};
+
+/* Why an exported item was not delivered (it is never retried once counted here). */
+#define METRICS_EXPORT_REJECTS(X)                                                                  \
+    X(HTTP_400, "http_400")                                                                        \
+    X(HTTP_401, "http_401")                                                                        \
+    X(HTTP_403, "http_403")                                                                        \
+    X(HTTP_404, "http_404")                                                                        \
+    X(HTTP_413, "http_413")                                                                        \
+    X(HTTP_4XX, "http_other_4xx")                                                                  \
+    X(UNPROCESSED, "unprocessed")                                                                  \
+    X(INVALID, "invalid")
+
+enum metrics_export_reject {
+#define X(id, label) METRICS_EXPORT_REJECT_##id,
+    METRICS_EXPORT_REJECTS(X)
+#undef X
+        METRICS_EXPORT_REJECT_COUNT
+};
+
+struct metrics_exporter_counters {
+    _Atomic uint64_t configured; /* 1 when this exporter runs */
+    _Atomic uint64_t sent;       /* items in requests the backend accepted */
+    _Atomic uint64_t requests;   /* requests the backend accepted */
+    _Atomic uint64_t retried;    /* requests sent again after a retryable failure */
+    _Atomic uint64_t rejected[METRICS_EXPORT_REJECT_COUNT];
+    _Atomic uint64_t lag_items;   /* stored items after the cursor (gauge) */
+    _Atomic uint64_t lag_ms;      /* age of the oldest item after the cursor (gauge) */
+    _Atomic uint64_t failing;     /* 1 while the last attempt failed (gauge) */
+    _Atomic uint64_t cpu_us;      /* CPU time of the exporter's thread */
+    _Atomic uint64_t last_status; /* HTTP status of the last attempt, 0 = no answer */
+};
+
 struct metrics {
     _Atomic uint64_t udp_received;
     _Atomic uint64_t udp_stored;
@@ -72,6 +117,7 @@ struct metrics {
     _Atomic uint64_t otlp_spans_rejected[OTLP_SPAN_REJECT_COUNT];
     _Atomic uint64_t otlp_log_records_accepted;
     _Atomic uint64_t otlp_log_records_rejected;
+    struct metrics_exporter_counters exporters[METRICS_EXPORTER_COUNT];
 };
 
 extern struct metrics metrics;
@@ -83,6 +129,8 @@ extern struct metrics metrics;
 
 void metrics_count_http(enum metrics_route route, unsigned status);
 void metrics_record_batch(uint64_t items, uint64_t us);
+const char *metrics_exporter_label(enum metrics_exporter e);
+const char *metrics_export_reject_label(enum metrics_export_reject r);
 /* Sum of udp_rejected over all reasons. */
 uint64_t metrics_udp_rejected_total(void);
 int metrics_render_prometheus(struct buf *out) MUST_CHECK;

@@ -144,6 +144,19 @@ const char *const store_migrations[] = {
     "  UNIQUE(trace_id, span_id));"
     "CREATE TRIGGER segments_ad_otel_spans AFTER DELETE ON segments BEGIN"
     "  DELETE FROM otel_spans WHERE trace_id = old.trace_id; END",
+    /* 7: exporters (export.h). segments.seq is a position that only grows: the writer gives
+     * every stored or replacing document the next number (an in-progress document completed
+     * later moves to the end, so it is sent again), which a WITHOUT ROWID table has no rowid
+     * for. Existing rows are numbered by arrival. export_cursors keeps each exporter's position
+     * per source ('segments' by seq, 'log_chunks' by chunk id), written only by the writer. */
+    "ALTER TABLE segments ADD COLUMN seq INTEGER;"
+    "UPDATE segments SET seq = r.n FROM (SELECT trace_id, id,"
+    "  row_number() OVER (ORDER BY received_at, trace_id, id) AS n FROM segments) AS r"
+    "  WHERE segments.trace_id = r.trace_id AND segments.id = r.id;"
+    "CREATE INDEX segments_by_seq ON segments(seq);"
+    "CREATE TABLE export_cursors("
+    "  exporter TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,"
+    "  updated_at REAL NOT NULL, PRIMARY KEY(exporter, source)) WITHOUT ROWID",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

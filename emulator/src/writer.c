@@ -49,6 +49,7 @@ struct writer_txn {
     size_t ndirty_slots;
     size_t ndirty;
     unsigned changed;
+    int64_t *seq; /* the writer's last export position (writer thread only) */
 };
 
 struct writer {
@@ -60,6 +61,7 @@ struct writer {
     pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
     pthread_cond_t cond;
     uint64_t generation;
+    int64_t seq;                /* last segments.seq given out; only the writer thread touches it */
     unsigned changed_since[64]; /* change bits per generation, ring indexed by generation */
 };
 
@@ -123,9 +125,12 @@ int writer_txn_put_segment(struct writer_txn *txn, const struct segment *seg, co
                            size_t len, double received_at)
 {
     enum xray_db_put outcome;
-    int rc = xray_db_put_segment(txn->rw, seg, text, len, received_at, &outcome);
+    int rc = xray_db_put_segment(txn->rw, seg, text, len, received_at, *txn->seq + 1, &outcome);
     if (rc < 0) {
         return rc;
+    }
+    if (outcome != XRAY_DB_KEPT_EXISTING) {
+        ++*txn->seq; /* a rolled-back use leaves a gap, which exporters skip */
     }
     struct dirty_trace *d = touch(txn, seg->trace_id);
     if (outcome != XRAY_DB_KEPT_EXISTING) {
@@ -303,7 +308,7 @@ static void finish_batch(struct writer *w, struct queue_item *items, bool commit
 
 static void run_batch(struct writer *w, struct queue_item *items, size_t count)
 {
-    struct writer_txn txn = {.rw = w->rw};
+    struct writer_txn txn = {.rw = w->rw, .seq = &w->seq};
     struct timespec ts0, ts1;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     uint64_t stored = 0, otel_spans = 0, otel_segments = 0;
@@ -398,6 +403,12 @@ int writer_start(struct queue *q, struct store *rw, struct writer **out)
     struct writer *w = xcalloc(1, sizeof(*w));
     w->q = q;
     w->rw = rw;
+    w->seq = xray_db_max_seq(rw);
+    if (w->seq < 0) {
+        free(w);
+        *out = NULL;
+        return ERR_INTERNAL;
+    }
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     w->pool = pool_new(cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0);
     pthread_mutex_init(&w->mu, NULL);

@@ -14,11 +14,11 @@ static const char SQL_SEGMENT_STATE[] =
     "SELECT in_progress FROM segments WHERE trace_id = ?1 AND id = ?2";
 static const char SQL_SEGMENT_UPSERT[] =
     "INSERT INTO segments(trace_id, id, parent_id, is_subsegment, in_progress, start_time,"
-    " end_time, received_at, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    " end_time, received_at, doc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     " ON CONFLICT(trace_id, id) DO UPDATE SET parent_id = excluded.parent_id,"
     " is_subsegment = excluded.is_subsegment, in_progress = excluded.in_progress,"
     " start_time = excluded.start_time, end_time = excluded.end_time,"
-    " received_at = excluded.received_at, doc = excluded.doc"
+    " received_at = excluded.received_at, doc = excluded.doc, seq = excluded.seq"
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
@@ -63,9 +63,14 @@ static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < 
 static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
 static const char SQL_COUNT_TRACES[] = "SELECT count(*) FROM traces";
 static const char SQL_COUNT_SEGMENTS[] = "SELECT count(*) FROM segments";
+/* The next position must pass both what is stored and what an exporter has already passed
+ * (a reset empties segments but not export_cursors). */
+static const char SQL_MAX_SEQ[] =
+    "SELECT max(coalesce((SELECT max(seq) FROM segments), 0),"
+    " coalesce((SELECT max(position) FROM export_cursors WHERE source = 'segments'), 0))";
 
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
-                        double received_at, enum xray_db_put *outcome)
+                        double received_at, int64_t seq, enum xray_db_put *outcome)
 {
     char *dumped = NULL;
     sqlite3_stmt *st = store_stmt(rw, SQL_SEGMENT_STATE);
@@ -102,6 +107,7 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     }
     sqlite3_bind_double(st, 8, received_at);
     sqlite3_bind_text(st, 9, text, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 10, seq);
     int rc = store_step_done(rw, st, "upsert segment");
     sqlite3_clear_bindings(st);
     free(dumped);
@@ -556,6 +562,11 @@ static int64_t count(struct store *ro, const char *sql)
         sqlite3_reset(st);
     }
     return n;
+}
+
+int64_t xray_db_max_seq(struct store *rw)
+{
+    return count(rw, SQL_MAX_SEQ);
 }
 
 int xray_db_counts(struct store *ro, int64_t *traces, int64_t *segments)

@@ -17,9 +17,12 @@ enum xray_db_put { XRAY_DB_INSERTED, XRAY_DB_REPLACED, XRAY_DB_KEPT_EXISTING };
 /* Upserts one validated document by (trace_id, id). A complete document replaces an in-progress
  * one and a later complete one replaces an earlier; an in-progress document never replaces a
  * complete one (then *outcome is XRAY_DB_KEPT_EXISTING). text/len is the document exactly as
- * received, stored as is; NULL means serialize seg->doc (e.g. after fixture time shifting). */
+ * received, stored as is; NULL means serialize seg->doc (e.g. after fixture time shifting).
+ * seq is the row's export position (schema.c migration 6), set on insert and on replacement. */
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
-                        double received_at, enum xray_db_put *outcome) MUST_CHECK;
+                        double received_at, int64_t seq, enum xray_db_put *outcome) MUST_CHECK;
+/* The highest export position used so far (stored rows and exporter cursors), or -1. Writer. */
+int64_t xray_db_max_seq(struct store *rw);
 
 /* The stored documents of one trace as text, for derivation off the SQL connection. */
 struct xray_db_docs {

@@ -152,6 +152,22 @@ function lossParts(st) {
   return parts;
 }
 
+// Exporters (docs/outgrowing.md) that are failing or behind: one link each to /metrics.
+const EXPORT_BEHIND_S = 10;
+function exportParts(st) {
+  return Object.entries(st.exporters || {}).flatMap(([name, x]) => {
+    const behind = x.lag_seconds > EXPORT_BEHIND_S;
+    const refusing = x.last_status >= 400 && x.last_status < 500 && x.rejected_total > 0;
+    if (!x.failing && !behind && !refusing) return [];
+    const what = x.failing ? 'failing' : refusing ? 'refused' : `${Math.round(x.lag_seconds)} s behind`;
+    return [h('a', {
+      class: 'stat-loss', href: '/metrics', target: '_blank', dataset: { stat: `export-${name}` },
+      title: `Export ${name}: ${exact(x.lag_items)} items waiting, ${exact(x.retried_total)} retries, `
+        + `${exact(x.rejected_total)} rejected, last HTTP status ${x.last_status || 'none'}`,
+    }, `${name} export ${what}`)];
+  });
+}
+
 async function refreshStats() {
   const el = document.getElementById('stats');
   try {
@@ -160,6 +176,7 @@ async function refreshStats() {
     if (Number.isFinite(st.traces)) parts.push(`${fmtCount(st.traces)} traces`);
     if (Number.isFinite(st.segments)) parts.push(`${fmtCount(st.segments)} segments`);
     parts.push(...lossParts(st));
+    parts.push(...exportParts(st));
     replace(el, parts.map((p, i) => h('span', null, i ? ' · ' : '', p)));
   } catch {
     replace(el);
