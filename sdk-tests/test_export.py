@@ -202,6 +202,24 @@ def test_forward_xray_resends_a_completed_in_progress_segment(receiver, started)
     assert "in_progress" not in doc and doc["end_time"] == d["end_time"]
 
 
+def test_a_reset_keeps_the_export_position(receiver, started):
+    """A reset wipes the data but not the cursor: what was relayed is not relayed again, and what
+    arrives after the reset still is (the writer numbers it above the cursor)."""
+    sender = Fluoro(["--forward-xray", receiver.url])
+    started.append(sender)
+    before = [make_trace("before%d" % i) for i in range(3)]
+    send_docs(sender, [json.dumps(d) for d in before])
+    wait_exported(sender, "xray", len(before))
+    status, _ = sender.post("/api/v1/reset")
+    assert status == 200
+    after = [make_trace("after%d" % i) for i in range(2)]
+    send_docs(sender, [json.dumps(d) for d in after])
+    stats = wait_exported(sender, "xray", len(before) + len(after))
+    assert stats["sent_total"] == len(before) + len(after)
+    got = stored_documents(receiver, {d["trace_id"] for d in after})
+    assert {d["id"] for d in after} <= set(got)
+
+
 def test_forward_xray_signs_with_sigv4_when_credentials_are_set(started):
     backend = Backend(xray_ok)
     try:
