@@ -323,7 +323,7 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, 200, t);
 }
 
-static void map_add(void *arg, const struct trace_facts *f)
+static void map_add(void *arg, const struct trace_view *f)
 {
     graph_add_facts(arg, f);
 }

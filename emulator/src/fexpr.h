@@ -32,14 +32,14 @@ int fexpr_compile(const char *src, fexpr_group_fn groups, void *ctx, struct fexp
 /* True when the trace whose derived view is `trace` (borrowed) matches. */
 bool fexpr_eval(const struct fexpr *e, const json_t *trace);
 
-struct trace_facts;
+struct trace_view;
 
 /* What a trace's packed facts (trace_facts.h) say about a match: FEXPR_NO only when
  * fexpr_eval() on the trace's view is certainly false, FEXPR_YES only when it is certainly
  * true, FEXPR_MAYBE when the facts do not hold enough (root causes, rare keywords). Callers read
  * the derived view only for MAYBE (and for the summaries they return). f is borrowed. */
 enum fexpr_verdict { FEXPR_NO, FEXPR_MAYBE, FEXPR_YES };
-enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f);
+enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_view *f);
 
 /* Whether the pre-filter needs a trace's nodes and edges (the expression has a service() or
  * edge()); when not, callers may decode facts without them (trace_facts_decode_part). */
@@ -47,8 +47,8 @@ bool fexpr_reads_graph(const struct fexpr *e);
 
 /* For an entity selector (fexpr_is_entity_selector): whether it picks node i / edge i of f,
  * exactly as fexpr_eval() on a view holding only that node / edge would say. */
-bool fexpr_selects_node(const struct fexpr *e, const struct trace_facts *f, size_t i);
-bool fexpr_selects_edge(const struct fexpr *e, const struct trace_facts *f, size_t i);
+bool fexpr_selects_node(const struct fexpr *e, const struct trace_view *f, size_t i);
+bool fexpr_selects_edge(const struct fexpr *e, const struct trace_view *f, size_t i);
 
 /* Appends a canonical, fully parenthesised S-expression of the AST to b (for tests and debug),
  * e.g. (and (cmp responsetime > 5) (not (kw partial))). */

@@ -19,7 +19,7 @@
 #include "trace_facts.h"
 
 struct fctx {
-    const struct trace_facts *f;
+    const struct trace_view *f;
     bool top;                   /* the root segment is visible */
     const struct tf_node *node; /* inside service() */
     const struct tf_item *item; /* the segment (service) or call (edge) */
@@ -296,20 +296,20 @@ bool fexpr_reads_graph(const struct fexpr *e)
     return e && reads_graph(e->root);
 }
 
-enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f)
+enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_view *f)
 {
     struct fctx c = {.f = f, .top = true};
     return e ? pre(e->root, &c) : FEXPR_NO;
 }
 
-bool fexpr_selects_node(const struct fexpr *e, const struct trace_facts *f, size_t i)
+bool fexpr_selects_node(const struct fexpr *e, const struct trace_view *f, size_t i)
 {
     const struct tf_node *nd = &f->nodes[i];
     return e && e->root->type == N_SERVICE && !body_of(e->root) && !is_client_node(nd) &&
            sel_match(e->root->sel[0], &nd->id);
 }
 
-bool fexpr_selects_edge(const struct fexpr *e, const struct trace_facts *f, size_t i)
+bool fexpr_selects_edge(const struct fexpr *e, const struct trace_view *f, size_t i)
 {
     return e && e->root->type == N_EDGE && !body_of(e->root) &&
            edge_selected(e->root, &f->edges[i]);

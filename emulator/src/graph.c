@@ -360,7 +360,7 @@ void graph_add_trace(struct graph *g, const json_t *derived)
     }
 }
 
-void graph_add_facts(struct graph *g, const struct trace_facts *f)
+void graph_add_facts(struct graph *g, const struct trace_view *f)
 {
     for (size_t i = 0; i < f->nnodes; i++) {
         const struct tf_node *nd = &f->nodes[i];

@@ -135,6 +135,11 @@ const char *const store_migrations[] = {
     "CREATE INDEX trace_facts_by_id_time ON trace_facts(id_time);"
     "CREATE TABLE trace_span(id INTEGER PRIMARY KEY CHECK (id = 0), max_span REAL NOT NULL);"
     "INSERT INTO trace_span SELECT 0, coalesce(max(end_time - start_time), 0) FROM traces",
+    /* 6: one encoded view per trace (struct trace_view, format 3) replaces both the JSON view
+     * in traces.derived and the format-2 facts. The old facts rows go; when the writer's store
+     * opens, xray_db_backfill_facts() converts each trace's JSON view to its encoded view and
+     * empties traces.derived (new rows write ''). */
+    "DELETE FROM trace_facts",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

@@ -147,7 +147,7 @@ static bool tf_true(const struct tf_val *v)
     return v->type == TF_BOOL && v->b;
 }
 
-static void count_facts(struct timeseries *ts, const struct trace_facts *f, size_t first, size_t n,
+static void count_facts(struct timeseries *ts, const struct trace_view *f, size_t first, size_t n,
                         bool is_edge)
 {
     for (size_t i = 0; i < n; i++) {
@@ -198,7 +198,7 @@ void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
     }
 }
 
-void timeseries_add_facts(struct timeseries *ts, const struct trace_facts *f,
+void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
                           const struct fexpr *selector)
 {
     for (size_t i = 0; i < f->nedges; i++) {

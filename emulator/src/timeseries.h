@@ -25,10 +25,10 @@ struct timeseries *timeseries_new(double start, double end, int64_t period, bool
  * expression matches contributes its calls. Items are placed by their start_time. */
 void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
                           const struct fexpr *selector);
-struct trace_facts;
+struct trace_view;
 /* The same from a trace's packed facts (trace_facts.h, borrowed), without reading JSON; the
  * selector must be NULL or an entity selector (fexpr_is_entity_selector). */
-void timeseries_add_facts(struct timeseries *ts, const struct trace_facts *f,
+void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
                           const struct fexpr *selector);
 
 /* New reference: the TimeSeriesServiceStatistics list, one entry per period that has data, in

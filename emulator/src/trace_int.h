@@ -1,5 +1,5 @@
 /*
- * trace_int.h - internals shared by trace.c, trace_summary.c, trace_rootcause.c and
+ * trace_int.h - internals shared by trace.c, trace_rootcause.c and
  * trace_assemble.c: an index over one trace's documents, built once per call and freed after.
  * Every json_t pointer in it is borrowed from the caller's documents, which outlive the index.
  */
@@ -66,9 +66,6 @@ json_t *trace_exceptions(const struct trace_idx *x, int e);
 
 /* Root causes {"fault": [...], "error": [...], "responsetime": [...]} (new reference). */
 json_t *trace_root_causes(const struct trace_idx *x);
-
-/* The TraceSummary API object; `derived` is the view built so far (borrowed). */
-json_t *trace_summary(const struct trace_idx *x, const json_t *derived, size_t ndocs);
 
 /* Deterministic 16-hex id for the inferred segment that stands for subsegment `sub_id`. */
 void trace_inferred_id(const char *sub_id, char out[17]);

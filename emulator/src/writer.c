@@ -20,6 +20,7 @@
 #include "pool.h"
 #include "segment.h"
 #include "trace.h"
+#include "trace_facts.h"
 #include "xray_db.h"
 
 #define BATCH_MAX 1000
@@ -200,7 +201,7 @@ static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
 }
 
 /* One trace to re-derive: its stored documents are read on the writer thread, the derivation
- * itself (parse, trace_derive, serialize) runs on a pool thread. */
+ * itself (parse, trace_derive into the encoded view) runs on a pool thread. */
 struct derive_job {
     const struct dirty_trace *trace;
     struct xray_db_docs docs;
@@ -226,14 +227,19 @@ static void derive_one(void *ctx, size_t i)
             items[used++] = doc;
         }
     }
-    json_t *derived = used ? trace_derive(items, used) : NULL;
-    char *text = derived ? json_dumps(derived, JSON_COMPACT) : NULL;
-    if (text) {
-        xray_db_trace_row_init(&job->row, derived, text, n);
-        job->has_row = true;
+    size_t len = 0;
+    void *blob = used ? trace_derive(items, used, &len) : NULL;
+    if (blob) {
+        struct trace_view v;
+        trace_facts_init(&v);
+        if (trace_facts_decode(&v, blob, len) == 0) {
+            xray_db_trace_row_init(&job->row, &v, blob, len);
+            job->has_row = true;
+        } else {
+            free(blob); /* cannot happen: trace_derive writes what the decoder reads */
+        }
+        trace_facts_fini(&v);
     }
-    /* Freed here, not on the writer: tearing the view down is a tenth of the work. */
-    json_decref(derived);
     free(items);
     json_decref(parsed);
 }

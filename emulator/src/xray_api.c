@@ -373,7 +373,7 @@ out:
 
 /* ---- GetServiceGraph / GetTraceGraph ---- */
 
-static void add_to_graph(void *arg, const struct trace_facts *f)
+static void add_to_graph(void *arg, const struct trace_view *f)
 {
     graph_add_facts(arg, f);
 }

@@ -22,14 +22,14 @@ struct scan_ctx {
     const struct xray_query *q;
     struct store *ro;
     bool graph; /* the filter reads nodes/edges, so decode them */
-    struct trace_facts facts;
+    struct trace_view facts;
     json_t *matches;
     int64_t seen;
     bool full;
 };
 
 /* The pre-filter's verdict on a facts blob; MAYBE when the blob cannot be decoded. */
-static enum fexpr_verdict prefilter(const struct fexpr *e, struct trace_facts *f, const void *blob,
+static enum fexpr_verdict prefilter(const struct fexpr *e, struct trace_view *f, const void *blob,
                                     size_t len, bool graph)
 {
     if (!e) {
@@ -82,7 +82,7 @@ struct each_ctx {
     const struct fexpr *filter;
     xray_query_facts_fn fn;
     void *arg;
-    struct trace_facts facts;
+    struct trace_view facts;
     int64_t matched;
 };
 

@@ -35,8 +35,8 @@ int xray_query_run(struct store *ro, const struct xray_query *q,
  * [start, end) that filter (NULL = every trace) matches, most recent first. The facts decide
  * the filter where they can; otherwise the trace's derived view does. Returns 0 or
  * ERR_INTERNAL; *matched (may be NULL) counts the calls. */
-struct trace_facts;
-typedef void (*xray_query_facts_fn)(void *arg, const struct trace_facts *f);
+struct trace_view;
+typedef void (*xray_query_facts_fn)(void *arg, const struct trace_view *f);
 int xray_query_each(struct store *ro, double start, double end, const struct fexpr *filter,
                     xray_query_facts_fn fn, void *arg, int64_t *matched) MUST_CHECK;
 

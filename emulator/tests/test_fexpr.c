@@ -87,7 +87,7 @@ static enum fexpr_verdict prefilter(const struct fexpr *e, const json_t *view, b
 {
     size_t len = 0;
     void *blob = trace_facts_pack(view, &len);
-    struct trace_facts f;
+    struct trace_view f;
     trace_facts_init(&f);
     cr_assert_eq(trace_facts_decode_part(&f, blob, len, graph), 0);
     enum fexpr_verdict v = fexpr_prefilter(e, &f);
