@@ -343,6 +343,7 @@ void tf_put_causes(struct out *o, const json_t *causes)
             put_member(o, svc, "Name");
             put_member(o, svc, "Type");
             put_member(o, svc, "AccountId");
+            put_member(o, svc, "Inferred");
             const json_t *path = json_object_get(svc, "EntityPath");
             put_varint(o, array_size(path));
             json_array_foreach(path, k, ent)
@@ -679,6 +680,7 @@ static void get_causes(struct in *in, struct trace_view *f, int kind)
         for (size_t j = 0; j < c->n && !in->bad; j++) {
             struct tv_rc_service *s = &f->rc_services[f->nrc_services++];
             get_ref(in, &s->id);
+            get_value(in, &s->inferred);
             s->n = get_count(in);
             s->first = f->nrc_entities;
             f->rc_entities = reserve(f->rc_entities, &f->cap_rc_entities, f->nrc_entities, s->n,

@@ -103,7 +103,8 @@ struct tv_rc_entity {
     size_t first, n;                      /* exceptions[first .. first+n) */
 };
 struct tv_rc_service {
-    struct tf_ref id;
+    struct tf_ref id; /* Type as the API has it: absent for a service without one */
+    struct tf_val inferred;
     size_t first, n; /* rc_entities[first .. first+n) */
 };
 struct tv_cause {

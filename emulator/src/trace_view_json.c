@@ -84,9 +84,14 @@ static json_t *causes_json(const struct trace_view *v, int kind)
         json_t *services = json_array();
         for (size_t j = 0; j < c->n; j++) {
             const struct tv_rc_service *s = &v->rc_services[c->first + j];
-            json_t *svc = service_id(&s->id);
+            json_t *svc = json_object(), *names = json_array();
             json_t *path = json_array();
-            json_object_set_new(svc, "Inferred", json_false());
+            json_array_append_new(names, val_json(&s->id.name));
+            set_val(svc, "Name", &s->id.name);
+            json_object_set_new(svc, "Names", names);
+            set_val(svc, "AccountId", &s->id.account);
+            set_val(svc, "Type", &s->id.type);
+            set_val(svc, "Inferred", &s->inferred);
             for (size_t k = 0; k < s->n; k++) {
                 const struct tv_rc_entity *e = &v->rc_entities[s->first + k];
                 json_t *ent = json_object();

@@ -435,36 +435,6 @@ int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event
     return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan trace facts");
 }
 
-/* A scan of views rendered as JSON, on top of the facts scan. */
-struct json_scan {
-    xray_db_trace_fn fn;
-    void *ctx;
-    struct trace_view view;
-};
-
-static bool json_scan_one(void *ctx, const char *trace_id, const void *blob, size_t len)
-{
-    struct json_scan *js = ctx;
-    (void)trace_id;
-    if (trace_facts_decode(&js->view, blob, len) < 0) {
-        return true; /* an unreadable row has nothing to offer; skip it as a bad view was */
-    }
-    json_t *d = trace_view_json(&js->view);
-    bool more = js->fn(js->ctx, d);
-    json_decref(d);
-    return more;
-}
-
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
-                        xray_db_trace_fn fn, void *ctx, int64_t *visited)
-{
-    struct json_scan js = {.fn = fn, .ctx = ctx};
-    trace_facts_init(&js.view);
-    int rc = xray_db_scan_facts(ro, start, end, by_event, offset, json_scan_one, &js, visited);
-    trace_facts_fini(&js.view);
-    return rc;
-}
-
 /* A database written before migration 6: the JSON view in traces.derived, or NULL. */
 static json_t *legacy_view(struct store *rw, const char *trace_id)
 {

@@ -67,15 +67,9 @@ int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted) MUST_CHECK;
 /* New reference: a JSON array of the trace's stored documents (parsed), or an empty array. */
 json_t *xray_db_trace_docs(struct store *ro, const char *trace_id);
 
-/* Visits the views (rendered as JSON, trace.h) of traces selected by time, most recent first,
- * starting at row `offset`. by_event: any activity in [start, end); otherwise the trace-id time in
- * [start, end). fn returns false to stop. Returns 0 or ERR_INTERNAL; *visited counts rows read. */
-typedef bool (*xray_db_trace_fn)(void *ctx, json_t *derived);
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
-                        xray_db_trace_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
-
-/* Visits the packed facts (trace_facts.h) of traces selected by time, in the order and with
- * the offset semantics of xray_db_scan_traces(). fn gets the trace id and the blob, both
+/* Visits the encoded views (trace_facts.h) of traces selected by time, most recent first,
+ * starting at row `offset`. by_event: any activity in [start, end); otherwise the trace-id time
+ * in [start, end). fn gets the trace id and the blob, both
  * borrowed until it returns; it returns false to stop. Returns 0 or ERR_INTERNAL; *visited
  * counts rows read. */
 typedef bool (*xray_db_facts_fn)(void *ctx, const char *trace_id, const void *facts, size_t len);
