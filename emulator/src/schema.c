@@ -138,8 +138,11 @@ const char *const store_migrations[] = {
     /* 6: one encoded view per trace (struct trace_view, format 3) replaces both the JSON view
      * in traces.derived and the format-2 facts. The old facts rows go; when the writer's store
      * opens, xray_db_backfill_facts() converts each trace's JSON view to its encoded view and
-     * empties traces.derived (new rows write ''). */
-    "DELETE FROM trace_facts",
+     * empties traces.derived (new rows write ''). Searches read trace_facts, so the traces
+     * indexes only they used go: the writer no longer pays for them. */
+    "DELETE FROM trace_facts;"
+    "DROP INDEX traces_by_id_time;"
+    "DROP INDEX traces_by_start",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

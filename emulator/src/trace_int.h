@@ -43,7 +43,8 @@ struct trace_idx {
     struct trace_node *nodes;
     size_t nnodes;
     size_t *order;        /* entity indexes by (start, index): callers tend to come first */
-    json_t *by_id;        /* id -> json integer entity index (first wins) */
+    int *by_id;           /* open-addressing table of entity indexes by id (first wins), -1 */
+    size_t by_id_mask;    /* its size - 1 (a power of two) */
     const char *trace_id; /* borrowed; "" when no document has one */
     int root;             /* root segment entity, -1 when the trace has no segment */
     int client;           /* the client node in front of the root, -1 */
