@@ -38,6 +38,9 @@ bool fexpr_eval(const struct fexpr *e, const struct trace_view *f);
 /* Whether evaluating e needs more than the view's trace part: nodes and edges (service(),
  * edge()) or root causes; when not, callers may decode less (trace_facts_decode_part). */
 bool fexpr_reads_graph(const struct fexpr *e);
+/* Whether evaluating e needs the view's summary part (root causes), which trace_facts rows
+ * leave to trace_summaries (xray_db_trace_summary). */
+bool fexpr_reads_summary(const struct fexpr *e);
 
 /* For an entity selector (fexpr_is_entity_selector): whether it picks node i / edge i of f,
  * exactly as fexpr_eval() on a view holding only that node / edge would say. */

@@ -422,6 +422,24 @@ bool fexpr_reads_graph(const struct fexpr *e)
     return e && reads_graph(e->root);
 }
 
+static bool reads_summary(const struct node *n)
+{
+    if (n->type == N_RC || n->type == N_RCJSON) {
+        return true;
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        if (n->kids[i] && reads_summary(n->kids[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool fexpr_reads_summary(const struct fexpr *e)
+{
+    return e && reads_summary(e->root);
+}
+
 bool fexpr_eval(const struct fexpr *e, const struct trace_view *f)
 {
     struct fctx c = {.f = f, .top = true};

@@ -136,10 +136,14 @@ const char *const store_migrations[] = {
     "CREATE TABLE trace_span(id INTEGER PRIMARY KEY CHECK (id = 0), max_span REAL NOT NULL);"
     "INSERT INTO trace_span SELECT 0, coalesce(max(end_time - start_time), 0) FROM traces",
     /* 6: one encoded view per trace (struct trace_view, format 3) replaces both the JSON view
-     * in traces.derived and the format-2 facts. The old facts rows go; when the writer's store
-     * opens, xray_db_backfill_facts() converts each trace's JSON view to its encoded view and
-     * empties traces.derived (new rows write ''). Searches read trace_facts, so the traces
+     * in traces.derived and the format-2 facts. Its facts part stays in trace_facts (small
+     * enough that a scanned row needs no overflow page); its summary part (what only answers and
+     * root-cause filters read) goes to trace_summaries. The old facts rows go; when the writer's
+     * store opens, xray_db_backfill_facts() converts each trace's JSON view to its encoded view
+     * and empties traces.derived (new rows write ''). Searches read trace_facts, so the traces
      * indexes only they used go: the writer no longer pays for them. */
+    "CREATE TABLE trace_summaries(trace_id TEXT PRIMARY KEY, summary BLOB NOT NULL)"
+    "  WITHOUT ROWID;"
     "DELETE FROM trace_facts;"
     "DROP INDEX traces_by_id_time;"
     "DROP INDEX traces_by_start",

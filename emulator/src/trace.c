@@ -41,9 +41,24 @@ static void put_item(struct tf_out *o, const struct trace_ent *e, bool node)
     } else {
         tf_put_none(o);
     }
-    if (node) {
-        tf_put_str(o, e->id);
-        tf_put_bool(o, e->in_progress);
+    (void)node;
+}
+
+/* The ids and in_progress of every node segment, in put_nodes' order (the summary's tail). */
+static void put_item_ids(struct tf_out *o, const struct trace_idx *x)
+{
+    for (size_t k = 0; k < x->nnodes; k++) {
+        for (size_t i = 0; i < x->n; i++) {
+            const struct trace_ent *e = &x->ents[x->order[i]];
+            if ((e->is_segment ? e->node : e->inferred_node) == (int)k) {
+                tf_put_str(o, e->id);
+                tf_put_bool(o, e->in_progress);
+            }
+        }
+        if ((int)k == x->client) {
+            tf_put_str(o, x->ents[x->root].id);
+            tf_put_bool(o, x->ents[x->root].in_progress);
+        }
     }
 }
 
@@ -346,6 +361,7 @@ static void put_summary(struct tf_out *o, const struct trace_idx *x, size_t ndoc
     tf_put_causes(o, json_object_get(rc, "error"));
     tf_put_causes(o, json_object_get(rc, "responsetime"));
     json_decref(rc);
+    put_item_ids(o, x);
 }
 
 void *trace_derive(json_t *const *docs, size_t n, size_t *len)

@@ -223,7 +223,19 @@ static void put_items(struct out *o, const json_t *list, bool node)
                 put_member(o, item, field_keys[f]);
             }
         }
-        if (node) {
+        (void)node;
+    }
+}
+
+/* The ids and in_progress of every node segment, node by node (the summary part's tail). */
+static void put_item_ids(struct out *o, const json_t *nodes)
+{
+    size_t i, k;
+    const json_t *nd, *item;
+    json_array_foreach(nodes, i, nd)
+    {
+        json_array_foreach(json_object_get(nd, "segments"), k, item)
+        {
             put_member(o, item, "id");
             put_member(o, item, "in_progress");
         }
@@ -393,6 +405,7 @@ static void put_summary(struct out *o, const json_t *view, const json_t *nodes)
     tf_put_causes(o, json_object_get(rc, "fault"));
     tf_put_causes(o, json_object_get(rc, "error"));
     tf_put_causes(o, json_object_get(rc, "responsetime"));
+    put_item_ids(o, nodes);
 }
 
 void *trace_facts_pack(const json_t *view, size_t *len)
@@ -575,10 +588,7 @@ static size_t get_items(struct in *in, struct trace_view *f, size_t *n, bool nod
         }
         memset(&it->id, 0, sizeof(it->id));
         memset(&it->in_progress, 0, sizeof(it->in_progress));
-        if (node) {
-            get_value(in, &it->id);
-            get_value(in, &it->in_progress);
-        }
+        (void)node;
     }
     return first;
 }
@@ -718,7 +728,30 @@ static void get_summary(struct in *in, struct trace_view *f)
     for (int k = 0; k < TV_RC_COUNT && !in->bad; k++) {
         get_causes(in, f, k);
     }
+    for (size_t k = 0; k < f->nnodes && !in->bad; k++) {
+        const struct tf_node *nd = &f->nodes[k];
+        for (size_t i = 0; i < nd->n && !in->bad; i++) {
+            get_value(in, &f->items[nd->first + i].id);
+            get_value(in, &f->items[nd->first + i].in_progress);
+        }
+    }
     f->summary = !in->bad;
+}
+
+int trace_facts_decode_summary(struct trace_view *f, const void *blob, size_t len)
+{
+    struct in in = {blob, (const uint8_t *)blob + len, false};
+    if (!f->graph) {
+        return ERR_INVALID;
+    }
+    f->nusers = f->nuser_nodes = f->ncauses = f->nrc_services = f->nrc_entities = f->nexceptions =
+        0;
+    get_summary(&in, f);
+    if (in.bad || in.p != in.end) {
+        f->summary = false;
+        return ERR_INVALID;
+    }
+    return 0;
 }
 
 int trace_facts_decode(struct trace_view *f, const void *blob, size_t len)
@@ -767,7 +800,9 @@ int trace_facts_decode_part(struct trace_view *f, const void *blob, size_t len, 
     if (!in.bad) {
         get_edges(&in, f);
     }
-    if (!in.bad) {
+    f->summary_at = (size_t)(in.p - (const uint8_t *)blob);
+    /* A facts row alone (trace_facts.facts) ends here; a whole view goes on. */
+    if (!in.bad && in.p < in.end) {
         get_summary(&in, f);
     }
     return in.bad || in.p != in.end ? ERR_INVALID : 0;

@@ -114,8 +114,9 @@ struct tv_cause {
 enum tv_rc_kind { TV_RC_FAULT, TV_RC_ERROR, TV_RC_RESPONSETIME, TV_RC_COUNT };
 
 struct trace_view {
-    bool graph;   /* nodes and edges were decoded (else they read as empty) */
-    bool summary; /* the summary part below was decoded */
+    bool graph;        /* nodes and edges were decoded (else they read as empty) */
+    bool summary;      /* the summary part below was decoded */
+    size_t summary_at; /* where the summary part starts in the decoded blob */
     /* summary part */
     struct tf_val trace_id, start, end, ndocs;
     struct tf_val root_name, root_type, root_id;
@@ -150,13 +151,19 @@ void trace_facts_init(struct trace_view *f);
 void trace_facts_fini(struct trace_view *f);
 
 /* Decodes the whole blob into f (arrays reused, strings borrowed from blob). Returns 0, or
- * ERR_INVALID for a truncated blob or one of another format version. */
+ * ERR_INVALID for a truncated blob or one of another format version. A blob may end where the
+ * summary part begins (f->summary_at; how trace_facts rows store it, so a scanned row stays
+ * under SQLite's overflow threshold): then f->summary is false. */
 int trace_facts_decode(struct trace_view *f, const void *blob, size_t len) MUST_CHECK;
 /* The same, but with graph false only the trace scalars, lists and annotations are decoded
  * (f->graph and f->summary say which): enough for expressions without service()/edge() or
  * root causes, and cheaper. */
 int trace_facts_decode_part(struct trace_view *f, const void *blob, size_t len,
                             bool graph) MUST_CHECK;
+
+/* Decodes a summary part stored apart (trace_summaries) into f, which must hold the same
+ * trace's facts decoded whole; strings are borrowed from blob. Returns 0 or ERR_INVALID. */
+int trace_facts_decode_summary(struct trace_view *f, const void *blob, size_t len) MUST_CHECK;
 
 /* The trace-level slot a view path reads ("root","http","status" / "duration"; unused parts
  * NULL), or -1 when the facts do not hold it. */

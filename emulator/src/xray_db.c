@@ -23,6 +23,13 @@ static const char SQL_SEGMENT_UPSERT[] =
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
 static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_id = ?1";
+static const char SQL_DELETE_SUMMARY[] = "DELETE FROM trace_summaries WHERE trace_id = ?1";
+static const char SQL_PUT_SUMMARY[] =
+    "INSERT OR REPLACE INTO trace_summaries(trace_id, summary) VALUES (?1, ?2)";
+static const char SQL_TRACE_VIEW[] =
+    "SELECT f.facts, s.summary FROM trace_facts f JOIN trace_summaries s USING (trace_id)"
+    " WHERE f.trace_id = ?1";
+static const char SQL_TRACE_SUMMARY[] = "SELECT summary FROM trace_summaries WHERE trace_id = ?1";
 static const char SQL_INSERT_FACTS[] =
     "INSERT INTO trace_facts(trace_id, id_time, start_time, end_time, facts)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -55,7 +62,7 @@ static const char SQL_INSERT_TRACE[] =
  * converted; new rows store ''. */
 static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_id = ?1";
 static const char SQL_CLEAR_DERIVED[] = "UPDATE traces SET derived = '' WHERE derived != ''";
-static const char SQL_TRACE_FACTS[] = "SELECT facts FROM trace_facts WHERE trace_id = ?1";
+
 static const char SQL_TRACE_TIMES[] = "SELECT start_time, end_time FROM traces WHERE trace_id = ?1";
 static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < ?1 LIMIT 5000";
 static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
@@ -125,7 +132,8 @@ static int by_trace_id(struct store *rw, const char *sql, const char *trace_id)
 
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
-    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SEGMENTS};
+    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SUMMARY,
+                                SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     for (size_t i = 0; i < n; i++) {
         int rc = by_trace_id(rw, sqls[i], trace_id);
@@ -170,7 +178,9 @@ void xray_db_trace_row_init(struct xray_db_trace_row *row, const struct trace_vi
     row->http_status = status->type == TF_NUM ? (int64_t)status->n : -1;
     row->ndocs = v->ndocs.type == TF_NUM ? (int64_t)v->ndocs.n : 0;
     row->facts = blob;
-    row->facts_len = len;
+    row->facts_len = v->summary ? v->summary_at : len;
+    row->summary = (const char *)blob + row->facts_len;
+    row->summary_len = len - row->facts_len;
 }
 
 void xray_db_trace_row_fini(struct xray_db_trace_row *row)
@@ -307,9 +317,27 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 /* Rewrites the facts blob in place when the times are unchanged, else replaces the row. A trace
  * that had no traces row has no facts row either (they are written and deleted together), so
  * its facts are inserted straight away. */
+static int put_summary_row(struct store *rw, const char *trace_id,
+                           const struct xray_db_trace_row *row)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_PUT_SUMMARY);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row->summary, (int)row->summary_len, SQLITE_STATIC);
+    int rc = store_step_done(rw, st, "put trace summary");
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
 static int put_facts_row(struct store *rw, const char *trace_id,
                          const struct xray_db_trace_row *row, bool existed)
 {
+    int rc = put_summary_row(rw, trace_id, row);
+    if (rc < 0) {
+        return rc;
+    }
     if (!existed) {
         return insert_facts_row(rw, trace_id, row);
     }
@@ -321,7 +349,7 @@ static int put_facts_row(struct store *rw, const char *trace_id,
     sqlite3_bind_blob(st, 2, row->facts, (int)row->facts_len, SQLITE_STATIC);
     bind_real(st, 3, row->start_time);
     bind_real(st, 4, row->end_time);
-    int rc = store_step_done(rw, st, "update trace facts");
+    rc = store_step_done(rw, st, "update trace facts");
     sqlite3_clear_bindings(st);
     if (rc < 0 || sqlite3_changes(store_db(rw)) == 1) {
         return rc;
@@ -353,6 +381,7 @@ int xray_db_reset(struct store *rw)
      * policies, encryption and indexing settings): CI jobs that reuse names must not see each
      * other's state. test_fidelity.py checks every table of sqlite_master is left empty. */
     return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
+                          "DELETE FROM trace_summaries;"
                           "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
                           "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
                           "DELETE FROM resource_tags; DELETE FROM settings;"
@@ -472,7 +501,10 @@ static int backfill_one(struct store *rw, const char *trace_id)
         return 0; /* not a view this version can read: leave the trace unindexed, as before */
     }
     xray_db_trace_row_init(&row, &v, blob, len);
-    rc = insert_facts_row(rw, trace_id, &row);
+    rc = put_summary_row(rw, trace_id, &row);
+    if (rc == 0) {
+        rc = insert_facts_row(rw, trace_id, &row);
+    }
     xray_db_trace_row_fini(&row);
     trace_facts_fini(&v);
     return rc;
@@ -515,7 +547,29 @@ out:
 
 int xray_db_trace_view(struct store *ro, const char *trace_id, struct trace_view *v, void **blob)
 {
-    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_FACTS);
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_VIEW);
+    int rc = ERR_NOTFOUND;
+    *blob = NULL;
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        /* facts part then summary part: the view's whole encoding again */
+        size_t flen = (size_t)sqlite3_column_bytes(st, 0);
+        size_t slen = (size_t)sqlite3_column_bytes(st, 1);
+        *blob = xmalloc(flen + slen + 1);
+        memcpy(*blob, sqlite3_column_blob(st, 0), flen);
+        memcpy((char *)*blob + flen, sqlite3_column_blob(st, 1), slen);
+        rc = trace_facts_decode(v, *blob, flen + slen) < 0 || !v->summary ? ERR_NOTFOUND : 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int xray_db_trace_summary(struct store *ro, const char *trace_id, struct trace_view *v, void **blob)
+{
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_SUMMARY);
     int rc = ERR_NOTFOUND;
     *blob = NULL;
     if (!st) {
@@ -526,7 +580,7 @@ int xray_db_trace_view(struct store *ro, const char *trace_id, struct trace_view
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
         *blob = xmalloc(len + 1);
         memcpy(*blob, sqlite3_column_blob(st, 0), len);
-        rc = trace_facts_decode(v, *blob, len) < 0 ? ERR_NOTFOUND : 0;
+        rc = trace_facts_decode_summary(v, *blob, len) < 0 ? ERR_NOTFOUND : 0;
     }
     sqlite3_reset(st);
     return rc;

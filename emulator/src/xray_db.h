@@ -40,8 +40,10 @@ struct xray_db_trace_row {
     bool has_error, has_fault, has_throttle, partial;
     int64_t http_status; /* -1 = none */
     int64_t ndocs;
-    void *facts; /* owned encoded view (trace_facts.h) */
+    void *facts; /* owned encoded view (trace_facts.h): its facts part is facts[0..facts_len) */
     size_t facts_len;
+    const void *summary; /* its summary part, inside facts */
+    size_t summary_len;
 };
 
 struct trace_view;
@@ -85,6 +87,11 @@ int xray_db_backfill_facts(struct store *rw, int64_t *filled) MUST_CHECK;
  * after v's last use, also on failure). Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
 int xray_db_trace_view(struct store *ro, const char *trace_id, struct trace_view *v,
                        void **blob) MUST_CHECK;
+/* Adds the summary part (trace_summaries) to *v, which holds the same trace's facts decoded
+ * whole; *blob receives the malloc'd bytes v now also borrows from (free it after v's last
+ * use, also on failure). Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+int xray_db_trace_summary(struct store *ro, const char *trace_id, struct trace_view *v,
+                          void **blob) MUST_CHECK;
 /* New reference: the view of one trace rendered as JSON (trace.h), or NULL when unknown. */
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);
 

@@ -161,8 +161,13 @@ Test(trace_facts, refuses_truncated_and_foreign_blobs)
     uint8_t *blob = trace_facts_pack(json_array_get(views, 0), &len);
     struct trace_view f;
     trace_facts_init(&f);
+    cr_assert_eq(trace_facts_decode(&f, blob, len), 0);
+    size_t at = f.summary_at; /* a trace_facts row's length: valid without the summary part */
     for (size_t cut = 0; cut < len; cut++) {
-        cr_expect_eq(trace_facts_decode(&f, blob, cut), ERR_INVALID, "cut at %zu of %zu", cut, len);
+        if (cut != at) {
+            cr_expect_eq(trace_facts_decode(&f, blob, cut), ERR_INVALID, "cut at %zu of %zu", cut,
+                         len);
+        }
     }
     uint8_t *longer = xmalloc(len + 1);
     memcpy(longer, blob, len);

@@ -102,7 +102,17 @@ Test(trace_view, refuses_truncated_blobs_and_other_versions)
     cr_assert_eq(trace_facts_decode(&v, blob, len), 0);
     cr_expect_str_eq(v.annots[0].key.s, "k");
     cr_expect_eq(v.root_node, 1, "the client node comes first, the root's node second");
+    size_t at = v.summary_at;
     for (size_t cut = 0; cut < len; cut++) {
+        if (cut == at) {
+            /* where trace_facts rows end: the facts part alone, without the summary */
+            cr_expect_eq(trace_facts_decode(&v, blob, cut), 0);
+            cr_expect(!v.summary);
+            cr_expect_eq(trace_facts_decode_summary(&v, blob + at, len - at), 0);
+            cr_expect(v.summary);
+            cr_expect_str_eq(v.trace_id.s, "1-5f000000-000000000000000000000001");
+            continue;
+        }
         cr_expect_eq(trace_facts_decode(&v, blob, cut), ERR_INVALID, "cut at %zu", cut);
     }
     blob[0] = 2; /* the format before migration 6 */
