@@ -83,7 +83,7 @@ static void window_text(const struct assertion_spec *s, char *out, size_t n)
     }
 }
 
-/* "1-abc (orders-api/prod, 201, 0.206s)" for a derived view. */
+/* "1-abc (orders-api/prod, 201, 0.206s)" for a trace view (trace.h JSON shape). */
 static void describe_trace(const json_t *d, char *out, size_t n)
 {
     const json_t *root = json_object_get(d, "root");

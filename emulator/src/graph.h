@@ -1,6 +1,6 @@
 /*
  * graph.h - service-graph aggregation (GetServiceGraph, GetTraceGraph, /api/v1/service-map):
- * folds the nodes and edges of many traces' derived views (trace.h) into X-Ray `Service` objects
+ * folds the nodes and edges of many traces' views (struct trace_view) into X-Ray `Service` objects
  * with edges, summary statistics and histograms. A struct graph belongs to one thread.
  */
 #ifndef GRAPH_H

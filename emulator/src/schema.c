@@ -2,10 +2,11 @@
  * schema.c - the database schema as an ordered list of migrations. Migration N brings a database
  * from user_version N to N+1; released migrations are never edited, only appended to.
  * The split follows DESIGN.md §4: documents as received (segments) and derived, query-shaped
- * rows per trace re-computed by the writer: traces (scalar columns for SQL plus the derived view
- * that summaries and the full filter evaluation read) and trace_facts (migration 5: the trace's
- * annotations, nodes, segments, edges and calls packed in binary, which the filter pre-filter,
- * the service graph and the time series read without jansson). docs/design-notes.md items 2
+ * rows per trace re-computed by the writer: traces (scalar columns for retention and counts),
+ * trace_facts (migration 5, re-encoded by 6: the facts part of the trace's encoded view,
+ * struct trace_view in trace_facts.h, which the filter evaluator,
+ * the service graph and the time series read without jansson) and trace_summaries (its
+ * summary part, migration 6). docs/design-notes.md items 2
  * and 8 say why this is one packed row per trace rather than per-annotation/node/edge tables.
  * Log events departed from DESIGN.md §4's row per event with FTS5 in the chunk migration: they
  * are stored in chunks of up to 2,048 events with a Bloom filter each (logs_chunk.h,

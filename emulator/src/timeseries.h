@@ -1,6 +1,6 @@
 /*
  * timeseries.h - GetTimeSeriesServiceStatistics aggregation (reference/xray-api.md): folds the
- * segments of service nodes, or the calls of edges, of many traces' derived views (trace.h) into
+ * segments of service nodes, or the calls of edges, of many traces' views (struct trace_view) into
  * fixed periods, each with Edge- or ServiceSummaryStatistics and a response-time histogram.
  * Pure: no SQL, no I/O. A struct timeseries belongs to one thread.
  */

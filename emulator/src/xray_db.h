@@ -96,7 +96,7 @@ int xray_db_trace_summary(struct store *ro, const char *trace_id, struct trace_v
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);
 
 /* A trace's start and end (epoch s; NAN while unknown) from its traces row, without reading the
- * derived view. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+ * encoded view. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
 int xray_db_trace_times(struct store *ro, const char *trace_id, double *start,
                         double *end) MUST_CHECK;
 /* Counts for /api/v1/stats. */
