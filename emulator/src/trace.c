@@ -356,11 +356,11 @@ static void put_summary(struct tf_out *o, const struct trace_idx *x, size_t ndoc
     put_flags(o, x);
     tf_put_varint(o, root ? (uint64_t)root->node + 1 : 0);
     put_users(o, x);
-    json_t *rc = trace_root_causes(x);
+    json_t *rc = trace_root_causes_flagged(x);
     tf_put_causes(o, json_object_get(rc, "fault"));
     tf_put_causes(o, json_object_get(rc, "error"));
-    tf_put_causes(o, json_object_get(rc, "responsetime"));
     json_decref(rc);
+    trace_put_slowest_path(o, x);
     put_item_ids(o, x);
 }
 

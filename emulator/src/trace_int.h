@@ -67,6 +67,12 @@ json_t *trace_exceptions(const struct trace_idx *x, int e);
 
 /* Root causes {"fault": [...], "error": [...], "responsetime": [...]} (new reference). */
 json_t *trace_root_causes(const struct trace_idx *x);
+/* Only {"fault": [...], "error": [...]} (new reference): empty unless something is flagged. */
+json_t *trace_root_causes_flagged(const struct trace_idx *x);
+struct tf_out;
+/* Writes the response-time root causes (the slowest path) straight into the view's encoding,
+ * exactly as tf_put_causes() writes trace_root_causes()'s "responsetime" list. */
+void trace_put_slowest_path(struct tf_out *o, const struct trace_idx *x);
 
 /* Deterministic 16-hex id for the inferred segment that stands for subsegment `sub_id`. */
 void trace_inferred_id(const char *sub_id, char out[17]);
