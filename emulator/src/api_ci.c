@@ -25,6 +25,7 @@
 #include "normalize.h"
 #include "routes.h"
 #include "store.h"
+#include "trace_facts.h"
 #include "writer.h"
 #include "xray_db.h"
 #include "xray_query.h"
@@ -88,7 +89,7 @@ static void window_text(const struct assertion_spec *s, char *out, size_t n)
     }
 }
 
-/* "1-abc (orders-api/prod, 201, 0.206s)" for a derived view. */
+/* "1-abc (orders-api/prod, 201, 0.206s)" for a trace view (trace.h JSON shape). */
 static void describe_trace(const json_t *d, char *out, size_t n)
 {
     const json_t *root = json_object_get(d, "root");
@@ -468,17 +469,15 @@ void api_load(struct http_request *req, struct http_reply *rep)
 /* ---- export ---- */
 
 struct export_scan {
-    const struct fexpr *filter;
     json_t *ids;
 };
 
-static bool export_add(void *arg, json_t *derived)
+static void export_add(void *arg, const struct trace_view *v)
 {
     struct export_scan *e = arg;
-    if (!e->filter || fexpr_eval(e->filter, derived)) {
-        json_array_append(e->ids, json_object_get(derived, "trace_id"));
+    if (v->trace_id.type == TF_STR) {
+        json_array_append_new(e->ids, json_string(v->trace_id.s));
     }
-    return true;
 }
 
 /* A time argument: epoch seconds or a duration back from now; absent leaves *out alone. */
@@ -513,7 +512,6 @@ void api_export(struct http_request *req, struct http_reply *rep)
     bool normalize = normalize_mode(req, &mode);
     const char *expr = http_query(req, "filter");
     double since = 0, until = now_epoch() + 86400;
-    int64_t visited = 0;
     buf_init(&out, 0);
     if (!ro) {
         api_err(rep, 500, "Internal", -1, "the database is not available");
@@ -528,8 +526,7 @@ void api_export(struct http_request *req, struct http_reply *rep)
         api_err(rep, 400, "InvalidFilterExpression", err.pos, "%s", err.msg);
         goto out;
     }
-    e.filter = filter;
-    if (xray_db_scan_traces(ro, since, until, true, 0, export_add, &e, &visited) < 0) {
+    if (xray_query_each(ro, since, until, filter, export_add, &e, NULL) < 0) {
         api_err(rep, 500, "Internal", -1, "the trace query failed");
         goto out;
     }

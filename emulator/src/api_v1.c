@@ -240,7 +240,7 @@ static struct store *api_reader(struct http_reply *rep)
     return ro;
 }
 
-/* The list form of a trace: what the UI's table and CI need, without the whole derived view. */
+/* The list form of a trace: what the UI's table and CI need, without the whole view. */
 static json_t *trace_row(const json_t *d)
 {
     json_t *row = json_object();
@@ -395,7 +395,7 @@ out:
     json_decref(body);
 }
 
-static void map_add(void *arg, const struct trace_facts *f)
+static void map_add(void *arg, const struct trace_view *f)
 {
     graph_add_facts(arg, f);
 }

@@ -1,6 +1,6 @@
 /*
  * fexpr.h - X-Ray filter expressions (reference/filter-expressions.md): lexer, parser to an
- * immutable AST, evaluator over a trace's derived view (trace.h). One engine for
+ * immutable AST, evaluator over a trace's view (struct trace_view, trace_facts.h). One engine for
  * GetTraceSummaries, groups, the UI search box and CI assertions.
  * A compiled struct fexpr is immutable, so several threads may evaluate it at once.
  */
@@ -29,26 +29,23 @@ typedef int (*fexpr_group_fn)(void *ctx, const char *name_or_arn, bool is_arn, c
 int fexpr_compile(const char *src, fexpr_group_fn groups, void *ctx, struct fexpr **out,
                   struct errbuf *err) MUST_CHECK;
 
-/* True when the trace whose derived view is `trace` (borrowed) matches. */
-bool fexpr_eval(const struct fexpr *e, const json_t *trace);
+struct trace_view;
 
-struct trace_facts;
+/* True when the trace whose view is f (trace_facts.h, borrowed) matches. f must be decoded
+ * whole when fexpr_reads_graph(e), else its trace part suffices (trace_facts_decode_part). */
+bool fexpr_eval(const struct fexpr *e, const struct trace_view *f);
 
-/* What a trace's packed facts (trace_facts.h) say about a match: FEXPR_NO only when
- * fexpr_eval() on the trace's view is certainly false, FEXPR_YES only when it is certainly
- * true, FEXPR_MAYBE when the facts do not hold enough (root causes, rare keywords). Callers read
- * the derived view only for MAYBE (and for the summaries they return). f is borrowed. */
-enum fexpr_verdict { FEXPR_NO, FEXPR_MAYBE, FEXPR_YES };
-enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f);
-
-/* Whether the pre-filter needs a trace's nodes and edges (the expression has a service() or
- * edge()); when not, callers may decode facts without them (trace_facts_decode_part). */
+/* Whether evaluating e needs more than the view's trace part: nodes and edges (service(),
+ * edge()) or root causes; when not, callers may decode less (trace_facts_decode_part). */
 bool fexpr_reads_graph(const struct fexpr *e);
+/* Whether evaluating e needs the view's summary part (root causes), which trace_facts rows
+ * leave to trace_summaries (xray_db_trace_summary). */
+bool fexpr_reads_summary(const struct fexpr *e);
 
 /* For an entity selector (fexpr_is_entity_selector): whether it picks node i / edge i of f,
  * exactly as fexpr_eval() on a view holding only that node / edge would say. */
-bool fexpr_selects_node(const struct fexpr *e, const struct trace_facts *f, size_t i);
-bool fexpr_selects_edge(const struct fexpr *e, const struct trace_facts *f, size_t i);
+bool fexpr_selects_node(const struct fexpr *e, const struct trace_view *f, size_t i);
+bool fexpr_selects_edge(const struct fexpr *e, const struct trace_view *f, size_t i);
 
 /* Appends a canonical, fully parenthesised S-expression of the AST to b (for tests and debug),
  * e.g. (and (cmp responsetime > 5) (not (kw partial))). */

@@ -1,17 +1,20 @@
 /*
- * fexpr_facts.c - the filter-expression pre-filter: evaluates a compiled expression on a trace's
- * packed facts (trace_facts.h) in three-valued logic, so trace search, the service graph and
- * the time series parse a derived view only when the facts cannot decide (DESIGN.md §5: narrow
- * candidates cheaply, evaluate the rest on the view). Any thread; reads only.
+ * fexpr_facts.c - the filter-expression evaluator: decides a compiled expression on a trace's
+ * view (struct trace_view, trace_facts.h), for trace search, groups, the service graph, the time
+ * series and CI assertions alike (DESIGN.md §5: one engine). Any thread; reads only, and all
+ * evaluation state lives on the stack.
  *
- * Soundness: every leaf answers NO or YES only when fexpr_eval.c would certainly answer false
- * or true for the same view, because it reads the same members (the facts keep absent vs
- * present and each value's type) and applies the same fexpr_test(); anything else is MAYBE.
- * AND/OR/NOT then follow Kleene's logic, which preserves that. Evaluation contexts mirror
- * fexpr_eval.c: the root is visible only at the top, a service() body sees the node and one
- * segment, an edge() body sees only one call. Root-cause keywords are always MAYBE.
- * test_fexpr.c checks, for every case of tests/cases/fexpr.txt, that NO never drops a match and
- * YES never admits a non-match.
+ * Semantics (reference/filter-expressions.md §5), with our completions:
+ * - A comparison on a field that is missing (or of another type) is false; '!' is plain logical
+ *   negation, so `!kw` on a missing field is true while `kw != x` is false.
+ * - Fields with several values (user, availabilityzone, instance.id, resource.arn, annotations)
+ *   match when any one value does; `user != "a"` means "some user is not a".
+ * - service()/edge() skip the synthetic client node and edges from or to it.
+ * - A body matches when one segment / call / root-cause element satisfies it as a whole.
+ * Evaluation contexts: the root is visible only at the top, a service() body sees the node and
+ * one segment, an edge() body one call, a root-cause body one service, entity or exception.
+ * Root-cause JSON examples (N_RCJSON) are matched against the causes rendered in the API's
+ * shapes (trace_view_root_causes), since that is what they are written against.
  */
 #include <string.h>
 
@@ -19,18 +22,18 @@
 #include "trace_facts.h"
 
 struct fctx {
-    const struct trace_facts *f;
+    const struct trace_view *f;
     bool top;                   /* the root segment is visible */
     const struct tf_node *node; /* inside service() */
     const struct tf_item *item; /* the segment (service) or call (edge) */
+    /* inside a root-cause body: the service, the entity and the element the body is run on */
+    const struct tv_rc_service *svc;
+    const struct tv_rc_entity *ent;
+    const struct tv_exception *exc;
+    size_t index, count;
 };
 
-static enum fexpr_verdict pre(const struct node *n, const struct fctx *c);
-
-static enum fexpr_verdict verdict(bool yes)
-{
-    return yes ? FEXPR_YES : FEXPR_NO;
-}
+static bool eval(const struct node *n, const struct fctx *c);
 
 static void to_val(const struct tf_val *t, struct val *v)
 {
@@ -43,99 +46,135 @@ static void to_val(const struct tf_val *t, struct val *v)
     v->s = t->s;
 }
 
-/* fexpr_eval.c's eval_keyword: a missing value is false, otherwise fexpr_test decides. */
-static enum fexpr_verdict test_one(const struct node *n, const struct tf_val *t)
+/* A missing value is false, otherwise fexpr_test decides. */
+static bool test_one(const struct node *n, const struct tf_val *t)
 {
     struct val v;
-    if (t->type == TF_NONE) {
-        return FEXPR_NO;
+    if (!t || t->type == TF_NONE) {
+        return false;
     }
     to_val(t, &v);
-    return verdict(fexpr_test(n, &v));
+    return fexpr_test(n, &v);
 }
 
-static enum fexpr_verdict keyword_trace(const struct node *n, const struct access *a,
-                                        const struct fctx *c)
+static bool keyword_trace(const struct node *n, const struct access *a, const struct fctx *c)
 {
     if (n->kw->list) {
         int l = trace_facts_list_slot(a->key);
-        if (l < 0 || a->key2) {
-            return FEXPR_MAYBE;
-        }
-        for (size_t i = 0; i < c->f->list_n[l]; i++) {
-            if (test_one(n, &c->f->vals[c->f->list_first[l] + i]) == FEXPR_YES) {
-                return FEXPR_YES;
+        for (size_t i = 0; l >= 0 && i < c->f->list_n[l]; i++) {
+            if (test_one(n, &c->f->vals[c->f->list_first[l] + i])) {
+                return true;
             }
         }
-        return FEXPR_NO;
+        return false;
     }
     int slot = trace_facts_top_slot(a->key, a->key2, NULL);
-    return slot < 0 ? FEXPR_MAYBE : test_one(n, &c->f->top[slot]);
+    return slot >= 0 && test_one(n, &c->f->top[slot]);
 }
 
-static enum fexpr_verdict keyword_node(const struct node *n, const struct access *a,
-                                       const struct fctx *c)
+static bool keyword_node(const struct node *n, const struct access *a, const struct fctx *c)
 {
     const struct tf_node *nd = c->node;
-    const struct tf_val *t = NULL;
-    if (!nd) {
-        return FEXPR_NO; /* fexpr_eval.c reads a NULL node: the member is missing */
-    }
-    if (a->key2) {
-        return FEXPR_MAYBE;
+    if (!nd || a->key2) {
+        return false; /* no node in this context: the member is missing */
     }
     if (strcmp(a->key, "root") == 0) {
-        t = &nd->root;
-    } else if (strcmp(a->key, "inferred") == 0) {
-        t = &nd->inferred;
-    } else if (strcmp(a->key, "name") == 0) {
-        t = &nd->id.name;
-    } else if (strcmp(a->key, "type") == 0) {
-        t = &nd->id.type;
+        return test_one(n, &nd->root);
     }
-    return t ? test_one(n, t) : FEXPR_MAYBE;
+    if (strcmp(a->key, "inferred") == 0) {
+        return test_one(n, &nd->inferred);
+    }
+    if (strcmp(a->key, "name") == 0) {
+        return test_one(n, &nd->id.name);
+    }
+    if (strcmp(a->key, "type") == 0) {
+        return test_one(n, &nd->id.type);
+    }
+    return false;
 }
 
-static enum fexpr_verdict keyword(const struct node *n, const struct fctx *c)
+/* A root-cause member as the API's JSON has it (a service without a type has no Type;
+ * Coverage only on response-time entities). */
+static const struct tf_val *rc_member(const struct fctx *c, enum obj o, const char *key)
+{
+    if (o == O_SVC && c->svc) {
+        if (strcmp(key, "Inferred") == 0) {
+            return &c->svc->inferred;
+        }
+        if (strcmp(key, "Type") == 0) {
+            return &c->svc->id.type;
+        }
+        return strcmp(key, "Name") == 0 ? &c->svc->id.name : NULL;
+    }
+    if (o == O_ENT && c->ent) {
+        if (strcmp(key, "Remote") == 0) {
+            return &c->ent->remote;
+        }
+        if (strcmp(key, "Coverage") == 0) {
+            return &c->ent->coverage;
+        }
+        return strcmp(key, "Name") == 0 ? &c->ent->name : NULL;
+    }
+    if (o == O_ELEM) {
+        /* The element is the innermost of exception, entity, service. */
+        if (c->exc) {
+            return strcmp(key, "Name") == 0      ? &c->exc->name
+                   : strcmp(key, "Message") == 0 ? &c->exc->message
+                                                 : NULL;
+        }
+        return c->ent ? rc_member(c, O_ENT, key) : rc_member(c, O_SVC, key);
+    }
+    return NULL;
+}
+
+static bool keyword(const struct node *n, const struct fctx *c)
 {
     const struct access *a = &n->kw->at[n->scope];
     switch (a->obj) {
     case O_TRACE:
         return keyword_trace(n, a, c);
-    case O_ROOT:
-        if (!c->top) {
-            return FEXPR_NO; /* sub-contexts have no root: the member is missing */
-        }
-        if (n->kw->list) {
-            return FEXPR_MAYBE;
+    case O_ROOT: {
+        if (!c->top || n->kw->list) {
+            return false; /* sub-contexts have no root: the member is missing */
         }
         int slot = trace_facts_top_slot("root", a->key, a->key2);
-        return slot < 0 ? FEXPR_MAYBE : test_one(n, &c->f->top[slot]);
+        return slot >= 0 && test_one(n, &c->f->top[slot]);
+    }
     case O_SEG:
     case O_CALL: {
         int field = a->key2 || n->kw->list ? -1 : trace_facts_field(a->key);
-        if (!c->item) {
-            return FEXPR_NO;
-        }
-        return field < 0 ? FEXPR_MAYBE : test_one(n, &c->item->f[field]);
+        return c->item && field >= 0 && test_one(n, &c->item->f[field]);
     }
     case O_NODE:
-        return n->kw->list ? FEXPR_MAYBE : keyword_node(n, a, c);
+        return !n->kw->list && keyword_node(n, a, c);
+    case O_SVC:
+    case O_ENT:
+    case O_ELEM:
+        return test_one(n, rc_member(c, a->obj, a->key));
+    case O_INDEX: {
+        struct tf_val v = {.type = TF_NUM, .n = (double)c->index};
+        return test_one(n, &v);
+    }
+    case O_FIRST:
+    case O_LAST: {
+        struct tf_val v = {.type = TF_BOOL,
+                           .b = a->obj == O_FIRST ? c->index == 0 : c->index + 1 == c->count};
+        return test_one(n, &v);
+    }
     default:
-        return FEXPR_MAYBE;
+        return false;
     }
 }
 
-static enum fexpr_verdict annotation(const struct node *n, const struct fctx *c)
+static bool annotation(const struct node *n, const struct fctx *c)
 {
     for (size_t i = 0; i < c->f->nannots; i++) {
         const struct tf_annot *a = &c->f->annots[i];
-        if (a->key.type == TF_STR && strcmp(a->key.s, n->key) == 0 &&
-            test_one(n, &a->value) == FEXPR_YES) {
-            return FEXPR_YES;
+        if (a->key.type == TF_STR && strcmp(a->key.s, n->key) == 0 && test_one(n, &a->value)) {
+            return true;
         }
     }
-    return FEXPR_NO;
+    return false;
 }
 
 static bool str_is(const struct tf_val *v, const char *want)
@@ -155,20 +194,14 @@ static const struct node *body_of(const struct node *n)
     return n->nkids ? n->kids[0] : NULL;
 }
 
-/* Some item of items[first..first+count) satisfies the body: YES if one certainly does, NO if
- * none can, MAYBE otherwise. *acc collects MAYBE across calls. */
-static bool any_item(const struct node *body, const struct fctx *base, size_t first, size_t count,
-                     enum fexpr_verdict *acc)
+/* Some item of items[first..first+count) satisfies the body. */
+static bool any_item(const struct node *body, const struct fctx *base, size_t first, size_t count)
 {
     for (size_t k = 0; k < count; k++) {
         struct fctx sub = *base;
         sub.item = &base->f->items[first + k];
-        enum fexpr_verdict r = pre(body, &sub);
-        if (r == FEXPR_YES) {
+        if (eval(body, &sub)) {
             return true;
-        }
-        if (r == FEXPR_MAYBE) {
-            *acc = FEXPR_MAYBE;
         }
     }
     return false;
@@ -179,26 +212,22 @@ static bool is_client_node(const struct tf_node *nd)
     return nd->client.type == TF_BOOL && nd->client.b;
 }
 
-static enum fexpr_verdict service(const struct node *n, const struct fctx *c)
+static bool service(const struct node *n, const struct fctx *c)
 {
-    enum fexpr_verdict acc = FEXPR_NO;
-    if (!c->f->graph) {
-        return FEXPR_MAYBE;
-    }
     for (size_t i = 0; i < c->f->nnodes; i++) {
         const struct tf_node *nd = &c->f->nodes[i];
         if (is_client_node(nd) || !sel_match(n->sel[0], &nd->id)) {
             continue;
         }
         if (!body_of(n)) {
-            return FEXPR_YES;
+            return true;
         }
         struct fctx sub = {.f = c->f, .node = nd};
-        if (any_item(body_of(n), &sub, nd->first, nd->n, &acc)) {
-            return FEXPR_YES;
+        if (any_item(body_of(n), &sub, nd->first, nd->n)) {
+            return true;
         }
     }
-    return acc;
+    return false;
 }
 
 static bool edge_selected(const struct node *n, const struct tf_edge *e)
@@ -207,57 +236,153 @@ static bool edge_selected(const struct node *n, const struct tf_edge *e)
            sel_match(n->sel[0], &e->src) && sel_match(n->sel[1], &e->dst);
 }
 
-static enum fexpr_verdict edge(const struct node *n, const struct fctx *c)
+static bool edge(const struct node *n, const struct fctx *c)
 {
-    enum fexpr_verdict acc = FEXPR_NO;
-    if (!c->f->graph) {
-        return FEXPR_MAYBE;
-    }
     for (size_t i = 0; i < c->f->nedges; i++) {
         const struct tf_edge *e = &c->f->edges[i];
         if (!edge_selected(n, e)) {
             continue;
         }
         if (!body_of(n)) {
-            return FEXPR_YES;
+            return true;
         }
         struct fctx sub = {.f = c->f};
-        if (any_item(body_of(n), &sub, e->first, e->n, &acc)) {
-            return FEXPR_YES;
+        if (any_item(body_of(n), &sub, e->first, e->n)) {
+            return true;
         }
     }
-    return acc;
+    return false;
 }
 
-/* AND and OR over three values: `decisive` (NO for AND, YES for OR) settles the node at once;
- * otherwise any MAYBE makes it MAYBE, and all the others give the opposite of `decisive`. */
-static enum fexpr_verdict fold(const struct node *n, const struct fctx *c,
-                               enum fexpr_verdict decisive)
+/* Runs the body on one element of a list of count (index i); no body = the element exists. */
+static bool rc_elem(const struct node *n, struct fctx *sub, size_t i, size_t count)
 {
-    enum fexpr_verdict acc = decisive == FEXPR_NO ? FEXPR_YES : FEXPR_NO;
-    for (size_t i = 0; i < n->nkids; i++) {
-        enum fexpr_verdict r = pre(n->kids[i], c);
-        if (r == decisive) {
-            return decisive;
-        }
-        if (r == FEXPR_MAYBE) {
-            acc = FEXPR_MAYBE;
+    sub->index = i;
+    sub->count = count;
+    return !body_of(n) || eval(body_of(n), sub);
+}
+
+/* Walks the root causes of the node's list down to the requested level: each cause's
+ * services, each service's entity path, each entity's exceptions. */
+static bool rootcause(const struct node *n, const struct fctx *c)
+{
+    static const int kinds[] = {
+        [RC_FAULT] = TV_RC_FAULT, [RC_ERROR] = TV_RC_ERROR, [RC_RESPONSETIME] = TV_RC_RESPONSETIME};
+    const struct trace_view *f = c->f;
+    int kind = kinds[n->rc_list];
+    for (size_t i = 0; f->summary && i < f->cause_n[kind]; i++) {
+        const struct tv_cause *cause = &f->causes[f->cause_first[kind] + i];
+        for (size_t j = 0; j < cause->n; j++) {
+            struct fctx sub = {.f = f, .svc = &f->rc_services[cause->first + j]};
+            if (n->rc_level == RC_SERVICE) {
+                if (rc_elem(n, &sub, j, cause->n)) {
+                    return true;
+                }
+                continue;
+            }
+            for (size_t k = 0; k < sub.svc->n; k++) {
+                sub.ent = &f->rc_entities[sub.svc->first + k];
+                sub.exc = NULL;
+                if (n->rc_level == RC_ENTITY) {
+                    if (rc_elem(n, &sub, k, sub.svc->n)) {
+                        return true;
+                    }
+                    continue;
+                }
+                for (size_t m = 0; m < sub.ent->n; m++) {
+                    sub.exc = &f->exceptions[sub.ent->first + m];
+                    if (rc_elem(n, &sub, m, sub.ent->n)) {
+                        return true;
+                    }
+                }
+            }
         }
     }
-    return acc;
+    return false;
 }
 
-static enum fexpr_verdict pre(const struct node *n, const struct fctx *c)
+static bool jex_match(const struct jex *x, const json_t *j);
+
+/* Example array = ordered subsequence of the actual array. Taking the earliest match for each
+ * example element is optimal, so one greedy pass decides it. */
+static bool jex_match_array(const struct jex *x, const json_t *j)
 {
-    static const enum fexpr_verdict negated[] = {
-        [FEXPR_NO] = FEXPR_YES, [FEXPR_MAYBE] = FEXPR_MAYBE, [FEXPR_YES] = FEXPR_NO};
+    size_t at = 0;
+    if (!json_is_array(j)) {
+        return false;
+    }
+    for (size_t e = 0; e < x->nkids; e++) {
+        while (at < json_array_size(j) && !jex_match(&x->kids[e], json_array_get(j, at))) {
+            at++;
+        }
+        if (at == json_array_size(j)) {
+            return false;
+        }
+        at++;
+    }
+    return true;
+}
+
+static bool jex_match(const struct jex *x, const json_t *j)
+{
+    switch (x->type) {
+    case JSON_OBJECT:
+        if (!json_is_object(j)) {
+            return false;
+        }
+        for (size_t i = 0; i < x->nkids; i++) {
+            const json_t *v = json_object_get(j, x->kids[i].key);
+            if (!v || !jex_match(&x->kids[i], v)) {
+                return false;
+            }
+        }
+        return true;
+    case JSON_ARRAY:
+        return jex_match_array(x, j);
+    case JSON_STRING:
+        return json_is_string(j) && strcmp(json_string_value(j), x->s) == 0;
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return json_is_number(j) && json_number_value(j) == x->n;
+    default:
+        return j && (int)json_typeof(j) == x->type;
+    }
+}
+
+static bool rcjson(const struct node *n, const struct fctx *c)
+{
+    static const char *const lists[] = {"fault", "error", "responsetime"};
+    bool yes = false;
+    if (!c->f->summary) {
+        return false;
+    }
+    json_t *causes = trace_view_root_causes(c->f);
+    for (size_t i = 0; i < ARRAY_LEN(lists) && !yes; i++) {
+        yes = jex_match(n->ex, json_object_get(causes, lists[i]));
+    }
+    json_decref(causes);
+    return yes;
+}
+
+static bool eval(const struct node *n, const struct fctx *c)
+{
     switch (n->type) {
     case N_AND:
-        return fold(n, c, FEXPR_NO);
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (!eval(n->kids[i], c)) {
+                return false;
+            }
+        }
+        return true;
     case N_OR:
-        return fold(n, c, FEXPR_YES);
+        for (size_t i = 0; i < n->nkids; i++) {
+            if (eval(n->kids[i], c)) {
+                return true;
+            }
+        }
+        return false;
     case N_NOT:
-        return negated[pre(n->kids[0], c)];
+        return !eval(n->kids[0], c);
     case N_KW:
     case N_CMP:
         return keyword(n, c);
@@ -267,20 +392,21 @@ static enum fexpr_verdict pre(const struct node *n, const struct fctx *c)
         return service(n, c);
     case N_EDGE:
         return edge(n, c);
-    case N_GROUP:
-        return pre(n->kids[0], c);
-    case N_ALL:
-        return FEXPR_YES;
     case N_RC:
+        return rootcause(n, c);
     case N_RCJSON:
-        return FEXPR_MAYBE;
+        return rcjson(n, c);
+    case N_GROUP:
+        return eval(n->kids[0], c);
+    case N_ALL:
+        return true;
     }
-    return FEXPR_MAYBE;
+    return false;
 }
 
 static bool reads_graph(const struct node *n)
 {
-    if (n->type == N_SERVICE || n->type == N_EDGE) {
+    if (n->type == N_SERVICE || n->type == N_EDGE || n->type == N_RC || n->type == N_RCJSON) {
         return true;
     }
     for (size_t i = 0; i < n->nkids; i++) {
@@ -296,20 +422,38 @@ bool fexpr_reads_graph(const struct fexpr *e)
     return e && reads_graph(e->root);
 }
 
-enum fexpr_verdict fexpr_prefilter(const struct fexpr *e, const struct trace_facts *f)
+static bool reads_summary(const struct node *n)
 {
-    struct fctx c = {.f = f, .top = true};
-    return e ? pre(e->root, &c) : FEXPR_NO;
+    if (n->type == N_RC || n->type == N_RCJSON) {
+        return true;
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        if (n->kids[i] && reads_summary(n->kids[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
-bool fexpr_selects_node(const struct fexpr *e, const struct trace_facts *f, size_t i)
+bool fexpr_reads_summary(const struct fexpr *e)
+{
+    return e && reads_summary(e->root);
+}
+
+bool fexpr_eval(const struct fexpr *e, const struct trace_view *f)
+{
+    struct fctx c = {.f = f, .top = true};
+    return e && eval(e->root, &c);
+}
+
+bool fexpr_selects_node(const struct fexpr *e, const struct trace_view *f, size_t i)
 {
     const struct tf_node *nd = &f->nodes[i];
     return e && e->root->type == N_SERVICE && !body_of(e->root) && !is_client_node(nd) &&
            sel_match(e->root->sel[0], &nd->id);
 }
 
-bool fexpr_selects_edge(const struct fexpr *e, const struct trace_facts *f, size_t i)
+bool fexpr_selects_edge(const struct fexpr *e, const struct trace_view *f, size_t i)
 {
     return e && e->root->type == N_EDGE && !body_of(e->root) &&
            edge_selected(e->root, &f->edges[i]);

@@ -176,7 +176,7 @@ struct fexpr {
 void fexpr_node_free(struct node *n);
 bool fexpr_eval_node(const struct node *n, const json_t *trace);
 /* Whether a present value v satisfies a keyword or annotation node (its operator and literal,
- * or the bare form); shared by the view evaluator and the facts pre-filter. */
+ * or the bare form); used by the evaluator over the trace view. */
 bool fexpr_test(const struct node *n, const struct val *v);
 
 #endif

@@ -20,7 +20,7 @@
 #define RC(o, k) [SC_RC] = {o, k, NULL}
 
 /* Every keyword with its type and, per scope, the field it reads (§4, §5). Top-level status and
- * HTTP keywords read the root segment; trace-wide ones read the derived view's own fields. */
+ * HTTP keywords read the root segment; trace-wide ones read the trace view's own fields. */
 static const struct kwdef keywords[] = {
     {"ok", VT_BOOL, false, {TOP(O_ROOT, "ok", NULL), NODE(O_SEG, "ok"), EDGE(O_CALL, "ok")}},
     {"error",

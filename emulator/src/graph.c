@@ -159,12 +159,6 @@ void graph_free(struct graph *g)
     free(g);
 }
 
-static const char *str_or_empty(const json_t *v)
-{
-    const char *s = json_string_value(v);
-    return s ? s : "";
-}
-
 static size_t node_index(struct graph *g, const char *name, const char *type)
 {
     for (size_t i = 0; i < g->nnodes; i++) {
@@ -214,23 +208,6 @@ static void widen(double *start, double *end, const struct item *it)
     if (it->has_end) {
         *end = fmax(*end, it->end);
     }
-}
-
-/* A view's segment or call (any JSON object with start_time/end_time/response_time and the
- * status flags); missing numbers read as jansson reads them (0). */
-static struct item item_of_json(const json_t *c)
-{
-    const json_t *s = json_object_get(c, "start_time"), *e = json_object_get(c, "end_time");
-    return (struct item){
-        .has_start = json_is_number(s),
-        .has_end = json_is_number(e),
-        .start = json_number_value(s),
-        .end = json_number_value(e),
-        .rt = json_number_value(json_object_get(c, "response_time")),
-        .fault = json_is_true(json_object_get(c, "fault")),
-        .throttle = json_is_true(json_object_get(c, "throttle")),
-        .error = json_is_true(json_object_get(c, "error")),
-    };
 }
 
 static bool tf_true(const struct tf_val *v)
@@ -310,57 +287,20 @@ static void edge_call(struct edge_acc *e, const struct item *it)
     count(&e->st, it, false);
 }
 
-static void add_node(struct graph *g, const json_t *node)
-{
-    struct node_acc *n = node_begin(g, str_or_empty(json_object_get(node, "name")),
-                                    str_or_empty(json_object_get(node, "type")),
-                                    json_is_true(json_object_get(node, "root")),
-                                    json_is_true(json_object_get(node, "inferred")),
-                                    json_is_true(json_object_get(node, "client")),
-                                    json_string_value(json_object_get(node, "account_id")));
-    size_t k;
-    json_t *seg;
-    json_array_foreach(json_object_get(node, "segments"), k, seg)
-    {
-        struct item it = item_of_json(seg);
-        node_segment(n, &it);
-    }
-}
-
-static void add_edge(struct graph *g, const json_t *edge)
-{
-    const json_t *src = json_object_get(edge, "source"),
-                 *dst = json_object_get(edge, "destination");
-    size_t si = node_index(g, str_or_empty(json_object_get(src, "name")),
-                           str_or_empty(json_object_get(src, "type")));
-    size_t di = node_index(g, str_or_empty(json_object_get(dst, "name")),
-                           str_or_empty(json_object_get(dst, "type")));
-    struct edge_acc *e = edge_begin(g, si, di);
-    size_t k;
-    json_t *call;
-    json_array_foreach(json_object_get(edge, "calls"), k, call)
-    {
-        struct item it = item_of_json(call);
-        edge_call(e, &it);
-    }
-}
-
 void graph_add_trace(struct graph *g, const json_t *derived)
 {
-    size_t i;
-    json_t *v;
-    /* Nodes first so ReferenceIds follow the order services appear in, callers before callees. */
-    json_array_foreach(json_object_get(derived, "nodes"), i, v)
-    {
-        add_node(g, v);
+    size_t len = 0;
+    void *blob = trace_facts_pack(derived, &len);
+    struct trace_view v;
+    trace_facts_init(&v);
+    if (trace_facts_decode(&v, blob, len) == 0) {
+        graph_add_facts(g, &v);
     }
-    json_array_foreach(json_object_get(derived, "edges"), i, v)
-    {
-        add_edge(g, v);
-    }
+    trace_facts_fini(&v);
+    free(blob);
 }
 
-void graph_add_facts(struct graph *g, const struct trace_facts *f)
+void graph_add_facts(struct graph *g, const struct trace_view *f)
 {
     for (size_t i = 0; i < f->nnodes; i++) {
         const struct tf_node *nd = &f->nodes[i];

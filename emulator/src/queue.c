@@ -158,7 +158,7 @@ struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, s
     }
     q->items -= n;
     q->in_flight += n;
-    q->in_flight_bytes = nbytes;
+    q->in_flight_bytes += nbytes;
     METRIC_SET(queue_depth, q->items);
     pthread_mutex_unlock(&q->mu);
     *count = n;
@@ -173,12 +173,12 @@ void queue_close(struct queue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-void queue_done(struct queue *q, size_t n)
+void queue_done(struct queue *q, size_t n, size_t nbytes)
 {
     pthread_mutex_lock(&q->mu);
     q->in_flight -= n;
-    q->bytes -= q->in_flight_bytes;
-    q->in_flight_bytes = 0;
+    q->in_flight_bytes -= nbytes;
+    q->bytes -= nbytes;
     METRIC_SET(queue_bytes, q->bytes);
     pthread_mutex_unlock(&q->mu);
 }

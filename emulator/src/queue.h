@@ -37,16 +37,18 @@ bool queue_push_datagram(struct queue *q, const char *data, size_t len, double r
 /* Any thread: queues a command (never refused while open). Returns false when closed. */
 bool queue_push_command(struct queue *q, struct writer_cmd *cmd);
 
-/* Writer thread: waits for at least one item, then lingers up to linger_ms for more, returning
- * up to max items as a linked list (the caller frees each with free()). Returns NULL once the
- * queue is closed and empty. */
+/* The writer's parse stage: waits for at least one item, then lingers up to linger_ms for more,
+ * returning up to max items as a linked list (the caller frees each with free()). Returns NULL once
+ * the queue is closed and empty. */
 struct queue_item *queue_pop_batch(struct queue *q, size_t max, int linger_ms, size_t *count);
 
 /* Stops accepting; the writer drains what is left and then sees NULL. */
 void queue_close(struct queue *q);
 
-/* Writer thread: the n items of the last batch are finished (committed or rolled back). */
-void queue_done(struct queue *q, size_t n);
+/* Writer thread: a batch of n items holding nbytes of datagram payload is finished (committed or
+ * rolled back). Batches may be in flight two at a time (one parsed ahead), so each releases its
+ * own bytes. */
+void queue_done(struct queue *q, size_t n, size_t nbytes);
 /* Items waiting or being applied, and the monotonic ms of the latest push (0 = never). */
 size_t queue_pending(struct queue *q);
 uint64_t queue_last_push_ms(struct queue *q);

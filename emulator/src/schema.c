@@ -2,10 +2,11 @@
  * schema.c - the database schema as an ordered list of migrations. Migration N brings a database
  * from user_version N to N+1; released migrations are never edited, only appended to.
  * The split follows DESIGN.md §4: documents as received (segments) and derived, query-shaped
- * rows per trace re-computed by the writer: traces (scalar columns for SQL plus the derived view
- * that summaries and the full filter evaluation read) and trace_facts (migration 5: the trace's
- * annotations, nodes, segments, edges and calls packed in binary, which the filter pre-filter,
- * the service graph and the time series read without jansson). docs/design-notes.md items 2
+ * rows per trace re-computed by the writer: traces (scalar columns for retention and counts),
+ * trace_facts (migration 5, re-encoded by 8: the facts part of the trace's encoded view,
+ * struct trace_view in trace_facts.h, which the filter evaluator,
+ * the service graph and the time series read without jansson) and trace_summaries (its
+ * summary part, migration 8). docs/design-notes.md items 2
  * and 8 say why this is one packed row per trace rather than per-annotation/node/edge tables.
  * Log events departed from DESIGN.md §4's row per event with FTS5 in the chunk migration: they
  * are stored in chunks of up to 2,048 events with a Bloom filter each (logs_chunk.h,
@@ -157,6 +158,18 @@ const char *const store_migrations[] = {
     "CREATE TABLE export_cursors("
     "  exporter TEXT NOT NULL, source TEXT NOT NULL, position INTEGER NOT NULL,"
     "  updated_at REAL NOT NULL, PRIMARY KEY(exporter, source)) WITHOUT ROWID",
+    /* 8: one encoded view per trace (struct trace_view, format 3) replaces both the JSON view
+     * in traces.derived and the format-2 facts. Its facts part stays in trace_facts (small
+     * enough that a scanned row needs no overflow page); its summary part (what only answers and
+     * root-cause filters read) goes to trace_summaries. The old facts rows go; when the writer's
+     * store opens, xray_db_backfill_facts() converts each trace's JSON view to its encoded view
+     * and empties traces.derived (new rows write ''). Searches read trace_facts, so the traces
+     * indexes only they used go: the writer no longer pays for them. */
+    "CREATE TABLE trace_summaries(trace_id TEXT PRIMARY KEY, summary BLOB NOT NULL)"
+    "  WITHOUT ROWID;"
+    "DELETE FROM trace_facts;"
+    "DROP INDEX traces_by_id_time;"
+    "DROP INDEX traces_by_start",
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

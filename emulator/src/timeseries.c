@@ -123,31 +123,12 @@ static void count(struct timeseries *ts, const struct item *it, bool is_edge)
     json_object_set_new(b->histogram, key, json_integer(c ? json_integer_value(c) + 1 : 1));
 }
 
-static void count_all(struct timeseries *ts, const json_t *list, bool is_edge)
-{
-    size_t i;
-    json_t *item;
-    json_array_foreach((json_t *)list, i, item)
-    {
-        const json_t *st = json_object_get(item, "start_time");
-        struct item it = {
-            .has_start = json_is_number(st),
-            .start = json_number_value(st),
-            .rt = json_number_value(json_object_get(item, "response_time")),
-            .fault = json_is_true(json_object_get(item, "fault")),
-            .throttle = json_is_true(json_object_get(item, "throttle")),
-            .error = json_is_true(json_object_get(item, "error")),
-        };
-        count(ts, &it, is_edge);
-    }
-}
-
 static bool tf_true(const struct tf_val *v)
 {
     return v->type == TF_BOOL && v->b;
 }
 
-static void count_facts(struct timeseries *ts, const struct trace_facts *f, size_t first, size_t n,
+static void count_facts(struct timeseries *ts, const struct trace_view *f, size_t first, size_t n,
                         bool is_edge)
 {
     for (size_t i = 0; i < n; i++) {
@@ -164,41 +145,21 @@ static void count_facts(struct timeseries *ts, const struct trace_facts *f, size
     }
 }
 
-/* Whether the selector picks this one node or edge: evaluated on a view holding only it. */
-static bool selects(const struct fexpr *selector, const char *member, json_t *item)
-{
-    json_t *view = json_pack("{s:[O]}", member, item);
-    bool yes = fexpr_eval(selector, view);
-    json_decref(view);
-    return yes;
-}
-
 void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
                           const struct fexpr *selector)
 {
-    size_t i;
-    json_t *v;
-    json_array_foreach(json_object_get(derived, "edges"), i, v)
-    {
-        const char *src_type =
-            json_string_value(json_object_get(json_object_get(v, "source"), "type"));
-        bool from_client = src_type && strcmp(src_type, "client") == 0;
-        if (selector ? selects(selector, "edges", v) : from_client) {
-            count_all(ts, json_object_get(v, "calls"), true);
-        }
+    size_t len = 0;
+    void *blob = trace_facts_pack(derived, &len);
+    struct trace_view v;
+    trace_facts_init(&v);
+    if (trace_facts_decode(&v, blob, len) == 0) {
+        timeseries_add_facts(ts, &v, selector);
     }
-    if (!selector) {
-        return;
-    }
-    json_array_foreach(json_object_get(derived, "nodes"), i, v)
-    {
-        if (selects(selector, "nodes", v)) {
-            count_all(ts, json_object_get(v, "segments"), false);
-        }
-    }
+    trace_facts_fini(&v);
+    free(blob);
 }
 
-void timeseries_add_facts(struct timeseries *ts, const struct trace_facts *f,
+void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
                           const struct fexpr *selector)
 {
     for (size_t i = 0; i < f->nedges; i++) {

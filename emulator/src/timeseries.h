@@ -1,6 +1,6 @@
 /*
  * timeseries.h - GetTimeSeriesServiceStatistics aggregation (reference/xray-api.md): folds the
- * segments of service nodes, or the calls of edges, of many traces' derived views (trace.h) into
+ * segments of service nodes, or the calls of edges, of many traces' views (struct trace_view) into
  * fixed periods, each with Edge- or ServiceSummaryStatistics and a response-time histogram.
  * Pure: no SQL, no I/O. A struct timeseries belongs to one thread.
  */
@@ -18,17 +18,18 @@ struct timeseries;
  * forecast adds ServiceForecastStatistics to service buckets. */
 struct timeseries *timeseries_new(double start, double end, int64_t period, bool forecast);
 
-/* Adds one trace's derived view (borrowed). selector NULL: the edges from the synthetic client
- * node, i.e. the requests made to the trace's entry point (AWS: "If no selector expression is
- * specified, edge statistics are returned"). Otherwise every service node the selector (a
+/* Adds one trace's view given in its JSON shape (trace.h; borrowed), through its encoding and
+ * timeseries_add_facts (for tests and JSON fixtures). selector NULL: the edges from the synthetic
+ * client node, i.e. the requests made to the trace's entry point (AWS: "If no selector expression
+ * is specified, edge statistics are returned"). Otherwise every service node the selector (a
  * service()/id() expression) matches contributes its segments, and every edge an edge()
  * expression matches contributes its calls. Items are placed by their start_time. */
 void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
                           const struct fexpr *selector);
-struct trace_facts;
-/* The same from a trace's packed facts (trace_facts.h, borrowed), without reading JSON; the
+struct trace_view;
+/* The same from a trace's view (trace_facts.h, borrowed): the one feed of the time series; the
  * selector must be NULL or an entity selector (fexpr_is_entity_selector). */
-void timeseries_add_facts(struct timeseries *ts, const struct trace_facts *f,
+void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
                           const struct fexpr *selector);
 
 /* New reference: the TimeSeriesServiceStatistics list, one entry per period that has data, in

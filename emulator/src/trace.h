@@ -6,8 +6,10 @@
  * Input: the documents of one trace, as stored (each a segment or an independently sent
  * subsegment; embedded subsegments stay embedded), in any order.
  *
- * trace_derive() returns the *derived view* of the trace, a JSON object that is stored per trace,
- * read by the filter-expression evaluator (fexpr.h) and by the service-graph aggregation:
+ * trace_derive() returns the trace's *view* (struct trace_view, trace_facts.h) already encoded
+ * in its binary form; decode it with trace_facts_decode(). trace_view_json() renders a decoded
+ * view in the JSON shape below, which is what /api/v1 answers with (and what traces.derived
+ * held before schema migration 8):
  *
  * {
  *   "trace_id": "1-…", "start_time": n, "end_time": n, "duration": n,
@@ -20,9 +22,9 @@
  *   "annotations": [ {"key": str, "value": str|number|bool, "service": {"name","type"}} ],
  *   "nodes": [ { "name", "type", "account_id" (or absent), "root": bool, "inferred": bool,
  *                "client": bool,   the synthetic client node in front of the root
- *                "segments": [ { "id", "start_time", "end_time", "response_time",
+ *                "segments": [ { "start_time", "end_time", "response_time",
  *                                "ok","error","fault","throttle", "http_status" (or absent),
- *                                "in_progress": bool } ] } ],
+ *                                "id", "in_progress": bool } ] } ],
  *   "edges": [ { "source": {"name","type"}, "destination": {"name","type"},
  *                "calls": [ { "start_time","end_time","response_time",
  *                             "ok","error","fault","throttle","http_status" (or absent) } ] } ],
@@ -43,9 +45,9 @@
 
 #include "fluoro.h"
 
-/* Returns a new reference to the derived view (shape above), or NULL when docs is empty.
- * docs are borrowed. */
-json_t *trace_derive(json_t *const *docs, size_t n);
+/* Returns a new malloc'd blob of *len bytes: the trace's view in the encoding of trace_facts.h,
+ * or NULL when docs is empty. docs are borrowed. */
+void *trace_derive(json_t *const *docs, size_t n, size_t *len);
 
 /* Returns a new reference to the BatchGetTraces `Trace` object: {Id, Duration, LimitExceeded,
  * Segments: [{Id, Document}]} with one Document (JSON text) per segment, independently sent

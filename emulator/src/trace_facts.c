@@ -1,17 +1,22 @@
 /*
- * trace_facts.c - packs and decodes a trace's facts (see trace_facts.h). Pure functions; any
- * thread may call them.
+ * trace_facts.c - encodes and decodes struct trace_view (see trace_facts.h). Pure functions;
+ * any thread may call them.
  *
- * Format (version 2): one version byte, then the TF_TOP_COUNT trace scalars, the TF_LIST_COUNT
- * lists, the annotations, the nodes with their segments and the edges with their calls, in the
- * view's own order (the graph numbers services by first appearance, so order is part of the
- * meaning). Counts and string lengths are LEB128 varints. A value is one tag byte: 0 absent,
- * 1 false, 2 true, 3 number (8 bytes, host order: blobs never leave the machine's database),
- * 4 string (varint length, bytes, NUL), 5 (response times only) end_time - start_time of the
- * same item, bit for bit. An edge end is a varint k: 0 = name, type, account_id follow; k > 0 =
- * node k-1's name and type with no account_id, which is how trace.c writes edge ends. A member
- * that should be a list but is a scalar is packed as a one-element list, which the evaluator
- * treats exactly as it treats the scalar.
+ * Format (version 3): one version byte, then the TF_TOP_COUNT trace scalars, the TF_LIST_COUNT
+ * lists, the annotations (key, value, service node + 1), the nodes with their segments (each
+ * with its id and in_progress) and the edges with their calls, in the view's own order (the
+ * graph numbers services by first appearance, so order is part of the meaning); then the
+ * summary part: trace id, start, end, document count, root name/type/id, the TraceSummary
+ * flags, the root's node + 1, the users with their services' node indexes, and the fault, error
+ * and response-time root causes (services, entity paths, exceptions). Version 2 (facts only,
+ * next to a JSON view in traces.derived) is converted by migration 8 (xray_db_convert_views).
+ * Counts and string lengths are LEB128 varints. A value is one tag byte: 0 absent, 1 false, 2 true,
+ * 3 number (8 bytes, host order: blobs never leave the machine's database), 4 string (varint
+ * length, bytes, NUL), 5 (response times only) end_time - start_time of the same item, bit for bit.
+ * An edge end is a varint k: 0 = name, type, account_id follow; k > 0 = node k-1's name and type
+ * with no account_id, which is how trace.c writes edge ends. A member that should be a list but is
+ * a scalar is packed as a one-element list, which the evaluator treats exactly as it treats the
+ * scalar.
  *
  * Size matters: a trace_facts row must stay under SQLite's local payload limit for an index
  * b-tree page (about 1,000 bytes at 4 KiB pages), or every row read follows an overflow page.
@@ -23,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FACTS_VERSION 2
+#define FACTS_VERSION 3
 
 enum { TAG_NONE, TAG_FALSE, TAG_TRUE, TAG_NUM, TAG_STR, TAG_SPAN };
 
@@ -92,10 +97,7 @@ int trace_facts_field(const char *key)
 
 /* ---- packing ---- */
 
-struct out {
-    uint8_t *p;
-    size_t len, cap;
-};
+#define out tf_out
 
 static void put(struct out *o, const void *p, size_t n)
 {
@@ -107,7 +109,7 @@ static void put(struct out *o, const void *p, size_t n)
     o->len += n;
 }
 
-static void put_varint(struct out *o, uint64_t v)
+void tf_put_varint(struct out *o, uint64_t v)
 {
     uint8_t b[10];
     size_t n = 0;
@@ -120,6 +122,51 @@ static void put_varint(struct out *o, uint64_t v)
         n++;
     } while (v);
     put(o, b, n);
+}
+
+#define put_varint tf_put_varint
+
+static void put_tag(struct out *o, uint8_t tag)
+{
+    put(o, &tag, 1);
+}
+
+void tf_put_none(struct out *o)
+{
+    put_tag(o, TAG_NONE);
+}
+
+void tf_put_bool(struct out *o, bool b)
+{
+    put_tag(o, b ? TAG_TRUE : TAG_FALSE);
+}
+
+void tf_put_num(struct out *o, double d)
+{
+    put_tag(o, TAG_NUM);
+    put(o, &d, sizeof(d));
+}
+
+void tf_put_str(struct out *o, const char *s)
+{
+    if (!s) {
+        put_tag(o, TAG_NONE);
+        return;
+    }
+    size_t n = strlen(s);
+    put_tag(o, TAG_STR);
+    put_varint(o, n);
+    put(o, s, n + 1);
+}
+
+void tf_put_span(struct out *o)
+{
+    put_tag(o, TAG_SPAN);
+}
+
+void tf_put_version(struct out *o)
+{
+    put_tag(o, FACTS_VERSION);
 }
 
 static void put_value(struct out *o, const json_t *j)
@@ -162,7 +209,7 @@ static bool is_span(const json_t *item)
     return memcmp(&span, &have, sizeof(span)) == 0;
 }
 
-static void put_items(struct out *o, const json_t *list)
+static void put_items(struct out *o, const json_t *list, bool node)
 {
     size_t i;
     const json_t *item;
@@ -171,11 +218,26 @@ static void put_items(struct out *o, const json_t *list)
     {
         for (int f = 0; f < TF_FIELD_COUNT; f++) {
             if (f == TF_RT && is_span(item)) {
-                uint8_t tag = TAG_SPAN;
-                put(o, &tag, 1);
+                tf_put_span(o);
             } else {
                 put_member(o, item, field_keys[f]);
             }
+        }
+        (void)node;
+    }
+}
+
+/* The ids and in_progress of every node segment, node by node (the summary part's tail). */
+static void put_item_ids(struct out *o, const json_t *nodes)
+{
+    size_t i, k;
+    const json_t *nd, *item;
+    json_array_foreach(nodes, i, nd)
+    {
+        json_array_foreach(json_object_get(nd, "segments"), k, item)
+        {
+            put_member(o, item, "id");
+            put_member(o, item, "in_progress");
         }
     }
 }
@@ -185,6 +247,23 @@ static void put_ref(struct out *o, const json_t *obj)
     put_member(o, obj, "name");
     put_member(o, obj, "type");
     put_member(o, obj, "account_id");
+}
+
+/* The index of the first non-client node named name with type type ("" when NULL), or -1. */
+static int node_index(const json_t *nodes, const char *name, const char *type)
+{
+    size_t i;
+    const json_t *nd;
+    json_array_foreach(nodes, i, nd)
+    {
+        const char *nn = json_string_value(json_object_get(nd, "name"));
+        const char *nt = json_string_value(json_object_get(nd, "type"));
+        if (nn && nt && name && !json_is_true(json_object_get(nd, "client")) &&
+            strcmp(nn, name) == 0 && strcmp(nt, type ? type : "") == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
 }
 
 /* An edge end: a reference to the node with the same name and type when it has no account_id
@@ -226,13 +305,115 @@ static void put_list(struct out *o, const json_t *j)
     }
 }
 
+static size_t array_size(const json_t *j)
+{
+    return json_is_array(j) ? json_array_size(j) : 0;
+}
+
+/* Users: [{UserName, ServiceIds}] as names with node indexes. */
+static void put_users(struct out *o, const json_t *users, const json_t *nodes)
+{
+    size_t i, k;
+    const json_t *u, *sid;
+    put_varint(o, array_size(users));
+    json_array_foreach(users, i, u)
+    {
+        const json_t *sids = json_object_get(u, "ServiceIds");
+        put_member(o, u, "UserName");
+        size_t n = 0;
+        json_array_foreach(sids, k, sid)
+        {
+            n += node_index(nodes, json_string_value(json_object_get(sid, "Name")),
+                            json_string_value(json_object_get(sid, "Type"))) >= 0;
+        }
+        put_varint(o, n);
+        json_array_foreach(sids, k, sid)
+        {
+            int nd = node_index(nodes, json_string_value(json_object_get(sid, "Name")),
+                                json_string_value(json_object_get(sid, "Type")));
+            if (nd >= 0) {
+                put_varint(o, (uint64_t)nd);
+            }
+        }
+    }
+}
+
+/* One root-cause list in the API's shape: [{Services: [{Name, Type, AccountId, EntityPath:
+ * [{Name, Coverage | Exceptions: [{Name, Message}], Remote}]}], ClientImpacting}]. */
+void tf_put_causes(struct out *o, const json_t *causes)
+{
+    size_t i, j, k, m;
+    const json_t *c, *svc, *ent, *ex;
+    put_varint(o, array_size(causes));
+    json_array_foreach(causes, i, c)
+    {
+        put_member(o, c, "ClientImpacting");
+        const json_t *services = json_object_get(c, "Services");
+        put_varint(o, array_size(services));
+        json_array_foreach(services, j, svc)
+        {
+            put_member(o, svc, "Name");
+            put_member(o, svc, "Type");
+            put_member(o, svc, "AccountId");
+            put_member(o, svc, "Inferred");
+            const json_t *path = json_object_get(svc, "EntityPath");
+            put_varint(o, array_size(path));
+            json_array_foreach(path, k, ent)
+            {
+                const json_t *exs = json_object_get(ent, "Exceptions");
+                put_member(o, ent, "Name");
+                put_member(o, ent, "Coverage");
+                put_member(o, ent, "Remote");
+                put_varint(o, json_is_array(exs) ? 1 + json_array_size(exs) : 0);
+                json_array_foreach(exs, m, ex)
+                {
+                    put_member(o, ex, "Name");
+                    put_member(o, ex, "Message");
+                }
+            }
+        }
+    }
+}
+
+static void put_summary(struct out *o, const json_t *view, const json_t *nodes)
+{
+    const json_t *root = json_object_get(view, "root");
+    const json_t *summary = json_object_get(view, "summary");
+    const json_t *rc = json_object_get(view, "root_causes");
+    put_member(o, view, "trace_id");
+    put_member(o, view, "start_time");
+    put_member(o, view, "end_time");
+    put_member(o, summary, "Revision");
+    put_member(o, root, "name");
+    put_member(o, root, "type");
+    put_member(o, root, "id");
+    put_member(o, summary, "HasFault");
+    put_member(o, summary, "HasError");
+    put_member(o, summary, "HasThrottle");
+    int rn = -1;
+    size_t i;
+    const json_t *nd;
+    json_array_foreach(nodes, i, nd)
+    {
+        if (rn < 0 && json_is_object(root) && json_is_true(json_object_get(nd, "root")) &&
+            !json_is_true(json_object_get(nd, "client"))) {
+            rn = (int)i;
+        }
+    }
+    put_varint(o, (uint64_t)(rn + 1));
+    put_users(o, json_object_get(summary, "Users"), nodes);
+    tf_put_causes(o, json_object_get(rc, "fault"));
+    tf_put_causes(o, json_object_get(rc, "error"));
+    tf_put_causes(o, json_object_get(rc, "responsetime"));
+    put_item_ids(o, nodes);
+}
+
 void *trace_facts_pack(const json_t *view, size_t *len)
 {
     struct out o = {0};
-    uint8_t version = FACTS_VERSION;
     size_t i;
     const json_t *v;
-    put(&o, &version, 1);
+    tf_put_version(&o);
     for (int t = 0; t < TF_TOP_COUNT; t++) {
         const json_t *j = json_object_get(view, top_paths[t][0]);
         for (int k = 1; k < 3 && top_paths[t][k]; k++) {
@@ -244,30 +425,35 @@ void *trace_facts_pack(const json_t *view, size_t *len)
         put_list(&o, json_object_get(view, list_keys[l]));
     }
     const json_t *annots = json_object_get(view, "annotations");
-    put_varint(&o, json_is_array(annots) ? json_array_size(annots) : 0);
+    const json_t *nodes = json_object_get(view, "nodes");
+    put_varint(&o, array_size(annots));
     json_array_foreach(annots, i, v)
     {
+        const json_t *svc = json_object_get(v, "service");
         put_member(&o, v, "key");
         put_member(&o, v, "value");
+        put_varint(&o, (uint64_t)(node_index(nodes, json_string_value(json_object_get(svc, "name")),
+                                             json_string_value(json_object_get(svc, "type"))) +
+                                  1));
     }
-    const json_t *nodes = json_object_get(view, "nodes");
-    put_varint(&o, json_is_array(nodes) ? json_array_size(nodes) : 0);
+    put_varint(&o, array_size(nodes));
     json_array_foreach(nodes, i, v)
     {
         put_ref(&o, v);
         put_member(&o, v, "root");
         put_member(&o, v, "inferred");
         put_member(&o, v, "client");
-        put_items(&o, json_object_get(v, "segments"));
+        put_items(&o, json_object_get(v, "segments"), true);
     }
     const json_t *edges = json_object_get(view, "edges");
-    put_varint(&o, json_is_array(edges) ? json_array_size(edges) : 0);
+    put_varint(&o, array_size(edges));
     json_array_foreach(edges, i, v)
     {
         put_end(&o, json_object_get(v, "source"), nodes);
         put_end(&o, json_object_get(v, "destination"), nodes);
-        put_items(&o, json_object_get(v, "calls"));
+        put_items(&o, json_object_get(v, "calls"), false);
     }
+    put_summary(&o, view, nodes);
     *len = o.len;
     return o.p;
 }
@@ -366,7 +552,7 @@ static void get_ref(struct in *in, struct tf_ref *r)
     get_value(in, &r->account);
 }
 
-static void get_end(struct in *in, const struct trace_facts *f, struct tf_ref *r)
+static void get_end(struct in *in, const struct trace_view *f, struct tf_ref *r)
 {
     uint64_t k = get_varint(in);
     if (k == 0) {
@@ -380,8 +566,8 @@ static void get_end(struct in *in, const struct trace_facts *f, struct tf_ref *r
     }
 }
 
-/* Reads a list of items; returns the index of the first. */
-static size_t get_items(struct in *in, struct trace_facts *f, size_t *n)
+/* Reads a list of items (node segments carry id and in_progress); returns the first's index. */
+static size_t get_items(struct in *in, struct trace_view *f, size_t *n, bool node)
 {
     size_t first = f->nitems;
     *n = get_count(in);
@@ -400,11 +586,14 @@ static size_t get_items(struct in *in, struct trace_facts *f, size_t *n)
                 get_value(in, &it->f[k]);
             }
         }
+        memset(&it->id, 0, sizeof(it->id));
+        memset(&it->in_progress, 0, sizeof(it->in_progress));
+        (void)node;
     }
     return first;
 }
 
-static void get_nodes(struct in *in, struct trace_facts *f)
+static void get_nodes(struct in *in, struct trace_view *f)
 {
     size_t n = get_count(in);
     f->nodes = reserve(f->nodes, &f->cap_nodes, 0, n, sizeof(*f->nodes));
@@ -414,11 +603,11 @@ static void get_nodes(struct in *in, struct trace_facts *f)
         get_value(in, &nd->root);
         get_value(in, &nd->inferred);
         get_value(in, &nd->client);
-        nd->first = get_items(in, f, &nd->n);
+        nd->first = get_items(in, f, &nd->n, true);
     }
 }
 
-static void get_edges(struct in *in, struct trace_facts *f)
+static void get_edges(struct in *in, struct trace_view *f)
 {
     size_t n = get_count(in);
     f->edges = reserve(f->edges, &f->cap_edges, 0, n, sizeof(*f->edges));
@@ -426,19 +615,158 @@ static void get_edges(struct in *in, struct trace_facts *f)
         struct tf_edge *e = &f->edges[f->nedges++];
         get_end(in, f, &e->src);
         get_end(in, f, &e->dst);
-        e->first = get_items(in, f, &e->n);
+        e->first = get_items(in, f, &e->n, false);
     }
 }
 
-int trace_facts_decode(struct trace_facts *f, const void *blob, size_t len)
+/* A node index + 1 (0 = none). Nodes are decoded after annotations, so annotations are checked
+ * against the node count in the summary's pass. */
+static int get_node(struct in *in)
+{
+    uint64_t k = get_varint(in);
+    if (k > INT32_MAX) {
+        in->bad = true;
+        return 0;
+    }
+    return (int)k;
+}
+
+static void get_users(struct in *in, struct trace_view *f)
+{
+    size_t n = get_count(in);
+    f->users = reserve(f->users, &f->cap_users, 0, n, sizeof(*f->users));
+    for (size_t i = 0; i < n && !in->bad; i++) {
+        struct tv_user *u = &f->users[f->nusers++];
+        get_value(in, &u->name);
+        u->n = get_count(in);
+        u->first = f->nuser_nodes;
+        f->user_nodes =
+            reserve(f->user_nodes, &f->cap_user_nodes, f->nuser_nodes, u->n, sizeof(size_t));
+        for (size_t k = 0; k < u->n && !in->bad; k++) {
+            uint64_t nd = get_varint(in);
+            if (nd >= f->nnodes) {
+                in->bad = true;
+            }
+            f->user_nodes[f->nuser_nodes++] = (size_t)nd;
+        }
+    }
+}
+
+static void get_entity(struct in *in, struct trace_view *f, struct tv_rc_entity *e)
+{
+    get_value(in, &e->name);
+    get_value(in, &e->coverage);
+    get_value(in, &e->remote);
+    size_t k = get_count(in);
+    e->has_exceptions = k > 0;
+    e->n = k > 0 ? k - 1 : 0;
+    e->first = f->nexceptions;
+    if (e->n > (size_t)(in->end - in->p)) {
+        in->bad = true;
+        return;
+    }
+    f->exceptions =
+        reserve(f->exceptions, &f->cap_exceptions, f->nexceptions, e->n, sizeof(*f->exceptions));
+    for (size_t i = 0; i < e->n && !in->bad; i++) {
+        struct tv_exception *x = &f->exceptions[f->nexceptions++];
+        get_value(in, &x->name);
+        get_value(in, &x->message);
+    }
+}
+
+static void get_causes(struct in *in, struct trace_view *f, int kind)
+{
+    size_t n = get_count(in);
+    f->cause_first[kind] = f->ncauses;
+    f->cause_n[kind] = n;
+    f->causes = reserve(f->causes, &f->cap_causes, f->ncauses, n, sizeof(*f->causes));
+    for (size_t i = 0; i < n && !in->bad; i++) {
+        struct tv_cause *c = &f->causes[f->ncauses++];
+        get_value(in, &c->client_impacting);
+        c->n = get_count(in);
+        c->first = f->nrc_services;
+        f->rc_services = reserve(f->rc_services, &f->cap_rc_services, f->nrc_services, c->n,
+                                 sizeof(*f->rc_services));
+        for (size_t j = 0; j < c->n && !in->bad; j++) {
+            struct tv_rc_service *s = &f->rc_services[f->nrc_services++];
+            get_ref(in, &s->id);
+            get_value(in, &s->inferred);
+            s->n = get_count(in);
+            s->first = f->nrc_entities;
+            f->rc_entities = reserve(f->rc_entities, &f->cap_rc_entities, f->nrc_entities, s->n,
+                                     sizeof(*f->rc_entities));
+            for (size_t k = 0; k < s->n && !in->bad; k++) {
+                get_entity(in, f, &f->rc_entities[f->nrc_entities++]);
+            }
+        }
+    }
+}
+
+static void get_summary(struct in *in, struct trace_view *f)
+{
+    get_value(in, &f->trace_id);
+    get_value(in, &f->start);
+    get_value(in, &f->end);
+    get_value(in, &f->ndocs);
+    get_value(in, &f->root_name);
+    get_value(in, &f->root_type);
+    get_value(in, &f->root_id);
+    get_value(in, &f->has_fault);
+    get_value(in, &f->has_error);
+    get_value(in, &f->has_throttle);
+    uint64_t rn = get_varint(in);
+    if (rn > f->nnodes) {
+        in->bad = true;
+    }
+    f->root_node = (int)rn - 1;
+    for (size_t i = 0; i < f->nannots; i++) {
+        if (f->annots[i].node >= (int)f->nnodes) {
+            in->bad = true;
+        }
+    }
+    get_users(in, f);
+    for (int k = 0; k < TV_RC_COUNT && !in->bad; k++) {
+        get_causes(in, f, k);
+    }
+    for (size_t k = 0; k < f->nnodes && !in->bad; k++) {
+        const struct tf_node *nd = &f->nodes[k];
+        for (size_t i = 0; i < nd->n && !in->bad; i++) {
+            get_value(in, &f->items[nd->first + i].id);
+            get_value(in, &f->items[nd->first + i].in_progress);
+        }
+    }
+    f->summary = !in->bad;
+}
+
+int trace_facts_decode_summary(struct trace_view *f, const void *blob, size_t len)
+{
+    struct in in = {blob, (const uint8_t *)blob + len, false};
+    if (!f->graph) {
+        return ERR_INVALID;
+    }
+    f->nusers = f->nuser_nodes = f->ncauses = f->nrc_services = f->nrc_entities = f->nexceptions =
+        0;
+    get_summary(&in, f);
+    if (in.bad || in.p != in.end) {
+        f->summary = false;
+        return ERR_INVALID;
+    }
+    return 0;
+}
+
+int trace_facts_decode(struct trace_view *f, const void *blob, size_t len)
 {
     return trace_facts_decode_part(f, blob, len, true);
 }
 
-int trace_facts_decode_part(struct trace_facts *f, const void *blob, size_t len, bool graph)
+int trace_facts_decode_part(struct trace_view *f, const void *blob, size_t len, bool graph)
 {
     struct in in = {blob, (const uint8_t *)blob + len, false};
     f->nvals = f->nannots = f->nnodes = f->nedges = f->nitems = 0;
+    f->nusers = f->nuser_nodes = f->ncauses = f->nrc_services = f->nrc_entities = f->nexceptions =
+        0;
+    f->summary = false;
+    f->root_node = -1;
     if (len < 1 || *in.p++ != FACTS_VERSION) {
         return ERR_INVALID;
     }
@@ -460,6 +788,7 @@ int trace_facts_decode_part(struct trace_facts *f, const void *blob, size_t len,
         struct tf_annot *a = &f->annots[f->nannots++];
         get_value(&in, &a->key);
         get_value(&in, &a->value);
+        a->node = get_node(&in) - 1;
     }
     f->graph = graph;
     if (!graph) {
@@ -471,20 +800,31 @@ int trace_facts_decode_part(struct trace_facts *f, const void *blob, size_t len,
     if (!in.bad) {
         get_edges(&in, f);
     }
+    f->summary_at = (size_t)(in.p - (const uint8_t *)blob);
+    /* A facts row alone (trace_facts.facts) ends here; a whole view goes on. */
+    if (!in.bad && in.p < in.end) {
+        get_summary(&in, f);
+    }
     return in.bad || in.p != in.end ? ERR_INVALID : 0;
 }
 
-void trace_facts_init(struct trace_facts *f)
+void trace_facts_init(struct trace_view *f)
 {
     memset(f, 0, sizeof(*f));
 }
 
-void trace_facts_fini(struct trace_facts *f)
+void trace_facts_fini(struct trace_view *f)
 {
     free(f->vals);
     free(f->annots);
     free(f->nodes);
     free(f->edges);
     free(f->items);
+    free(f->users);
+    free(f->user_nodes);
+    free(f->causes);
+    free(f->rc_services);
+    free(f->rc_entities);
+    free(f->exceptions);
     memset(f, 0, sizeof(*f));
 }

@@ -8,6 +8,7 @@
  * as having no parent), and every index stored in an entity is either -1 or in range.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,63 @@ static int add_ent(struct trace_idx *x, json_t *j, int parent, int doc, int dept
     return k;
 }
 
+#define FNV_OFFSET 0xcbf29ce484222325ULL
+
+/* FNV-1a of s continuing from h: the one hash of this file (id table, inferred ids). */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* Ids are short random hex, so any decent spread will do. */
+static size_t id_hash(const char *id)
+{
+    return (size_t)fnv1a(FNV_OFFSET, id);
+}
+
 int trace_idx_find(const struct trace_idx *x, const char *id)
 {
-    const json_t *v = id && *id ? json_object_get(x->by_id, id) : NULL;
-    return v ? (int)json_integer_value(v) : -1;
+    if (!id || !*id || !x->by_id) {
+        return -1;
+    }
+    for (size_t i = id_hash(id) & x->by_id_mask;; i = (i + 1) & x->by_id_mask) {
+        int k = x->by_id[i];
+        if (k < 0) {
+            return -1;
+        }
+        if (strcmp(x->ents[k].id, id) == 0) {
+            return k;
+        }
+    }
+}
+
+/* Indexes every entity with an id; the first of equal ids wins. The table is at most half
+ * full, so probes end. */
+static void index_ids(struct trace_idx *x)
+{
+    size_t size = 16;
+    while (size < 2 * x->n + 2) {
+        size *= 2;
+    }
+    x->by_id = xmalloc(size * sizeof(*x->by_id));
+    x->by_id_mask = size - 1;
+    for (size_t i = 0; i < size; i++) {
+        x->by_id[i] = -1;
+    }
+    for (size_t k = 0; k < x->n; k++) {
+        const char *id = x->ents[k].id;
+        if (!*id || trace_idx_find(x, id) >= 0) {
+            continue;
+        }
+        size_t i = id_hash(id) & x->by_id_mask;
+        while (x->by_id[i] >= 0) {
+            i = (i + 1) & x->by_id_mask;
+        }
+        x->by_id[i] = (int)k;
+    }
 }
 
 /* True when making p the parent of k would close a loop (p is k or below k). */
@@ -266,7 +320,6 @@ static void make_nodes(struct trace_idx *x)
 void trace_idx_build(struct trace_idx *x, json_t *const *docs, size_t n)
 {
     memset(x, 0, sizeof(*x));
-    x->by_id = json_object();
     x->trace_id = "";
     for (size_t i = 0; i < n; i++) {
         add_ent(x, docs[i], -1, (int)i, 0);
@@ -274,11 +327,7 @@ void trace_idx_build(struct trace_idx *x, json_t *const *docs, size_t n)
             x->trace_id = str(docs[i], "trace_id");
         }
     }
-    for (size_t k = 0; k < x->n; k++) {
-        if (*x->ents[k].id && !json_object_get(x->by_id, x->ents[k].id)) {
-            json_object_set_new(x->by_id, x->ents[k].id, json_integer((json_int_t)k));
-        }
-    }
+    index_ids(x);
     link_documents(x);
     link_children_and_owners(x);
     x->order = xmalloc((x->n + 1) * sizeof(*x->order));
@@ -298,7 +347,7 @@ void trace_idx_fini(struct trace_idx *x)
     free(x->nodes);
     free(x->order);
     free(x->ents);
-    json_decref(x->by_id);
+    free(x->by_id);
     memset(x, 0, sizeof(*x));
 }
 
@@ -324,12 +373,6 @@ void trace_inferred_id(const char *sub_id, char out[17])
 {
     /* FNV-1a over a tag and the subsegment id: stable across re-derivations, and distinct from
      * the subsegment's own id. */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (const char *p = "inferred:"; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    }
-    for (const char *p = sub_id; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    }
+    uint64_t h = fnv1a(fnv1a(FNV_OFFSET, "inferred:"), sub_id);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

@@ -1,5 +1,5 @@
 /*
- * trace_int.h - internals shared by trace.c, trace_summary.c, trace_rootcause.c and
+ * trace_int.h - internals shared by trace.c, trace_rootcause.c and
  * trace_assemble.c: an index over one trace's documents, built once per call and freed after.
  * Every json_t pointer in it is borrowed from the caller's documents, which outlive the index.
  */
@@ -43,7 +43,8 @@ struct trace_idx {
     struct trace_node *nodes;
     size_t nnodes;
     size_t *order;        /* entity indexes by (start, index): callers tend to come first */
-    json_t *by_id;        /* id -> json integer entity index (first wins) */
+    int *by_id;           /* open-addressing table of entity indexes by id (first wins), -1 */
+    size_t by_id_mask;    /* its size - 1 (a power of two) */
     const char *trace_id; /* borrowed; "" when no document has one */
     int root;             /* root segment entity, -1 when the trace has no segment */
     int client;           /* the client node in front of the root, -1 */
@@ -66,9 +67,12 @@ json_t *trace_exceptions(const struct trace_idx *x, int e);
 
 /* Root causes {"fault": [...], "error": [...], "responsetime": [...]} (new reference). */
 json_t *trace_root_causes(const struct trace_idx *x);
-
-/* The TraceSummary API object; `derived` is the view built so far (borrowed). */
-json_t *trace_summary(const struct trace_idx *x, const json_t *derived, size_t ndocs);
+/* Only {"fault": [...], "error": [...]} (new reference): empty unless something is flagged. */
+json_t *trace_root_causes_flagged(const struct trace_idx *x);
+struct tf_out;
+/* Writes the response-time root causes (the slowest path) straight into the view's encoding,
+ * exactly as tf_put_causes() writes trace_root_causes()'s "responsetime" list. */
+void trace_put_slowest_path(struct tf_out *o, const struct trace_idx *x);
 
 /* Deterministic 16-hex id for the inferred segment that stands for subsegment `sub_id`. */
 void trace_inferred_id(const char *sub_id, char out[17]);

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "trace_facts.h"
 #include "trace_int.h"
 
 #define MAX_PATH 256
@@ -179,6 +180,77 @@ static json_t *slowest_path(const struct trace_idx *x, int *path)
     }
     json_array_append_new(out, cause_json(x, path, len, KIND_RESPONSE_TIME));
     return out;
+}
+
+/* One service of a cause in the encoding tf_put_causes() writes for the API's JSON shape. */
+static void put_service(struct tf_out *o, const struct trace_node *nd, size_t nent)
+{
+    tf_put_str(o, nd->name);
+    tf_put_str(o, *nd->type ? nd->type : NULL);
+    tf_put_str(o, nd->account_id);
+    tf_put_bool(o, false);
+    tf_put_varint(o, nent);
+}
+
+void trace_put_slowest_path(struct tf_out *o, const struct trace_idx *x)
+{
+    int path[MAX_PATH];
+    size_t len = 0;
+    int e = x->root;
+    if (e < 0 || x->ents[e].in_progress) {
+        tf_put_varint(o, 0);
+        return;
+    }
+    while (e >= 0 && len < MAX_PATH) {
+        path[len++] = e;
+        int best = -1;
+        for (int c = x->ents[e].first_child; c >= 0; c = x->ents[c].next_sibling) {
+            const struct trace_ent *ce = &x->ents[c];
+            if (!ce->in_progress &&
+                (best < 0 || ce->end - ce->start > x->ents[best].end - x->ents[best].start)) {
+                best = c;
+            }
+        }
+        e = best;
+    }
+    /* The same walk as cause_json(): a new service at each segment crossed. */
+    size_t nsvc = 0;
+    for (size_t i = 0; i < len; i++) {
+        nsvc += x->ents[path[i]].is_segment || i == 0;
+    }
+    const struct trace_ent *root = &x->ents[path[0]];
+    double total = root->end - root->start;
+    tf_put_varint(o, 1);
+    tf_put_bool(o, true); /* ClientImpacting */
+    tf_put_varint(o, nsvc);
+    for (size_t i = 0; i < len; i++) {
+        const struct trace_ent *ent = &x->ents[path[i]];
+        if (ent->is_segment || i == 0) {
+            size_t nent = 1;
+            while (i + nent < len && !x->ents[path[i + nent]].is_segment) {
+                nent++;
+            }
+            put_service(o, &x->nodes[x->ents[ent->seg >= 0 ? ent->seg : path[0]].node], nent);
+        }
+        tf_put_str(o, ent->name);
+        tf_put_num(o, total > 0 ? (ent->end - ent->start) / total : 0);
+        tf_put_bool(o, remote(ent));
+        tf_put_varint(o, 0); /* no Exceptions list on response-time entities */
+    }
+}
+
+json_t *trace_root_causes_flagged(const struct trace_idx *x)
+{
+    json_t *rc = json_object();
+    json_t *fault = json_array(), *error = json_array();
+    int path[MAX_PATH];
+    if (x->root >= 0) {
+        collect(x, x->root, path, 0, KIND_FAULT, fault);
+        collect(x, x->root, path, 0, KIND_ERROR, error);
+    }
+    json_object_set_new(rc, "fault", fault);
+    json_object_set_new(rc, "error", error);
+    return rc;
 }
 
 json_t *trace_root_causes(const struct trace_idx *x)

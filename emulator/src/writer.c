@@ -1,9 +1,13 @@
 /*
- * writer.c - the writer thread (see writer.h). One loop: pop a batch; parse and validate its
- * datagrams on the pool (never on the loop thread); BEGIN IMMEDIATE; apply each item in queue
- * order; re-derive each touched trace once (documents read here, derivation on the pool, rows
- * written here); COMMIT; then count, wake command callers and bump the generation. Only this
- * thread ever uses the read-write connection; pool threads touch no SQLite.
+ * writer.c - the writer thread (see writer.h), fed by a parse stage. The parse thread pops a
+ * batch and parses and validates its datagrams (never on the loop thread), then hands the batch
+ * to the writer through a one-slot handoff, so parsing batch N+1 overlaps writing batch N
+ * (DESIGN.md §2: "move parsing to a stage ahead of it; keep the single writer"). The writer:
+ * BEGIN IMMEDIATE; apply each item in queue order; re-derive each touched trace once (documents
+ * read here, derivation on the pool, rows written here); COMMIT; then count, wake command
+ * callers and bump the generation. Only the writer thread ever uses the read-write connection;
+ * the parse and pool threads touch no SQLite. A batch's items stay counted as pending in the
+ * queue until the writer is done with them, so writer_wait_idle still means "all committed".
  * Invariant: a command's caller is woken only after the transaction holding its write has
  * committed or been rolled back, and a datagram is counted stored only after its commit.
  */
@@ -22,6 +26,7 @@
 #include "pool.h"
 #include "segment.h"
 #include "trace.h"
+#include "trace_facts.h"
 #include "xray_db.h"
 
 #define BATCH_MAX 1000
@@ -56,8 +61,13 @@ struct writer {
     struct queue *q;
     struct store *rw;
     struct pool *pool; /* helpers for parsing and derivation (never for SQL) */
-    pthread_t thread;
-    bool started;
+    pthread_t thread, parser;
+    bool started, parser_started;
+    /* The parse stage's handoff: one parsed batch waiting for the writer. hand_mu guards it. */
+    pthread_mutex_t hand_mu;
+    pthread_cond_t hand_cond;
+    struct staged *slot;
+    bool parser_done;
     pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
     pthread_cond_t cond;
     uint64_t generation;
@@ -177,6 +187,16 @@ static void parse_one(void *ctx, size_t i)
     }
 }
 
+static void free_one(void *ctx, size_t i)
+{
+    struct parsed *p = &((struct parsed *)ctx)[i];
+    if (p->otel) {
+        otlp_udp_free(p->otel);
+    } else if (p->reject == SEGMENT_OK) {
+        segment_fini(&p->seg);
+    }
+}
+
 /* Stores one parsed datagram (or counts its rejection). Returns true when it was stored. */
 static bool store_datagram(struct writer_txn *txn, struct parsed *p)
 {
@@ -212,7 +232,7 @@ static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
 }
 
 /* One trace to re-derive: its stored documents are read on the writer thread, the derivation
- * itself (parse, trace_derive, serialize) runs on a pool thread. */
+ * itself (parse, trace_derive into the encoded view) runs on a pool thread. */
 struct derive_job {
     const struct dirty_trace *trace;
     struct xray_db_docs docs;
@@ -238,14 +258,19 @@ static void derive_one(void *ctx, size_t i)
             items[used++] = doc;
         }
     }
-    json_t *derived = used ? trace_derive(items, used) : NULL;
-    char *text = derived ? json_dumps(derived, JSON_COMPACT) : NULL;
-    if (text) {
-        xray_db_trace_row_init(&job->row, derived, text, n);
-        job->has_row = true;
+    size_t len = 0;
+    void *blob = used ? trace_derive(items, used, &len) : NULL;
+    if (blob) {
+        struct trace_view v;
+        trace_facts_init(&v);
+        if (trace_facts_decode(&v, blob, len) == 0) {
+            xray_db_trace_row_init(&job->row, &v, blob, len);
+            job->has_row = true;
+        } else {
+            free(blob); /* cannot happen: trace_derive writes what the decoder reads */
+        }
+        trace_facts_fini(&v);
     }
-    /* Freed here, not on the writer: tearing the view down is a tenth of the work. */
-    json_decref(derived);
     free(items);
     json_decref(parsed);
 }
@@ -306,22 +331,41 @@ static void finish_batch(struct writer *w, struct queue_item *items, bool commit
     pthread_mutex_unlock(&w->mu);
 }
 
-static void run_batch(struct writer *w, struct queue_item *items, size_t count)
+/* A popped batch with its datagrams parsed, on its way from the parse stage to the writer. */
+struct staged {
+    struct queue_item *items;
+    size_t count;
+    size_t bytes; /* datagram payload, released from the queue's byte bound after the batch */
+    struct parsed *parsed;
+    size_t nparsed;
+};
+
+static struct staged *stage_batch(struct queue_item *items, size_t count)
+{
+    struct staged *st = xcalloc(1, sizeof(*st));
+    st->items = items;
+    st->count = count;
+    st->parsed = xcalloc(count + 1, sizeof(*st->parsed));
+    for (struct queue_item *it = items; it; it = it->next) {
+        if (it->kind == QUEUE_DATAGRAM) {
+            st->bytes += it->len;
+            st->parsed[st->nparsed].it = it;
+            parse_one(st->parsed, st->nparsed++);
+        }
+    }
+    return st;
+}
+
+static void run_batch(struct writer *w, struct staged *st)
 {
     struct writer_txn txn = {.rw = w->rw, .seq = &w->seq};
     struct timespec ts0, ts1;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     uint64_t stored = 0, otel_spans = 0, otel_segments = 0;
     bool committed = false;
-    /* Parse outside the transaction and on every core; store in queue order. */
-    struct parsed *parsed = xcalloc(count + 1, sizeof(*parsed));
-    size_t nparsed = 0;
-    for (struct queue_item *it = items; it; it = it->next) {
-        if (it->kind == QUEUE_DATAGRAM) {
-            parsed[nparsed++].it = it;
-        }
-    }
-    pool_run(w->pool, parse_one, parsed, nparsed);
+    struct queue_item *items = st->items;
+    struct parsed *parsed = st->parsed;
+    size_t count = st->count, nparsed = st->nparsed;
     sqlite3_int64 changes_before = sqlite3_total_changes64(store_db(w->rw));
     if (store_exec(w->rw, "BEGIN IMMEDIATE") == 0) {
         size_t k = 0;
@@ -361,14 +405,6 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
         }
         log_ratelimited(LOG_ERROR, "writer batch rolled back", "items=%zu", count);
     }
-    for (size_t k = 0; k < nparsed; k++) {
-        if (parsed[k].otel) {
-            otlp_udp_free(parsed[k].otel);
-        } else if (parsed[k].reject == SEGMENT_OK) {
-            segment_fini(&parsed[k].seg);
-        }
-    }
-    free(parsed);
     clock_gettime(CLOCK_MONOTONIC, &ts1);
     uint64_t us =
         (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
@@ -376,6 +412,11 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
     unsigned changed = txn.changed;
     txn_clear(&txn);
     finish_batch(w, items, committed, changed);
+    /* The parsed documents' last references: tearing the trees down is a tenth of the batch, so
+     * it runs on every core too (after txn_clear dropped the dirty traces' references). */
+    pool_run(w->pool, free_one, parsed, nparsed);
+    free(parsed);
+    free(st);
     while (items) {
         struct queue_item *next = items->next;
         free(items);
@@ -383,17 +424,48 @@ static void run_batch(struct writer *w, struct queue_item *items, size_t count)
     }
 }
 
-static void *writer_main(void *arg)
+static void *parser_main(void *arg)
 {
     struct writer *w = arg;
     for (;;) {
         size_t count = 0;
         struct queue_item *items = queue_pop_batch(w->q, BATCH_MAX, BATCH_LINGER_MS, &count);
-        if (!items) {
+        struct staged *st = items ? stage_batch(items, count) : NULL;
+        pthread_mutex_lock(&w->hand_mu);
+        while (st && w->slot) {
+            pthread_cond_wait(&w->hand_cond, &w->hand_mu);
+        }
+        if (st) {
+            w->slot = st;
+        } else {
+            w->parser_done = true; /* the queue is closed and drained */
+        }
+        pthread_cond_broadcast(&w->hand_cond);
+        pthread_mutex_unlock(&w->hand_mu);
+        if (!st) {
+            return NULL;
+        }
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    for (;;) {
+        pthread_mutex_lock(&w->hand_mu);
+        while (!w->slot && !w->parser_done) {
+            pthread_cond_wait(&w->hand_cond, &w->hand_mu);
+        }
+        struct staged *st = w->slot;
+        w->slot = NULL;
+        pthread_cond_broadcast(&w->hand_cond);
+        pthread_mutex_unlock(&w->hand_mu);
+        if (!st) {
             break;
         }
-        run_batch(w, items, count);
-        queue_done(w->q, count);
+        size_t count = st->count, bytes = st->bytes;
+        run_batch(w, st);
+        queue_done(w->q, count, bytes);
     }
     return NULL;
 }
@@ -413,12 +485,20 @@ int writer_start(struct queue *q, struct store *rw, struct writer **out)
     w->pool = pool_new(cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0);
     pthread_mutex_init(&w->mu, NULL);
     cond_init_monotonic(&w->cond);
+    pthread_mutex_init(&w->hand_mu, NULL);
+    pthread_cond_init(&w->hand_cond, NULL);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         writer_stop(w);
         *out = NULL;
         return ERR_INTERNAL;
     }
     w->started = true;
+    if (pthread_create(&w->parser, NULL, parser_main, w) != 0) {
+        writer_stop(w);
+        *out = NULL;
+        return ERR_INTERNAL;
+    }
+    w->parser_started = true;
     *out = w;
     return 0;
 }
@@ -429,12 +509,23 @@ void writer_stop(struct writer *w)
         return;
     }
     queue_close(w->q);
+    if (w->parser_started) {
+        pthread_join(w->parser, NULL);
+    } else {
+        /* No parse stage ever ran: let the writer see the end by itself. */
+        pthread_mutex_lock(&w->hand_mu);
+        w->parser_done = true;
+        pthread_cond_broadcast(&w->hand_cond);
+        pthread_mutex_unlock(&w->hand_mu);
+    }
     if (w->started) {
         pthread_join(w->thread, NULL);
     }
     pool_free(w->pool);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cond);
+    pthread_mutex_destroy(&w->hand_mu);
+    pthread_cond_destroy(&w->hand_cond);
     free(w);
 }
 

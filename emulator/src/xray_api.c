@@ -13,6 +13,7 @@
 #include "sampling.h"
 #include "segment.h"
 #include "trace.h"
+#include "trace_facts.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
 #include "xray_query.h"
@@ -373,7 +374,7 @@ out:
 
 /* ---- GetServiceGraph / GetTraceGraph ---- */
 
-static void add_to_graph(void *arg, const struct trace_facts *f)
+static void add_to_graph(void *arg, const struct trace_view *f)
 {
     graph_add_facts(arg, f);
 }
@@ -431,11 +432,14 @@ void xray_get_trace_graph(struct http_request *req, struct http_reply *rep)
     json_t *id;
     json_array_foreach(ids, i, id)
     {
-        json_t *d = xray_db_trace_derived(ro, json_string_value(id));
-        if (d) {
-            graph_add_trace(g, d);
+        struct trace_view v;
+        void *blob = NULL;
+        trace_facts_init(&v);
+        if (xray_db_trace_view(ro, json_string_value(id), &v, &blob) == 0) {
+            graph_add_facts(g, &v);
         }
-        json_decref(d);
+        free(blob);
+        trace_facts_fini(&v);
     }
     aws_reply(rep, CT_JSON, json_pack("{s:o}", "Services", graph_services(g)));
     graph_free(g);

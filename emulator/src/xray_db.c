@@ -23,6 +23,13 @@ static const char SQL_SEGMENT_UPSERT[] =
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
 static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_id = ?1";
+static const char SQL_DELETE_SUMMARY[] = "DELETE FROM trace_summaries WHERE trace_id = ?1";
+static const char SQL_PUT_SUMMARY[] =
+    "INSERT OR REPLACE INTO trace_summaries(trace_id, summary) VALUES (?1, ?2)";
+static const char SQL_TRACE_VIEW[] =
+    "SELECT f.facts, s.summary FROM trace_facts f JOIN trace_summaries s USING (trace_id)"
+    " WHERE f.trace_id = ?1";
+static const char SQL_TRACE_SUMMARY[] = "SELECT summary FROM trace_summaries WHERE trace_id = ?1";
 static const char SQL_INSERT_FACTS[] =
     "INSERT INTO trace_facts(trace_id, id_time, start_time, end_time, facts)"
     " VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -51,13 +58,11 @@ static const char SQL_INSERT_TRACE[] =
     " http_method, http_url, segment_count, revision, updated_at, derived)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19)";
-static const char SQL_SCAN_BY_ID_TIME[] =
-    "SELECT derived FROM traces WHERE id_time >= ?1 AND id_time < ?2"
-    " ORDER BY id_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
-static const char SQL_SCAN_BY_EVENT[] =
-    "SELECT derived FROM traces WHERE start_time < ?2 AND end_time >= ?1"
-    " ORDER BY start_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
+/* traces.derived holds a JSON view only in databases written before migration 8 and not yet
+ * converted; new rows store ''. */
 static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_id = ?1";
+static const char SQL_CLEAR_DERIVED[] = "UPDATE traces SET derived = '' WHERE derived != ''";
+
 static const char SQL_TRACE_TIMES[] = "SELECT start_time, end_time FROM traces WHERE trace_id = ?1";
 static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < ?1 LIMIT 5000";
 static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
@@ -133,7 +138,8 @@ static int by_trace_id(struct store *rw, const char *sql, const char *trace_id)
 
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
-    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SEGMENTS};
+    const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SUMMARY,
+                                SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     for (size_t i = 0; i < n; i++) {
         int rc = by_trace_id(rw, sqls[i], trace_id);
@@ -144,39 +150,43 @@ static int delete_trace_rows(struct store *rw, const char *trace_id, bool docume
     return 0;
 }
 
-static double json_real_or_nan(const json_t *v)
+static double num_or_nan(const struct tf_val *v)
 {
-    return json_is_number(v) ? json_number_value(v) : NAN;
+    return v->type == TF_NUM ? v->n : NAN;
 }
 
-static char *json_strdup_or_null(const json_t *v)
+static char *strdup_or_null(const struct tf_val *v)
 {
-    const char *s = json_string_value(v);
-    return s ? xstrdup(s) : NULL;
+    return v->type == TF_STR ? xstrdup(v->s) : NULL;
 }
 
-void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *d, char *derived_text,
-                            size_t ndocs)
+static bool is_true(const struct tf_val *v)
 {
-    const json_t *root = json_object_get(d, "root");
-    const json_t *http = json_object_get(root, "http");
-    const json_t *status = json_object_get(http, "status");
-    row->start_time = json_real_or_nan(json_object_get(d, "start_time"));
-    row->end_time = json_real_or_nan(json_object_get(d, "end_time"));
-    row->duration = json_real_or_nan(json_object_get(d, "duration"));
-    row->response_time = json_real_or_nan(json_object_get(d, "response_time"));
-    row->root_name = json_strdup_or_null(json_object_get(root, "name"));
-    row->root_type = json_strdup_or_null(json_object_get(root, "type"));
-    row->http_method = json_strdup_or_null(json_object_get(http, "method"));
-    row->http_url = json_strdup_or_null(json_object_get(http, "url"));
-    row->has_error = json_is_true(json_object_get(root, "error"));
-    row->has_fault = json_is_true(json_object_get(root, "fault"));
-    row->has_throttle = json_is_true(json_object_get(root, "throttle"));
-    row->partial = json_is_true(json_object_get(d, "partial"));
-    row->http_status = json_is_number(status) ? (int64_t)json_number_value(status) : -1;
-    row->ndocs = (int64_t)ndocs;
-    row->derived = derived_text;
-    row->facts = trace_facts_pack(d, &row->facts_len);
+    return v->type == TF_BOOL && v->b;
+}
+
+void xray_db_trace_row_init(struct xray_db_trace_row *row, const struct trace_view *v, void *blob,
+                            size_t len)
+{
+    const struct tf_val *status = &v->top[TF_HTTP_STATUS];
+    row->start_time = num_or_nan(&v->start);
+    row->end_time = num_or_nan(&v->end);
+    row->duration = num_or_nan(&v->top[TF_DURATION]);
+    row->response_time = num_or_nan(&v->top[TF_RESPONSE_TIME]);
+    row->root_name = strdup_or_null(&v->root_name);
+    row->root_type = strdup_or_null(&v->root_type);
+    row->http_method = strdup_or_null(&v->top[TF_HTTP_METHOD]);
+    row->http_url = strdup_or_null(&v->top[TF_HTTP_URL]);
+    row->has_error = is_true(&v->top[TF_ROOT_ERROR]);
+    row->has_fault = is_true(&v->top[TF_ROOT_FAULT]);
+    row->has_throttle = is_true(&v->top[TF_ROOT_THROTTLE]);
+    row->partial = is_true(&v->top[TF_PARTIAL]);
+    row->http_status = status->type == TF_NUM ? (int64_t)status->n : -1;
+    row->ndocs = v->ndocs.type == TF_NUM ? (int64_t)v->ndocs.n : 0;
+    row->facts = blob;
+    row->facts_len = v->summary ? v->summary_at : len;
+    row->summary = (const char *)blob + row->facts_len;
+    row->summary_len = len - row->facts_len;
 }
 
 void xray_db_trace_row_fini(struct xray_db_trace_row *row)
@@ -185,7 +195,6 @@ void xray_db_trace_row_fini(struct xray_db_trace_row *row)
     free(row->root_type);
     free(row->http_method);
     free(row->http_url);
-    free(row->derived);
     free(row->facts);
     memset(row, 0, sizeof(*row));
 }
@@ -226,7 +235,7 @@ static int insert_trace_row(struct store *rw, const char *trace_id,
     sqlite3_bind_int64(st, 16, row->ndocs);
     sqlite3_bind_int64(st, 17, row->ndocs);
     sqlite3_bind_double(st, 18, now_epoch());
-    sqlite3_bind_text(st, 19, row->derived, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 19, "", 0, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "insert trace");
     sqlite3_clear_bindings(st);
     return rc;
@@ -314,9 +323,27 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 /* Rewrites the facts blob in place when the times are unchanged, else replaces the row. A trace
  * that had no traces row has no facts row either (they are written and deleted together), so
  * its facts are inserted straight away. */
+static int put_summary_row(struct store *rw, const char *trace_id,
+                           const struct xray_db_trace_row *row)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_PUT_SUMMARY);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, row->summary, (int)row->summary_len, SQLITE_STATIC);
+    int rc = store_step_done(rw, st, "put trace summary");
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
 static int put_facts_row(struct store *rw, const char *trace_id,
                          const struct xray_db_trace_row *row, bool existed)
 {
+    int rc = put_summary_row(rw, trace_id, row);
+    if (rc < 0) {
+        return rc;
+    }
     if (!existed) {
         return insert_facts_row(rw, trace_id, row);
     }
@@ -328,7 +355,7 @@ static int put_facts_row(struct store *rw, const char *trace_id,
     sqlite3_bind_blob(st, 2, row->facts, (int)row->facts_len, SQLITE_STATIC);
     bind_real(st, 3, row->start_time);
     bind_real(st, 4, row->end_time);
-    int rc = store_step_done(rw, st, "update trace facts");
+    rc = store_step_done(rw, st, "update trace facts");
     sqlite3_clear_bindings(st);
     if (rc < 0 || sqlite3_changes(store_db(rw)) == 1) {
         return rc;
@@ -360,6 +387,7 @@ int xray_db_reset(struct store *rw)
      * policies, encryption and indexing settings): CI jobs that reuse names must not see each
      * other's state. test_fidelity.py checks every table of sqlite_master is left empty. */
     return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
+                          "DELETE FROM trace_summaries;"
                           "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
                           "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
                           "DELETE FROM resource_tags; DELETE FROM settings;"
@@ -406,33 +434,6 @@ int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted)
     return delete_selected(rw, SQL_OLDEST, n, deleted);
 }
 
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
-                        xray_db_trace_fn fn, void *ctx, int64_t *visited)
-{
-    sqlite3_stmt *st = store_stmt(ro, by_event ? SQL_SCAN_BY_EVENT : SQL_SCAN_BY_ID_TIME);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_double(st, 1, start);
-    sqlite3_bind_double(st, 2, end);
-    sqlite3_bind_int64(st, 3, offset);
-    int rc;
-    *visited = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *d = json_loadb((const char *)sqlite3_column_text(st, 0),
-                               (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
-        (*visited)++;
-        bool more = d ? fn(ctx, d) : true;
-        json_decref(d);
-        if (!more) {
-            rc = SQLITE_DONE;
-            break;
-        }
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan traces");
-}
-
 int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event, int64_t offset,
                        xray_db_facts_fn fn, void *ctx, int64_t *visited)
 {
@@ -469,18 +470,49 @@ int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event
     return rc == SQLITE_DONE ? 0 : store_fail(ro, "scan trace facts");
 }
 
-/* Packs and inserts the facts of one stored trace from its derived view. */
+/* A database written before migration 8: the JSON view in traces.derived, or NULL. */
+static json_t *legacy_view(struct store *rw, const char *trace_id)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_TRACE_DERIVED);
+    json_t *d = NULL;
+    if (!st) {
+        return NULL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        d = json_loadb((const char *)sqlite3_column_text(st, 0),
+                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+    }
+    sqlite3_reset(st);
+    return d;
+}
+
+/* Converts one stored trace's JSON view (written before migration 8) to its encoded view. */
 static int backfill_one(struct store *rw, const char *trace_id)
 {
     struct xray_db_trace_row row = {0};
-    json_t *d = xray_db_trace_derived(rw, trace_id);
+    struct trace_view v;
+    size_t len = 0;
+    json_t *d = legacy_view(rw, trace_id);
     if (!d) {
         return 0; /* an unreadable view has nothing to index; search skipped it before too */
     }
-    xray_db_trace_row_init(&row, d, NULL, 0);
-    int rc = insert_facts_row(rw, trace_id, &row);
-    xray_db_trace_row_fini(&row);
+    void *blob = trace_facts_pack(d, &len);
     json_decref(d);
+    trace_facts_init(&v);
+    int rc = trace_facts_decode(&v, blob, len);
+    if (rc < 0) {
+        free(blob);
+        trace_facts_fini(&v);
+        return 0; /* not a view this version can read: leave the trace unindexed, as before */
+    }
+    xray_db_trace_row_init(&row, &v, blob, len);
+    rc = put_summary_row(rw, trace_id, &row);
+    if (rc == 0) {
+        rc = insert_facts_row(rw, trace_id, &row);
+    }
+    xray_db_trace_row_fini(&row);
+    trace_facts_fini(&v);
     return rc;
 }
 
@@ -507,6 +539,7 @@ int xray_db_backfill_facts(struct store *rw, int64_t *filled)
             goto out;
         }
     }
+    rc = store_exec(rw, SQL_CLEAR_DERIVED);
     *filled += (int64_t)json_array_size(ids);
 out:
     if (rc == 0) {
@@ -518,19 +551,58 @@ out:
     return rc;
 }
 
-json_t *xray_db_trace_derived(struct store *ro, const char *trace_id)
+int xray_db_trace_view(struct store *ro, const char *trace_id, struct trace_view *v, void **blob)
 {
-    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_DERIVED);
-    json_t *d = NULL;
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_VIEW);
+    int rc = ERR_NOTFOUND;
+    *blob = NULL;
     if (!st) {
-        return NULL;
+        return ERR_INTERNAL;
     }
     sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
     if (sqlite3_step(st) == SQLITE_ROW) {
-        d = json_loadb((const char *)sqlite3_column_text(st, 0),
-                       (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+        /* facts part then summary part: the view's whole encoding again */
+        size_t flen = (size_t)sqlite3_column_bytes(st, 0);
+        size_t slen = (size_t)sqlite3_column_bytes(st, 1);
+        *blob = xmalloc(flen + slen + 1);
+        memcpy(*blob, sqlite3_column_blob(st, 0), flen);
+        memcpy((char *)*blob + flen, sqlite3_column_blob(st, 1), slen);
+        rc = trace_facts_decode(v, *blob, flen + slen) < 0 || !v->summary ? ERR_NOTFOUND : 0;
     }
     sqlite3_reset(st);
+    return rc;
+}
+
+int xray_db_trace_summary(struct store *ro, const char *trace_id, struct trace_view *v, void **blob)
+{
+    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_SUMMARY);
+    int rc = ERR_NOTFOUND;
+    *blob = NULL;
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        size_t len = (size_t)sqlite3_column_bytes(st, 0);
+        *blob = xmalloc(len + 1);
+        memcpy(*blob, sqlite3_column_blob(st, 0), len);
+        rc = trace_facts_decode_summary(v, *blob, len) < 0 ? ERR_NOTFOUND : 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+json_t *xray_db_trace_derived(struct store *ro, const char *trace_id)
+{
+    struct trace_view v;
+    void *blob = NULL;
+    json_t *d = NULL;
+    trace_facts_init(&v);
+    if (xray_db_trace_view(ro, trace_id, &v, &blob) == 0) {
+        d = trace_view_json(&v);
+    }
+    trace_facts_fini(&v);
+    free(blob);
     return d;
 }
 

@@ -18,7 +18,7 @@ enum xray_db_put { XRAY_DB_INSERTED, XRAY_DB_REPLACED, XRAY_DB_KEPT_EXISTING };
  * one and a later complete one replaces an earlier; an in-progress document never replaces a
  * complete one (then *outcome is XRAY_DB_KEPT_EXISTING). text/len is the document exactly as
  * received, stored as is; NULL means serialize seg->doc (e.g. after fixture time shifting).
- * seq is the row's export position (schema.c migration 6), set on insert and on replacement. */
+ * seq is the row's export position (schema.c migration 7), set on insert and on replacement. */
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
                         double received_at, int64_t seq, enum xray_db_put *outcome) MUST_CHECK;
 /* The highest export position used so far (stored rows and exporter cursors), or -1. Writer. */
@@ -35,23 +35,25 @@ struct xray_db_docs {
 int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out) MUST_CHECK;
 void xray_db_docs_fini(struct xray_db_docs *d);
 
-/* A trace's derived row: the scalar columns SQL filters and orders by, and the derived view
- * (trace.h) as JSON text. Built from the view on any thread, written by the writer. */
+/* A trace's derived row: the scalar columns SQL filters and orders by, and the encoded view
+ * (trace_facts.h). Built from the view on any thread, written by the writer. */
 struct xray_db_trace_row {
     double start_time, end_time, duration, response_time; /* NAN = unknown */
     char *root_name, *root_type, *http_method, *http_url; /* owned, may be NULL */
     bool has_error, has_fault, has_throttle, partial;
     int64_t http_status; /* -1 = none */
     int64_t ndocs;
-    char *derived; /* owned JSON text of the view */
-    void *facts;   /* owned packed facts of the view (trace_facts.h) */
+    void *facts; /* owned encoded view (trace_facts.h): its facts part is facts[0..facts_len) */
     size_t facts_len;
+    const void *summary; /* its summary part, inside facts */
+    size_t summary_len;
 };
 
-/* Fills *row from a derived view (borrowed), packing its facts; takes ownership of
- * derived_text. Any thread. */
-void xray_db_trace_row_init(struct xray_db_trace_row *row, const json_t *derived,
-                            char *derived_text, size_t ndocs);
+struct trace_view;
+/* Fills *row from a decoded view (borrowed) and takes ownership of blob, its encoding (len
+ * bytes, malloc'd). Any thread. */
+void xray_db_trace_row_init(struct xray_db_trace_row *row, const struct trace_view *v, void *blob,
+                            size_t len);
 void xray_db_trace_row_fini(struct xray_db_trace_row *row);
 
 /* Replaces the trace's derived rows (traces, trace_facts) with *row, or just deletes them when
@@ -70,31 +72,34 @@ int xray_db_prune_oldest(struct store *rw, int n, int64_t *deleted) MUST_CHECK;
 /* New reference: a JSON array of the trace's stored documents (parsed), or an empty array. */
 json_t *xray_db_trace_docs(struct store *ro, const char *trace_id);
 
-/* Visits the derived views of traces selected by time, most recent first, starting at row
- * `offset`. by_event: any activity in [start, end); otherwise the trace-id time in [start, end).
- * fn returns false to stop. Returns 0 or ERR_INTERNAL; *visited counts rows read. */
-typedef bool (*xray_db_trace_fn)(void *ctx, json_t *derived);
-int xray_db_scan_traces(struct store *ro, double start, double end, bool by_event, int64_t offset,
-                        xray_db_trace_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
-
-/* Visits the packed facts (trace_facts.h) of traces selected by time, in the order and with
- * the offset semantics of xray_db_scan_traces(). fn gets the trace id and the blob, both
+/* Visits the encoded views (trace_facts.h) of traces selected by time, most recent first,
+ * starting at row `offset`. by_event: any activity in [start, end); otherwise the trace-id time
+ * in [start, end). fn gets the trace id and the blob, both
  * borrowed until it returns; it returns false to stop. Returns 0 or ERR_INTERNAL; *visited
  * counts rows read. */
 typedef bool (*xray_db_facts_fn)(void *ctx, const char *trace_id, const void *facts, size_t len);
 int xray_db_scan_facts(struct store *ro, double start, double end, bool by_event, int64_t offset,
                        xray_db_facts_fn fn, void *ctx, int64_t *visited) MUST_CHECK;
 
-/* Writes the facts rows that traces written before migration 5 lack (parsing their derived
- * views), in one transaction. Main thread, on the read-write store before the writer starts.
- * Adds the number filled to *filled. */
+/* Writes the encoded views that traces written before migration 8 lack (converting the JSON
+ * views they kept in traces.derived, which is then emptied), in one transaction. Main thread, on
+ * the read-write store before the writer starts. Adds the number filled to *filled. */
 int xray_db_backfill_facts(struct store *rw, int64_t *filled) MUST_CHECK;
 
-/* New reference: the derived view of one trace, or NULL when unknown. */
+/* Decodes one trace's view into *v; *blob receives the malloc'd bytes v borrows from (free it
+ * after v's last use, also on failure). Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+int xray_db_trace_view(struct store *ro, const char *trace_id, struct trace_view *v,
+                       void **blob) MUST_CHECK;
+/* Adds the summary part (trace_summaries) to *v, which holds the same trace's facts decoded
+ * whole; *blob receives the malloc'd bytes v now also borrows from (free it after v's last
+ * use, also on failure). Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+int xray_db_trace_summary(struct store *ro, const char *trace_id, struct trace_view *v,
+                          void **blob) MUST_CHECK;
+/* New reference: the view of one trace rendered as JSON (trace.h), or NULL when unknown. */
 json_t *xray_db_trace_derived(struct store *ro, const char *trace_id);
 
 /* A trace's start and end (epoch s; NAN while unknown) from its traces row, without reading the
- * derived view. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
+ * encoded view. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. */
 int xray_db_trace_times(struct store *ro, const char *trace_id, double *start,
                         double *end) MUST_CHECK;
 /* Counts for /api/v1/stats. */

@@ -2,13 +2,11 @@
  * xray_query.c - trace search and the per-trace folds behind the service graph and the time
  * series (see xray_query.h). HTTP threads, each on its own read-only store.
  *
- * The time window and ordering are SQL over trace_facts; the filter expression first runs as a
- * pre-filter on each row's packed facts (fexpr_facts.c), and only traces it cannot rule out
- * have their derived view read and evaluated in full, so the result is exactly what evaluating
- * every view would give. Offsets count rows of the time-ordered scan, whether the pre-filter
- * skipped them or not, so NextToken means what it meant before the pre-filter existed. The
- * scan stops one row after the page fills, so next_offset points exactly at the first
- * unexamined trace.
+ * The time window and ordering are SQL over trace_facts; the filter expression is evaluated on
+ * each row's view (struct trace_view, decoded without its graph and summary parts when the
+ * expression reads neither), and only the matches are rendered as JSON for the answer.
+ * Offsets count rows of the time-ordered scan, so NextToken keeps its meaning. The scan stops
+ * one row after the page fills, so next_offset points exactly at the first unexamined trace.
  */
 #include "xray_query.h"
 
@@ -21,21 +19,20 @@
 struct scan_ctx {
     const struct xray_query *q;
     struct store *ro;
-    bool graph; /* the filter reads nodes/edges, so decode them */
-    struct trace_facts facts;
+    bool graph;   /* the filter reads nodes/edges or root causes, so decode them */
+    bool summary; /* the filter reads root causes: add each trace's summary part */
+    void *summary_blob;
+    struct trace_view facts;
     json_t *matches;
     int64_t seen;
     bool full;
 };
 
-/* The pre-filter's verdict on a facts blob; MAYBE when the blob cannot be decoded. */
-static enum fexpr_verdict prefilter(const struct fexpr *e, struct trace_facts *f, const void *blob,
-                                    size_t len, bool graph)
+/* Adds the trace's summary part to c->facts (decoded whole); *blob keeps it alive. */
+static bool add_summary(struct store *ro, const char *trace_id, struct trace_view *f, void **blob)
 {
-    if (!e) {
-        return FEXPR_YES;
-    }
-    return trace_facts_decode_part(f, blob, len, graph) == 0 ? fexpr_prefilter(e, f) : FEXPR_MAYBE;
+    free(*blob);
+    return xray_db_trace_summary(ro, trace_id, f, blob) == 0;
 }
 
 static bool on_trace(void *arg, const char *trace_id, const void *blob, size_t len)
@@ -46,27 +43,40 @@ static bool on_trace(void *arg, const char *trace_id, const void *blob, size_t l
         return false;
     }
     c->seen++;
-    if (prefilter(c->q->filter, &c->facts, blob, len, c->graph) == FEXPR_NO) {
+    /* The answer needs the whole view; decode less first only when the filter needs less. */
+    bool whole = !c->q->filter || c->graph;
+    if (trace_facts_decode_part(&c->facts, blob, len, whole) < 0) {
+        return true; /* not a view this version reads */
+    }
+    if (c->summary && !add_summary(c->ro, trace_id, &c->facts, &c->summary_blob)) {
         return true;
     }
-    /* The summaries come from the view, so even a certain match reads it. */
-    json_t *derived = xray_db_trace_derived(c->ro, trace_id);
-    if (derived && (!c->q->filter || fexpr_eval(c->q->filter, derived))) {
-        json_array_append(c->matches, derived);
+    if (c->q->filter && !fexpr_eval(c->q->filter, &c->facts)) {
+        return true;
     }
-    json_decref(derived);
+    if (!whole && trace_facts_decode(&c->facts, blob, len) < 0) {
+        return true;
+    }
+    if (!c->facts.summary && !add_summary(c->ro, trace_id, &c->facts, &c->summary_blob)) {
+        return true;
+    }
+    json_array_append_new(c->matches, trace_view_json(&c->facts));
     return true;
 }
 
 int xray_query_run(struct store *ro, const struct xray_query *q, struct xray_query_page *page)
 {
-    struct scan_ctx c = {
-        .q = q, .ro = ro, .graph = fexpr_reads_graph(q->filter), .matches = json_array()};
+    struct scan_ctx c = {.q = q,
+                         .ro = ro,
+                         .graph = fexpr_reads_graph(q->filter),
+                         .summary = fexpr_reads_summary(q->filter),
+                         .matches = json_array()};
     int64_t visited = 0;
     trace_facts_init(&c.facts);
     int rc =
         xray_db_scan_facts(ro, q->start, q->end, q->by_event, q->offset, on_trace, &c, &visited);
     trace_facts_fini(&c.facts);
+    free(c.summary_blob);
     if (rc < 0) {
         json_decref(c.matches);
         return rc;
@@ -82,53 +92,44 @@ struct each_ctx {
     const struct fexpr *filter;
     xray_query_facts_fn fn;
     void *arg;
-    struct trace_facts facts;
+    struct trace_view facts;
+    bool summary;
+    void *summary_blob;
     int64_t matched;
 };
 
-/* Hands fn the trace's facts when the filter matches it, reading the view only when the facts
- * cannot decide (or cannot be decoded: then the view is packed again here). */
+/* Hands fn the trace's view when the filter matches it. The summary part is read only when
+ * the filter needs it; otherwise only the view's trace id is filled in, from the row. */
 static bool on_each(void *arg, const char *trace_id, const void *blob, size_t len)
 {
     struct each_ctx *c = arg;
-    bool decoded = trace_facts_decode(&c->facts, blob, len) == 0;
-    enum fexpr_verdict v = !c->filter ? FEXPR_YES
-                           : decoded  ? fexpr_prefilter(c->filter, &c->facts)
-                                      : FEXPR_MAYBE;
-    json_t *derived = NULL;
-    void *repacked = NULL;
-    if (v == FEXPR_NO) {
+    if (trace_facts_decode(&c->facts, blob, len) < 0) {
+        return true; /* not a view this version reads: nothing to count */
+    }
+    if (c->summary && !add_summary(c->ro, trace_id, &c->facts, &c->summary_blob)) {
         return true;
     }
-    if (v == FEXPR_MAYBE || !decoded) {
-        derived = xray_db_trace_derived(c->ro, trace_id);
-        if (!derived || (c->filter && !fexpr_eval(c->filter, derived))) {
-            goto out;
-        }
+    if (!c->facts.summary) {
+        c->facts.trace_id = (struct tf_val){.type = TF_STR, .s = trace_id};
     }
-    if (!decoded) {
-        size_t n = 0;
-        repacked = trace_facts_pack(derived, &n);
-        if (trace_facts_decode(&c->facts, repacked, n) < 0) {
-            goto out;
-        }
+    if (c->filter && !fexpr_eval(c->filter, &c->facts)) {
+        return true;
     }
     c->matched++;
     c->fn(c->arg, &c->facts);
-out:
-    free(repacked);
-    json_decref(derived);
     return true;
 }
 
 int xray_query_each(struct store *ro, double start, double end, const struct fexpr *filter,
                     xray_query_facts_fn fn, void *arg, int64_t *matched)
 {
-    struct each_ctx c = {.ro = ro, .filter = filter, .fn = fn, .arg = arg};
+    struct each_ctx c = {
+        .ro = ro, .filter = filter, .fn = fn, .arg = arg, .summary = fexpr_reads_summary(filter)};
     int64_t visited = 0;
     trace_facts_init(&c.facts);
     int rc = xray_db_scan_facts(ro, start, end, true, 0, on_each, &c, &visited);
     trace_facts_fini(&c.facts);
+    free(c.summary_blob);
     if (matched) {
         *matched = c.matched;
     }

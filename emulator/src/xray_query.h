@@ -21,7 +21,7 @@ struct xray_query {
 };
 
 struct xray_query_page {
-    json_t *matches;     /* new reference: array of derived views, most recent first */
+    json_t *matches;     /* new reference: array of views as JSON (trace.h), most recent first */
     int64_t next_offset; /* -1 when the scan is exhausted */
     int64_t processed;   /* traces examined */
 };
@@ -31,12 +31,11 @@ struct xray_query_page {
 int xray_query_run(struct store *ro, const struct xray_query *q,
                    struct xray_query_page *page) MUST_CHECK;
 
-/* Calls fn with the packed facts (trace_facts.h, borrowed for the call) of every trace active in
- * [start, end) that filter (NULL = every trace) matches, most recent first. The facts decide
- * the filter where they can; otherwise the trace's derived view does. Returns 0 or
+/* Calls fn with the view (trace_facts.h, borrowed for the call) of every trace active in
+ * [start, end) that filter (NULL = every trace) matches, most recent first. Returns 0 or
  * ERR_INTERNAL; *matched (may be NULL) counts the calls. */
-struct trace_facts;
-typedef void (*xray_query_facts_fn)(void *arg, const struct trace_facts *f);
+struct trace_view;
+typedef void (*xray_query_facts_fn)(void *arg, const struct trace_view *f);
 int xray_query_each(struct store *ro, double start, double end, const struct fexpr *filter,
                     xray_query_facts_fn fn, void *arg, int64_t *matched) MUST_CHECK;
 

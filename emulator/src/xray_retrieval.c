@@ -22,6 +22,7 @@
 #include "graph.h"
 #include "otlp_db.h"
 #include "routes.h"
+#include "trace_facts.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
 
@@ -369,11 +370,14 @@ void xray_get_retrieved_traces_graph(struct http_request *req, struct http_reply
         size_t i;
         json_array_foreach(ids, i, id)
         {
-            json_t *v = xray_db_trace_derived(ro, json_string_value(id));
-            if (v) {
-                graph_add_trace(g, v);
+            struct trace_view v;
+            void *blob = NULL;
+            trace_facts_init(&v);
+            if (xray_db_trace_view(ro, json_string_value(id), &v, &blob) == 0) {
+                graph_add_facts(g, &v);
             }
-            json_decref(v);
+            free(blob);
+            trace_facts_fini(&v);
         }
         json_t *all = graph_services(g);
         /* Links join traces through OpenTelemetry span links, which X-Ray segments lack. */

@@ -24,7 +24,7 @@ struct scan {
     const struct fexpr *selector;
 };
 
-static void add_trace(void *arg, const struct trace_facts *f)
+static void add_trace(void *arg, const struct trace_view *f)
 {
     struct scan *s = arg;
     timeseries_add_facts(s->ts, f, s->selector);

@@ -8,6 +8,24 @@
 #include <stdlib.h>
 
 #include "trace.h"
+#include "trace_facts.h"
+
+json_t *helpers_derive_json(json_t *const *docs, size_t n)
+{
+    size_t len = 0;
+    void *blob = trace_derive(docs, n, &len);
+    struct trace_view v;
+    json_t *out = NULL;
+    if (!blob) {
+        return NULL;
+    }
+    trace_facts_init(&v);
+    cr_assert_eq(trace_facts_decode(&v, blob, len), 0);
+    out = trace_view_json(&v);
+    trace_facts_fini(&v);
+    free(blob);
+    return out;
+}
 
 /* Derived views of every trace in a JSON-lines fixture, in order of first appearance. */
 static void add_fixture_views(json_t *views, const char *path)
@@ -45,7 +63,7 @@ static void add_fixture_views(json_t *views, const char *path)
         for (size_t k = 0; k < n; k++) {
             items[k] = json_array_get(docs, k);
         }
-        json_t *v = trace_derive(items, n);
+        json_t *v = helpers_derive_json(items, n);
         if (v) {
             json_array_append_new(views, v);
         }

@@ -11,4 +11,8 @@
  * derived with trace_derive(), in order of first appearance. */
 json_t *helpers_fixture_views(void);
 
+/* New reference: trace_derive()'s view of docs (borrowed) decoded and rendered as JSON
+ * (trace_view_json), or NULL when n is 0. */
+json_t *helpers_derive_json(json_t *const *docs, size_t n);
+
 #endif

@@ -6,12 +6,10 @@
  *   matches: t_ok t_fault                exact error message
  *   (blank line)
  *
- * Lines starting with '#' between cases are comments. The named traces are derived views in
- * tests/cases/fexpr_traces.json; each case must match exactly the listed ones.
- *
- * Every case also checks the pre-filter over packed facts (fexpr_prefilter): the set of traces
- * matched with the pre-filter in front of fexpr_eval equals the set without it (NO never drops
- * a match) and YES never admits a non-match.
+ * Lines starting with '#' between cases are comments. The named traces are views in their JSON
+ * shape in tests/cases/fexpr_traces.json, evaluated through their encoding (struct trace_view);
+ * each case must match exactly the listed ones, and decoding only the trace part (what
+ * xray_query.c does when fexpr_reads_graph is false) must not change any answer.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -79,49 +77,37 @@ static char *read_line(FILE *f, int *lineno)
     return line;
 }
 
-/* Cases whose pre-filter answered every fixture trace without MAYBE, and all cases. */
-static int prefilter_exact, prefilter_cases;
-
-/* The pre-filter's verdict on a view, through a packed and decoded copy of its facts. */
-static enum fexpr_verdict prefilter(const struct fexpr *e, const json_t *view, bool graph)
+/* Evaluates e on a view given as JSON, through its encoding, decoded whole or in part. */
+static bool eval_json(const struct fexpr *e, const json_t *view, bool graph)
 {
     size_t len = 0;
     void *blob = trace_facts_pack(view, &len);
-    struct trace_facts f;
+    struct trace_view f;
     trace_facts_init(&f);
     cr_assert_eq(trace_facts_decode_part(&f, blob, len, graph), 0);
-    enum fexpr_verdict v = fexpr_prefilter(e, &f);
+    bool yes = fexpr_eval(e, &f);
     trace_facts_fini(&f);
     free(blob);
-    return v;
+    return yes;
 }
 
-/* Space-separated names of the traces that match, in file order. Checks the pre-filter too. */
+/* Space-separated names of the traces that match, in file order. */
 static char *matching(const struct fexpr *e, json_t *traces, int line)
 {
     struct buf b;
     const char *name;
     json_t *view;
-    bool exact = true;
     buf_init(&b, 0);
     json_object_foreach(traces, name, view)
     {
-        bool match = fexpr_eval(e, view);
-        enum fexpr_verdict v = prefilter(e, view, true);
+        bool match = eval_json(e, view, true);
         /* What xray_query.c decodes: no nodes/edges unless the expression reads them. */
-        enum fexpr_verdict part = prefilter(e, view, fexpr_reads_graph(e));
-        cr_expect(!match || v != FEXPR_NO, "line %d: pre-filter drops matching trace %s", line,
-                  name);
-        cr_expect(match || v != FEXPR_YES, "line %d: pre-filter admits non-matching %s", line,
-                  name);
-        cr_expect_eq(part, v, "line %d: partial decode changes the verdict on %s", line, name);
-        exact = exact && v != FEXPR_MAYBE;
+        bool part = eval_json(e, view, fexpr_reads_graph(e));
+        cr_expect_eq(part, match, "line %d: partial decode changes the answer on %s", line, name);
         if (match) {
             cr_assert(buf_printf(&b, "%s%s", b.len ? " " : "", name) == 0);
         }
     }
-    prefilter_cases++;
-    prefilter_exact += exact;
     return buf_steal(&b, NULL);
 }
 
@@ -204,10 +190,6 @@ Test(fexpr, cases_file)
     fclose(f);
     json_decref(traces);
     cr_expect_geq(cases, 120, "only %d cases", cases);
-    /* Root-cause keywords are the only MAYBE leaves today; most cases decide on facts alone. */
-    cr_log_info("pre-filter exact on %d of %d matching cases", prefilter_exact, prefilter_cases);
-    cr_expect_geq(prefilter_exact * 10, prefilter_cases * 7, "pre-filter exact on only %d of %d",
-                  prefilter_exact, prefilter_cases);
 }
 
 Test(fexpr, rejects_too_long_and_too_deep)
@@ -300,8 +282,22 @@ struct worker {
 static void *evaluate_many(void *arg)
 {
     struct worker *w = arg;
+    void *blobs[2];
+    struct trace_view v[2];
+    for (int k = 0; k < 2; k++) {
+        size_t len = 0;
+        blobs[k] = trace_facts_pack(w->views[k], &len);
+        trace_facts_init(&v[k]);
+        if (trace_facts_decode(&v[k], blobs[k], len) < 0) {
+            return NULL;
+        }
+    }
     for (int i = 0; i < 2000; i++) {
-        w->hits += fexpr_eval(w->e, w->views[i % 2]) ? 1 : 0;
+        w->hits += fexpr_eval(w->e, &v[i % 2]) ? 1 : 0;
+    }
+    for (int k = 0; k < 2; k++) {
+        trace_facts_fini(&v[k]);
+        free(blobs[k]);
     }
     return NULL;
 }

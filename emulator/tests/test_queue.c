@@ -19,7 +19,7 @@ Test(queue, refuses_datagrams_past_capacity_but_never_commands)
     cr_assert_str_eq(items->data, "a");
     cr_assert_eq(items->next->next->kind, QUEUE_COMMAND);
     cr_assert_eq(queue_pending(q), 3, "popped items stay pending until done");
-    queue_done(q, n);
+    queue_done(q, n, 2);
     cr_assert_eq(queue_pending(q), 0);
     while (items) {
         struct queue_item *next = items->next;
@@ -49,7 +49,7 @@ Test(queue, pops_at_most_max)
         free(items);
         items = next;
     }
-    queue_done(q, n);
+    queue_done(q, n, 4);
     cr_assert_eq(queue_pending(q), 6);
     queue_free(q);
 }
@@ -75,8 +75,29 @@ Test(queue, refuses_datagrams_past_max_bytes_until_the_batch_is_done)
     struct queue_item *items = queue_pop_batch(q, 10, 0, &n);
     cr_assert_eq(n, 3);
     cr_assert_not(queue_push_datagram(q, "x", 1, 1.0), "popped bytes count until done");
-    queue_done(q, n);
+    queue_done(q, n, 10);
     free_items(items);
     cr_assert(queue_push_datagram(q, "0123456789", 10, 1.0), "all bytes are free again");
+    queue_free(q);
+}
+
+/* The writer parses one batch ahead, so two batches can be in flight: each releases its own. */
+Test(queue, two_batches_in_flight_release_their_own_bytes)
+{
+    struct queue *q = queue_new(100);
+    queue_set_max_bytes(q, 10);
+    cr_assert(queue_push_datagram(q, "0123", 4, 1.0));
+    size_t n1 = 0, n2 = 0;
+    struct queue_item *first = queue_pop_batch(q, 10, 0, &n1);
+    cr_assert(queue_push_datagram(q, "012345", 6, 1.0));
+    struct queue_item *second = queue_pop_batch(q, 10, 0, &n2);
+    cr_assert_not(queue_push_datagram(q, "x", 1, 1.0), "4 + 6 bytes are in flight");
+    queue_done(q, n1, 4);
+    cr_assert(queue_push_datagram(q, "0123", 4, 1.0), "the first batch's 4 bytes are free");
+    cr_assert_not(queue_push_datagram(q, "x", 1, 1.0), "the second batch still holds 6");
+    queue_done(q, n2, 6);
+    cr_assert(queue_push_datagram(q, "x", 1, 1.0));
+    free_items(first);
+    free_items(second);
     queue_free(q);
 }

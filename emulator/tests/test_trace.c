@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "trace.h"
 
 TestSuite(trace);
@@ -51,7 +52,7 @@ static json_t *derive_text(const char *text)
 {
     struct docs d;
     docs_parse(&d, text);
-    json_t *v = trace_derive(d.items, d.n);
+    json_t *v = helpers_derive_json(d.items, d.n);
     docs_fini(&d);
     cr_assert_not_null(v);
     return v;
@@ -119,7 +120,7 @@ static void assert_json(const json_t *got, const char *text)
 
 Test(trace, empty_input_gives_null)
 {
-    cr_assert_null(trace_derive(NULL, 0));
+    cr_assert_null(helpers_derive_json(NULL, 0));
     cr_assert_null(trace_assemble(NULL, 0));
 }
 
@@ -157,7 +158,7 @@ Test(trace, full_trace_nodes_are_real_inferred_and_client)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     cr_assert_not(flag(d, "partial"), "the traced call's segment is present");
     cr_assert(flag(d, "inferred"));
     cr_assert_eq(json_array_size(json_object_get(d, "nodes")), 6);
@@ -186,7 +187,7 @@ Test(trace, full_trace_edges_carry_the_callers_timing_and_status)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     cr_assert_eq(json_array_size(json_object_get(d, "edges")), 6);
     json_t *e = find_edge(d, "api", "orders");
     cr_assert_not_null(e, "cross-service edge through the orders.internal subsegment");
@@ -214,7 +215,7 @@ Test(trace, full_trace_root_lists_and_annotations)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     json_t *root = json_object_get(d, "root");
     cr_assert_str_eq(s_of(root, "id"), "a000000000000001");
     cr_assert(flag(root, "fault"));
@@ -242,7 +243,7 @@ Test(trace, summary_has_the_trace_summary_shape)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     json_t *s = json_object_get(d, "summary");
     cr_assert_str_eq(s_of(s, "Id"), TID);
     cr_assert_float_eq(num(s, "Duration"), 0.5, 1e-9);
@@ -288,7 +289,7 @@ Test(trace, fault_root_cause_is_the_deepest_faulting_entity)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     json_t *s = json_object_get(d, "summary");
     json_t *faults = json_object_get(s, "FaultRootCauses");
     cr_assert_eq(json_array_size(faults), 1);
@@ -312,7 +313,7 @@ Test(trace, error_and_response_time_root_causes)
 {
     struct docs in;
     docs_load(&in, "tests/cases/trace_orders.json");
-    json_t *d = trace_derive(in.items, in.n);
+    json_t *d = helpers_derive_json(in.items, in.n);
     json_t *s = json_object_get(d, "summary");
     json_t *errors = json_object_get(s, "ErrorRootCauses");
     cr_assert_eq(json_array_size(errors), 1);

@@ -14,6 +14,7 @@
 
 #include "helpers.h"
 #include "segment.h"
+#include "trace_facts.h"
 #include "xray_db.h"
 #include "xray_query.h"
 
@@ -24,6 +25,32 @@ static char path[128];
 static struct store *rw;
 static json_t *views;
 
+/* e on a view given as JSON, through its encoding. */
+static bool eval_json(const struct fexpr *e, const json_t *view)
+{
+    size_t len = 0;
+    void *blob = trace_facts_pack(view, &len);
+    struct trace_view tv;
+    trace_facts_init(&tv);
+    cr_assert_eq(trace_facts_decode(&tv, blob, len), 0);
+    bool yes = fexpr_eval(e, &tv);
+    trace_facts_fini(&tv);
+    free(blob);
+    return yes;
+}
+
+/* A row from a view given as JSON, through its encoding. */
+static void row_from_view(struct xray_db_trace_row *row, const json_t *v)
+{
+    size_t len = 0;
+    void *blob = trace_facts_pack(v, &len);
+    struct trace_view tv;
+    trace_facts_init(&tv);
+    cr_assert_eq(trace_facts_decode(&tv, blob, len), 0);
+    xray_db_trace_row_init(row, &tv, blob, len);
+    trace_facts_fini(&tv);
+}
+
 static void store_views(void)
 {
     size_t i;
@@ -33,7 +60,7 @@ static void store_views(void)
     {
         struct xray_db_trace_row row = {0};
         const char *tid = json_string_value(json_object_get(v, "trace_id"));
-        xray_db_trace_row_init(&row, v, json_dumps(v, JSON_COMPACT), 1);
+        row_from_view(&row, v);
         cr_assert_eq(xray_db_replace_derived(rw, tid, &row), 0);
         xray_db_trace_row_fini(&row);
     }
@@ -94,7 +121,7 @@ static char *expected(const struct fexpr *e, double start, double end, bool by_e
     }
     qsort(o, m, sizeof(*o), by_key_desc);
     for (size_t i = 0; i < m; i++) {
-        if (!e || fexpr_eval(e, o[i].view)) {
+        if (!e || eval_json(e, o[i].view)) {
             cr_assert(buf_printf(&b, "%s ", o[i].id) == 0);
         }
     }
@@ -198,6 +225,25 @@ Test(xray_db, backfill_restores_missing_facts, .init = setup, .fini = teardown)
     int64_t filled = 0;
     cr_assert_gt(traces, 100);
     cr_assert_eq(count_rows(rw, "SELECT count(*) FROM trace_facts"), traces);
+    /* A database from before migration 6 kept each view as JSON in traces.derived. */
+    size_t i;
+    json_t *v;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(store_db(rw),
+                                    "UPDATE traces SET derived = ?1 WHERE trace_id = ?2", -1, &st,
+                                    NULL),
+                 SQLITE_OK);
+    json_array_foreach(views, i, v)
+    {
+        char *text = json_dumps(v, JSON_COMPACT);
+        sqlite3_bind_text(st, 1, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 2, json_string_value(json_object_get(v, "trace_id")), -1,
+                          SQLITE_TRANSIENT);
+        cr_assert_eq(sqlite3_step(st), SQLITE_DONE);
+        sqlite3_reset(st);
+        free(text);
+    }
+    sqlite3_finalize(st);
     cr_assert_eq(
         store_exec(rw, "DELETE FROM trace_facts WHERE substr(trace_id, -1) IN ('1', '5', 'a')"), 0);
     cr_assert_eq(store_exec(rw, "DELETE FROM trace_facts WHERE trace_id < '1-6'"), 0);
@@ -223,7 +269,7 @@ Test(xray_db, span_bound_keeps_long_traces_in_event_windows, .init = setup, .fin
     json_object_set_new(v, "start_time", json_real(1.0));
     json_object_set_new(v, "end_time", json_real(5e8));
     struct xray_db_trace_row row = {0};
-    xray_db_trace_row_init(&row, v, json_dumps(v, JSON_COMPACT), 1);
+    row_from_view(&row, v);
     cr_assert_eq(store_exec(rw, "BEGIN IMMEDIATE"), 0);
     cr_assert_eq(xray_db_replace_derived(rw, "1-00000001-000000000000000000000099", &row), 0);
     cr_assert_eq(store_exec(rw, "COMMIT"), 0);
