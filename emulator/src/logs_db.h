@@ -86,6 +86,12 @@ int logs_db_put_events(struct store *rw, int64_t gid, int64_t sid, const struct 
  * logs_db_put_events: a few rows per chunk. */
 int logs_db_put_pack(struct store *rw, int64_t gid, int64_t sid, const struct logs_chunk_pack *pack,
                      int64_t ingest_ts) MUST_CHECK;
+/* Writer: logs_db_put_pack into the stream named stream of the group named group. Returns
+ * ERR_NOTFOUND when either is missing, with *no_stream true when the group exists but the stream
+ * does not (PutLogEvents and /v1/logs name which in their errors). */
+int logs_db_put_pack_named(struct store *rw, const char *group, const char *stream,
+                           const struct logs_chunk_pack *pack, int64_t ingest_ts,
+                           bool *no_stream) MUST_CHECK;
 
 /* One stored event as a read hands it to a callback; pointers live until the callback returns. */
 struct logs_db_row {

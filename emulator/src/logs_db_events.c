@@ -80,6 +80,22 @@ static int put_chunk(struct store *rw, int64_t gid, int64_t sid, const struct lo
     return !st ? ERR_INTERNAL : rc;
 }
 
+int logs_db_put_pack_named(struct store *rw, const char *group, const char *stream,
+                           const struct logs_chunk_pack *pack, int64_t ingest_ts, bool *no_stream)
+{
+    int64_t gid = 0, sid = 0;
+    *no_stream = false;
+    int rc = logs_db_group_find(rw, group, &gid, NULL);
+    if (rc == 0) {
+        rc = logs_db_stream_find(rw, gid, stream, &sid);
+        *no_stream = rc == ERR_NOTFOUND;
+    }
+    if (rc == 0) {
+        rc = logs_db_put_pack(rw, gid, sid, pack, ingest_ts);
+    }
+    return rc;
+}
+
 int logs_db_put_pack(struct store *rw, int64_t gid, int64_t sid, const struct logs_chunk_pack *pack,
                      int64_t ingest_ts)
 {

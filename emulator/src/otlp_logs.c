@@ -174,15 +174,9 @@ struct put_arg {
 static int put_fn(struct writer_txn *txn, void *arg)
 {
     struct put_arg *p = arg;
-    struct store *rw = writer_txn_store(txn);
-    int64_t gid = 0, sid = 0;
-    int rc = logs_db_group_find(rw, p->group, &gid, NULL);
-    if (rc == 0) {
-        rc = logs_db_stream_find(rw, gid, p->stream, &sid);
-        p->no_stream = rc == ERR_NOTFOUND;
-    }
-    if (rc == 0 && p->n) {
-        rc = logs_db_put_pack(rw, gid, sid, &p->pack, p->ingest_ts);
+    int rc = logs_db_put_pack_named(writer_txn_store(txn), p->group, p->stream, &p->pack,
+                                    p->ingest_ts, &p->no_stream);
+    if (rc == 0 && p->n > 0) {
         writer_txn_changed(txn, WRITER_CHANGED_LOGS);
     }
     return rc;

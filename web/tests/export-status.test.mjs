@@ -3,47 +3,29 @@
 // the xray export is failing, with the counts of /api/v1/stats on hover.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import net from 'node:net';
 import { launch, openPage, shot } from './helpers.mjs';
+import { freePort, ownServer } from './own-server.mjs';
 
-const BIN = process.env.FLUORO_BIN || '../build/fluoro';
 let browser;
+let server;
 let proc;
 let base;
 let udpPort;
 
-const freePort = () => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once('error', reject);
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const stats = async () => (await fetch(`${base}/api/v1/stats`)).json();
 
 before(async () => {
-  const http = await freePort();
-  const dead = await freePort();
-  udpPort = await freePort();
-  base = `http://127.0.0.1:${http}`;
-  proc = spawn(BIN, ['serve', '--log-level', 'error', '--forward-xray', `http://127.0.0.1:${dead}`,
-    '--http-address', `127.0.0.1:${http}`, '--udp-address', `127.0.0.1:${udpPort}`], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch { /* not up yet */ }
-    await sleep(50);
-  }
+  const dead = await freePort(); // nobody listens there
+  server = await ownServer(['--log-level', 'error', '--forward-xray', `http://127.0.0.1:${dead}`], { exportEnv: false });
+  ({ base, udpPort, proc } = server);
   browser = await launch();
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (proc) proc.kill('SIGTERM');
+  if (server) await server.stop();
 });
 
 test('a failing exporter is shown in the top bar', async () => {
