@@ -149,6 +149,22 @@ static void replace_all(char **s, const char *from, const char *to)
     }
 }
 
+/* A trace's log lines follow it to its new id (they name it in their messages). */
+static void rename_in_logs(json_t *logs, const char *old_id, const char *new_id)
+{
+    size_t k;
+    json_t *ev;
+    json_array_foreach(logs, k, ev)
+    {
+        char *msg = xstrdup(json_string_value(json_object_get(ev, "message")));
+        if (strstr(msg, old_id)) {
+            replace_all(&msg, old_id, new_id);
+            json_object_set_new(ev, "message", json_string(msg));
+        }
+        free(msg);
+    }
+}
+
 static void shift_to(struct fixture_batch *b, double now)
 {
     double delta = now - latest_time(b);
@@ -163,17 +179,7 @@ static void shift_to(struct fixture_batch *b, double now)
         snprintf(s->trace_id, sizeof(s->trace_id), "%s", new_id);
         s->start_time += delta;
         s->end_time = s->in_progress ? 0 : s->end_time + delta;
-        size_t k;
-        json_t *ev;
-        json_array_foreach(b->logs, k, ev)
-        {
-            char *msg = xstrdup(json_string_value(json_object_get(ev, "message")));
-            if (strstr(msg, old_id)) {
-                replace_all(&msg, old_id, new_id);
-                json_object_set_new(ev, "message", json_string(msg));
-            }
-            free(msg);
-        }
+        rename_in_logs(b->logs, old_id, new_id);
     }
     size_t k;
     json_t *ev;
@@ -251,17 +257,7 @@ static void refresh_ids(struct fixture_batch *b)
             random_hex(tail, 24);
             snprintf(new_id, sizeof(new_id), "%.11s%s", old_id, tail);
             json_object_set_new(map, old_id, json_string(new_id));
-            size_t k;
-            json_t *ev;
-            json_array_foreach(b->logs, k, ev)
-            {
-                char *msg = xstrdup(json_string_value(json_object_get(ev, "message")));
-                if (strstr(msg, old_id)) {
-                    replace_all(&msg, old_id, new_id);
-                    json_object_set_new(ev, "message", json_string(msg));
-                }
-                free(msg);
-            }
+            rename_in_logs(b->logs, old_id, new_id);
         } else {
             snprintf(new_id, sizeof(new_id), "%s", json_string_value(known));
         }

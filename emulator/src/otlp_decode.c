@@ -238,6 +238,18 @@ bool otlp_attr_int(OTLP_KV *const *kvs, size_t n, const char *key, int64_t *out)
     }
 }
 
+json_t *otlp_scope_json(const OTLP_SCOPE *scope)
+{
+    json_t *sc = json_object();
+    if (scope && scope->name && *scope->name) {
+        json_object_set_new(sc, "name", json_string(scope->name));
+    }
+    if (scope && scope->version && *scope->version) {
+        json_object_set_new(sc, "version", json_string(scope->version));
+    }
+    return sc;
+}
+
 json_t *otlp_any_json(const OTLP_ANY *v)
 {
     if (!v) {

@@ -64,6 +64,10 @@ char *otlp_hex_encode(const uint8_t *data, size_t len);
  * object for a key-value list, base64 string for bytes; JSON null when unset. New reference. */
 json_t *otlp_any_json(const OTLP_ANY *v);
 
+/* An InstrumentationScope as {"name", "version"} (members only when set; {} for NULL), the form
+ * spans and log records keep it in when stored as JSON. New reference. */
+json_t *otlp_scope_json(const OTLP_SCOPE *scope);
+
 /* An attribute by key in a KeyValue list, or NULL (borrowed). */
 const OTLP_ANY *otlp_attr(OTLP_KV *const *kvs, size_t n, const char *key);
 /* The string value of an attribute, or NULL when absent or not a string (borrowed). */

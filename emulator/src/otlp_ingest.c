@@ -72,14 +72,7 @@ json_t *otlp_span_json(const OTLP_SPAN *span, const OTLP_RESOURCE *res, const OT
         o, "resource",
         json_pack("{s:o}", "attributes",
                   attrs_object(res ? res->attributes : NULL, res ? res->n_attributes : 0)));
-    json_t *sc = json_object();
-    if (scope && scope->name && *scope->name) {
-        json_object_set_new(sc, "name", json_string(scope->name));
-    }
-    if (scope && scope->version && *scope->version) {
-        json_object_set_new(sc, "version", json_string(scope->version));
-    }
-    json_object_set_new(o, "scope", sc);
+    json_object_set_new(o, "scope", otlp_scope_json(scope));
     json_object_set_new(o, "traceId", hex_or_null(&span->trace_id));
     json_object_set_new(o, "spanId", hex_or_null(&span->span_id));
     json_t *parent = hex_or_null(&span->parent_span_id);

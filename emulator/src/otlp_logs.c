@@ -54,14 +54,7 @@ static json_t *record_json(const OTLP_LOG_RECORD *r, const OTLP_RESOURCE *res,
                             otlp_any_json(res->attributes[i]->value));
     }
     json_object_set_new(o, "resource", json_pack("{s:o}", "attributes", rattrs));
-    json_t *sc = json_object();
-    if (scope && scope->name && *scope->name) {
-        json_object_set_new(sc, "name", json_string(scope->name));
-    }
-    if (scope && scope->version && *scope->version) {
-        json_object_set_new(sc, "version", json_string(scope->version));
-    }
-    json_object_set_new(o, "scope", sc);
+    json_object_set_new(o, "scope", otlp_scope_json(scope));
     json_object_set_new(o, "timeUnixNano", json_integer((json_int_t)r->time_unix_nano));
     json_object_set_new(o, "observedTimeUnixNano",
                         json_integer((json_int_t)r->observed_time_unix_nano));
