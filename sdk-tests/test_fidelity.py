@@ -366,3 +366,17 @@ def test_demo_replay_can_be_turned_off(fluoro_factory):
     time.sleep(2.5)
     assert _trace_ids(f) == first
     assert "demo replay on" not in f.read_log()
+
+
+def test_every_broken_constraint_is_listed_as_aws_does(fluoro):
+    """AWS reports all violations at once ("2 validation errors detected: …; …"), not the
+    first one."""
+    typ, msg = err(fluoro, "DescribeLogStreams",
+                   {"logGroupName": G, "orderBy": "Newest", "limit": 100000})
+    assert typ.endswith("InvalidParameterException"), typ
+    assert msg.startswith("2 validation errors detected: "), msg
+    assert "Value 'Newest' at 'orderBy' failed to satisfy constraint: Member must satisfy enum " \
+           "value set: [LogStreamName, LastEventTime]" in msg, msg
+    assert "Value '100000' at 'limit' failed to satisfy constraint: Member must have value less " \
+           "than or equal to 50" in msg, msg
+    assert msg.count("; ") == 1, msg

@@ -267,14 +267,18 @@ char *aws_value_text(const json_t *v, const char *member)
     return buf_steal(&b, NULL);
 }
 
-/* The constraint a present value breaks, in AWS's words, or NULL. Numbers print as integers
- * when they are ('less than or equal to 10000'), enums list their set. New string. */
-static char *broken_constraint(const json_t *v, const struct aws_member *m)
+/* Every constraint a present value breaks, in AWS's words and the model's order, each passed to
+ * add(ctx, constraint) (borrowed). A value of the wrong type breaks only that. Numbers print as
+ * integers when they are ('less than or equal to 10000'), enums list their set. */
+static void broken_constraints(const json_t *v, const struct aws_member *m,
+                               void (*add)(void *ctx, const char *constraint), void *ctx)
 {
-    char lim[40];
+    char lim[40], text[96];
     const char *sv = json_string_value(v);
     if (!type_ok(v, m->type)) {
-        return xasprintf("Member must be of type %s", type_name(m->type));
+        snprintf(text, sizeof(text), "Member must be of type %s", type_name(m->type));
+        add(ctx, text);
+        return;
     }
     double size = -1;
     if (m->type == AWS_STRING) {
@@ -287,25 +291,32 @@ static char *broken_constraint(const json_t *v, const struct aws_member *m)
         double x = json_number_value(v);
         if (m->min >= 0 && x < m->min) {
             aws_format_number(lim, sizeof(lim), m->min);
-            return xasprintf("Member must have value greater than or equal to %s", lim);
+            snprintf(text, sizeof(text), "Member must have value greater than or equal to %s", lim);
+            add(ctx, text);
         }
         if (m->max >= 0 && x > m->max) {
             aws_format_number(lim, sizeof(lim), m->max);
-            return xasprintf("Member must have value less than or equal to %s", lim);
+            snprintf(text, sizeof(text), "Member must have value less than or equal to %s", lim);
+            add(ctx, text);
         }
     }
     if (size >= 0 && m->min >= 0 && size < m->min) {
         aws_format_number(lim, sizeof(lim), m->min);
-        return xasprintf("Member must have length greater than or equal to %s", lim);
+        snprintf(text, sizeof(text), "Member must have length greater than or equal to %s", lim);
+        add(ctx, text);
     }
     if (size >= 0 && m->max >= 0 && size > m->max) {
         aws_format_number(lim, sizeof(lim), m->max);
-        return xasprintf("Member must have length less than or equal to %s", lim);
+        snprintf(text, sizeof(text), "Member must have length less than or equal to %s", lim);
+        add(ctx, text);
     }
     if (sv && m->enums && !aws_enum_has(m->enums, sv)) {
-        return aws_enum_constraint(m->enums);
+        char *c = aws_enum_constraint(m->enums);
+        add(ctx, c);
+        free(c);
     }
     if (sv && m->pattern) {
+        /* The model's own patterns, never user input, so glibc's regex is safe here. */
         char *anchored = xasprintf("^(%s)$", m->pattern);
         regex_t re;
         bool ok = regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) == 0;
@@ -315,10 +326,11 @@ static char *broken_constraint(const json_t *v, const struct aws_member *m)
         }
         free(anchored);
         if (!match) {
-            return xasprintf("Member must satisfy regular expression pattern: %s", m->pattern);
+            char *c = xasprintf("Member must satisfy regular expression pattern: %s", m->pattern);
+            add(ctx, c);
+            free(c);
         }
     }
-    return NULL;
 }
 
 bool aws_enum_has(const char *const *set, const char *s)
@@ -345,44 +357,78 @@ char *aws_enum_constraint(const char *const *set)
     return buf_steal(&b, NULL);
 }
 
+/* "Value '<v>' at '<member>' failed to satisfy constraint: <c>" onto b; a value of the wrong type
+ * (or none) is not repeated, as AWS prints it. */
+static void put_violation(struct buf *b, const char *member, const json_t *v, bool show_value,
+                          const char *constraint)
+{
+    int rc = 0;
+    if (!v || json_is_null(v)) {
+        rc |= buf_printf(b, "Value null at '%s'", member);
+    } else if (!show_value) {
+        rc |= buf_printf(b, "Value at '%s'", member);
+    } else {
+        char *shown = aws_value_text(v, member);
+        rc |= buf_printf(b, "Value '%s' at '%s'", shown, member);
+        free(shown);
+    }
+    rc |= buf_printf(b, " failed to satisfy constraint: %s", constraint);
+    (void)rc; /* no limit: appends cannot fail */
+}
+
 char *aws_validation_message(const char *member, const json_t *v, const char *constraint)
 {
-    if (!v || json_is_null(v)) {
-        return xasprintf("1 validation error detected: Value null at '%s' failed to satisfy "
-                         "constraint: %s",
-                         member, constraint);
+    struct buf b;
+    buf_init(&b, 0);
+    int rc = buf_puts(&b, "1 validation error detected: ");
+    (void)rc;
+    put_violation(&b, member, v, true, constraint);
+    return buf_steal(&b, NULL);
+}
+
+/* aws_check's list of violations, joined with "; " as AWS joins them. */
+struct violations {
+    struct buf list;
+    size_t n;
+    const char *member;
+    const json_t *value;
+    bool show_value;
+};
+
+static void add_violation(void *ctx, const char *constraint)
+{
+    struct violations *vs = ctx;
+    if (vs->n++) {
+        int rc = buf_puts(&vs->list, "; ");
+        (void)rc;
     }
-    char *shown = aws_value_text(v, member);
-    char *msg = xasprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy "
-                          "constraint: %s",
-                          shown, member, constraint);
-    free(shown);
-    return msg;
+    put_violation(&vs->list, vs->member, vs->value, vs->show_value, constraint);
 }
 
 char *aws_check(const json_t *obj, const struct aws_member *members, size_t n)
 {
+    struct violations vs = {.n = 0};
+    buf_init(&vs.list, 0);
     for (size_t i = 0; i < n; i++) {
         const struct aws_member *m = &members[i];
-        const json_t *v = json_object_get(obj, m->name);
-        if (!v || json_is_null(v)) {
+        vs.member = m->name;
+        vs.value = json_object_get(obj, m->name);
+        vs.show_value = vs.value && type_ok(vs.value, m->type);
+        if (!vs.value || json_is_null(vs.value)) {
             if (m->required) {
-                return aws_validation_message(m->name, NULL, "Member must not be null");
+                add_violation(&vs, "Member must not be null");
             }
             continue;
         }
-        char *broken = broken_constraint(v, m);
-        if (broken) {
-            /* A value of the wrong type is not repeated: AWS prints it without one. */
-            char *msg = type_ok(v, m->type) ? aws_validation_message(m->name, v, broken)
-                                            : xasprintf("1 validation error detected: Value at "
-                                                        "'%s' failed to satisfy constraint: %s",
-                                                        m->name, broken);
-            free(broken);
-            return msg;
-        }
+        broken_constraints(vs.value, m, add_violation, &vs);
     }
-    return NULL;
+    char *list = buf_steal(&vs.list, NULL);
+    char *msg = NULL;
+    if (vs.n) {
+        msg = xasprintf("%zu validation error%s detected: %s", vs.n, vs.n == 1 ? "" : "s", list);
+    }
+    free(list);
+    return msg;
 }
 
 int aws_validate(const json_t *obj, const struct aws_member *members, size_t n, struct errbuf *err)

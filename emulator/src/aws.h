@@ -59,9 +59,10 @@ struct aws_member {
     const char *const *enums; /* NULL-terminated; NULL = any */
 };
 /* Checks obj's members against the table; unknown members are ignored like AWS does.
- * Returns NULL, or a new string: the first broken constraint in AWS wording, with the whole
- * offending value ("1 validation error detected: Value '<value>' at 'member' failed to satisfy
- * constraint: ..."). Any thread. */
+ * Returns NULL, or a new string listing every broken constraint in AWS wording, in table order,
+ * each with the whole offending value and joined with "; " ("2 validation errors detected: Value
+ * '<value>' at 'member' failed to satisfy constraint: ...; Value null at 'other' ..."). Any
+ * thread. */
 char *aws_check(const json_t *obj, const struct aws_member *members, size_t n);
 /* aws_check into a struct errbuf (a message longer than errbuf holds is cut).
  * Returns 0 or ERR_INVALID. */

@@ -22,6 +22,15 @@ static int validate(const char *text, struct errbuf *err)
     return rc;
 }
 
+/* aws_check's whole message (an errbuf would cut a long one). */
+static char *check(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    char *msg = aws_check(j, members, ARRAY_LEN(members));
+    json_decref(j);
+    return msg;
+}
+
 Test(aws, validation_uses_aws_wording)
 {
     struct errbuf err = {{0}, -1};
@@ -41,6 +50,29 @@ Test(aws, validation_uses_aws_wording)
     cr_assert(strstr(err.msg, "enum value set"));
     cr_assert_eq(validate("{\"Name\":\"a\",\"Policy\":\"has space\"}", &err), ERR_INVALID);
     cr_assert(strstr(err.msg, "regular expression pattern"));
+}
+
+/* AWS lists every violation, a member breaking two constraints twice (recorded for an empty
+ * logGroupName: its length and its pattern). */
+Test(aws, validation_lists_every_broken_constraint)
+{
+    char *msg = check("{\"Count\":11,\"Colour\":\"blue\"}");
+    cr_expect_str_eq(msg, "3 validation errors detected: Value null at 'Name' failed to "
+                          "satisfy constraint: Member must not be null; Value '11' at 'Count' "
+                          "failed to satisfy constraint: Member must have value less than or "
+                          "equal to 10; Value 'blue' at 'Colour' failed to satisfy constraint: "
+                          "Member must satisfy enum value set: [red, green]");
+    free(msg);
+    msg = check("{\"Name\":\"a\",\"Policy\":\"\"}");
+    cr_expect_str_eq(msg, "2 validation errors detected: Value '' at 'Policy' failed to "
+                          "satisfy constraint: Member must have length greater than or equal "
+                          "to 1; Value '' at 'Policy' failed to satisfy constraint: Member "
+                          "must satisfy regular expression pattern: [A-Za-z0-9_+=,.@-]+");
+    free(msg);
+    msg = check("{\"Name\":\"a\",\"Count\":\"3\"}");
+    cr_expect_str_eq(msg, "1 validation error detected: Value at 'Count' failed to satisfy "
+                          "constraint: Member must be of type integer");
+    free(msg);
 }
 
 Test(aws, tokens_are_bound_to_their_query)
