@@ -7,8 +7,10 @@
 #include "fexpr.h"
 #include "fuzz.h"
 #include "trace.h"
+#include "trace_facts.h"
 
-static json_t *view;
+static void *blob; /* the encoded view; view borrows its strings */
+static struct trace_view view;
 
 static int group(void *ctx, const char *name_or_arn, bool is_arn, char **expr)
 {
@@ -36,8 +38,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         "1,\"end_time\":1602537377,\"error\":true,\"cause\":{\"exceptions\":[{\"id\":"
         "\"2123456789abcdef\",\"message\":\"boom\",\"type\":\"E\"}]}}]}",
         0, NULL);
-    view = trace_derive(&doc, 1);
+    size_t len = 0;
+    blob = trace_derive(&doc, 1, &len);
     json_decref(doc);
+    trace_facts_init(&view);
+    if (!blob || trace_facts_decode(&view, blob, len) != 0) {
+        __builtin_trap();
+    }
     return 0;
 }
 
@@ -52,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = fexpr_dump(e, &b);
         (void)rc;
         buf_fini(&b);
-        (void)fexpr_eval(e, view);
+        (void)fexpr_eval(e, &view);
         (void)fexpr_reads_graph(e);
         (void)fexpr_is_entity_selector(e);
     } else if (err.pos < -1 || err.pos > (int)size) {
