@@ -1,44 +1,74 @@
 /*
- * otlp_db.c - otel_spans SQL (see otlp_db.h). A span sent twice (an exporter's retry) replaces
- * the first copy, as a segment document with the same id does.
+ * otlp_db.c - the OTLP spans kept as received, read back from their aws/spans log events (see
+ * otlp_db.h). Runs on the calling thread with that thread's read-only store.
  */
 #include "otlp_db.h"
 
-static const char SQL_PUT_SPAN[] =
-    "INSERT INTO otel_spans(trace_id, span_id, start_time, received_at, span)"
-    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(trace_id, span_id) DO UPDATE SET"
-    " start_time = excluded.start_time, received_at = excluded.received_at, span = excluded.span";
-static const char SQL_TRACE_SPANS[] = "SELECT span_id, span FROM otel_spans WHERE trace_id = ?1"
-                                      " ORDER BY start_time, span_id LIMIT ?2";
+#include <stdlib.h>
+#include <string.h>
 
-int otlp_db_put_span(struct store *rw, const char *trace_id, const char *span_id, double start_time,
-                     double received_at, const char *json)
+#include "logs_db.h"
+#include "otlp_ingest.h"
+#include "fluoro.h"
+
+/* Reading more events than spans wanted: the trace's application logs share the link table. */
+#define EVENTS_PER_SPAN 4
+
+struct kept {
+    json_t *by_id; /* span id -> {"Id", "Document", start}; a later copy replaces an earlier */
+};
+
+static bool keep_event(void *arg, const struct logs_db_row *row)
 {
-    sqlite3_stmt *st = store_stmt(rw, SQL_PUT_SPAN);
-    if (!st) {
-        return ERR_INTERNAL;
+    struct kept *k = arg;
+    if (!row->group || strcmp(row->group, OTLP_SPANS_LOG_GROUP) != 0) {
+        return true;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, span_id, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 3, start_time);
-    sqlite3_bind_double(st, 4, received_at);
-    sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
-    return store_step_done(rw, st, "otlp_db_put_span");
+    json_t *span = json_loadb(row->message, row->len, 0, NULL);
+    const char *id = json_string_value(json_object_get(span, "spanId"));
+    json_t *start = json_object_get(span, "startTimeUnixNano");
+    json_object_set_new(k->by_id, id ? id : "",
+                        json_pack("{s:s, s:s%, s:I}", "Id", id ? id : "", "Document", row->message,
+                                  row->len, "start", (json_int_t)json_integer_value(start)));
+    json_decref(span);
+    return true;
+}
+
+/* Start time, then span id: the order the otel_spans table served them in. */
+static int cmp_span(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t sx = json_integer_value(json_object_get(x, "start"));
+    json_int_t sy = json_integer_value(json_object_get(y, "start"));
+    if (sx != sy) {
+        return sx < sy ? -1 : 1;
+    }
+    return strcmp(json_string_value(json_object_get(x, "Id")),
+                  json_string_value(json_object_get(y, "Id")));
 }
 
 json_t *otlp_db_trace_spans(struct store *ro, const char *trace_id, size_t limit)
 {
+    struct kept k = {json_object()};
     json_t *out = json_array();
-    sqlite3_stmt *st = store_stmt(ro, SQL_TRACE_SPANS);
-    if (!st) {
+    if (logs_db_trace_events(ro, trace_id, (int64_t)limit * EVENTS_PER_SPAN, keep_event, &k) < 0) {
+        json_decref(k.by_id);
         return out;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_array_append_new(out, json_pack("{s:s, s:s}", "Id", sqlite3_column_text(st, 0),
-                                             "Document", sqlite3_column_text(st, 1)));
+    size_t n = json_object_size(k.by_id), i = 0;
+    json_t **rows = xcalloc(n + 1, sizeof(*rows));
+    const char *key;
+    json_t *v;
+    json_object_foreach(k.by_id, key, v)
+    {
+        rows[i++] = v;
     }
-    sqlite3_reset(st);
+    qsort(rows, n, sizeof(*rows), cmp_span);
+    for (i = 0; i < n && i < limit; i++) {
+        json_object_del(rows[i], "start");
+        json_array_append(out, rows[i]);
+    }
+    free(rows);
+    json_decref(k.by_id);
     return out;
 }

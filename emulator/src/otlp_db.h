@@ -1,6 +1,7 @@
 /*
- * otlp_db.h - SQL for the OTLP spans kept as received (table otel_spans, schema migration 6).
- * Writes on the writer thread inside its transaction; reads on any thread with its own store.
+ * otlp_db.h - the OTLP spans kept as received, read back for ListRetrievedTraces OTEL. They are
+ * stored once, as aws/spans log events linked to their trace (otlp_ingest.h); schema migration
+ * 9 dropped the separate otel_spans copy. Reads on any thread with its own store.
  */
 #ifndef OTLP_DB_H
 #define OTLP_DB_H
@@ -9,12 +10,9 @@
 
 #include "store.h"
 
-/* Inserts or replaces one span (by trace id and span id). Returns 0 or ERR_INTERNAL. */
-int otlp_db_put_span(struct store *rw, const char *trace_id, const char *span_id, double start_time,
-                     double received_at, const char *json) MUST_CHECK;
-
-/* The trace's spans as received, ordered by start time, at most limit: a new array of
- * {"Id": span id, "Document": span JSON text}, empty when the trace has none. */
+/* The trace's spans as received, ordered by start time then span id, at most limit: a new array
+ * of {"Id": span id, "Document": span JSON text}, empty when the trace has none. A span sent
+ * twice (an exporter's retry) is served once, its last copy. */
 json_t *otlp_db_trace_spans(struct store *ro, const char *trace_id, size_t limit);
 
 #endif

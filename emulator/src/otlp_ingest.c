@@ -12,7 +12,6 @@
 
 #include "logs_db.h"
 #include "metrics.h"
-#include "otlp_db.h"
 
 static const char *const span_kinds[] = {"UNSPECIFIED", "INTERNAL", "SERVER",
                                          "CLIENT",      "PRODUCER", "CONSUMER"};
@@ -172,9 +171,6 @@ static void keep_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RE
     struct otlp_span_row *row = &b->spans[b->nspans++];
     json_t *j = otlp_span_json(span, res, scope);
     snprintf(row->trace_id, sizeof(row->trace_id), "%s", trace_id);
-    char *sid = otlp_hex_encode(span->span_id.data, span->span_id.len);
-    snprintf(row->span_id, sizeof(row->span_id), "%s", sid);
-    free(sid);
     row->start_time = (double)span->start_time_unix_nano / 1e9;
     row->json = json_dumps(j, JSON_COMPACT);
     json_decref(j);
@@ -352,17 +348,6 @@ int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b, double 
         const char *text = b->texts[i];
         int rc =
             writer_txn_put_segment(txn, &b->segs[i], text, text ? strlen(text) : 0, received_at);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    for (size_t i = 0; i < b->nspans; i++) {
-        const struct otlp_span_row *r = &b->spans[i];
-        if (!r->json) {
-            continue;
-        }
-        int rc = otlp_db_put_span(writer_txn_store(txn), r->trace_id, r->span_id, r->start_time,
-                                  received_at, r->json);
         if (rc < 0) {
             return rc;
         }

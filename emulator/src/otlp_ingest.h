@@ -24,7 +24,6 @@
 /* One span as received, kept beside its segments. */
 struct otlp_span_row {
     char trace_id[36]; /* X-Ray form, the key shared with the segments */
-    char span_id[17];
     double start_time;
     char *json; /* owned: the span in the aws/spans JSON shape */
 };
