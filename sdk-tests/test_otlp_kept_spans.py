@@ -92,3 +92,19 @@ def test_database_from_before_migration_9_opens_and_serves_spans(fluoro_factory)
     assert con.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%otel_spans%'"
                        ).fetchone()[0] == 0
     con.close()
+
+
+def test_spans_whose_events_are_gone_are_converted_from_the_segments(fluoro):
+    tid = new_trace_id()
+    now = time.time()
+    root = json_span(w3c(tid), "00000000000000e5", "root", now - 1)
+    assert post_traces(fluoro, json_request([root]))[0] == 200
+    fluoro.wait_idle()
+    assert '"name":"root"' in retrieved_spans(fluoro, tid)[0]["Document"]
+    aws_client(fluoro, "logs").delete_log_group(logGroupName="aws/spans")
+    fluoro.wait_idle()
+    spans = retrieved_spans(fluoro, tid)
+    assert [s["Id"] for s in spans] == ["00000000000000e5"]
+    converted = json.loads(spans[0]["Document"])
+    # Converted from the segment: named after it (the service), not the span as sent.
+    assert (converted["name"], converted["kind"]) == ("json-svc", "SERVER"), converted
