@@ -214,7 +214,7 @@ def _fill_everything(fluoro):
     logs.put_query_definition(name="qd", queryString="fields @message")
     logs.put_destination(destinationName="d", targetArn="arn:aws:kinesis:us-east-1:000000000000:stream/s",
                          roleArn="arn:aws:iam::000000000000:role/r")
-    # An OpenTelemetry span (kept as received in otel_spans besides its segment).
+    # An OpenTelemetry span (kept as received, as an aws/spans log event, besides its segment).
     otel_tid = new_trace_id()
     span = {"traceId": otel_tid[2:10] + otel_tid[11:], "spanId": "ab" * 8, "name": "otel-op",
             "kind": 2, "startTimeUnixNano": str(int(now * 1e9)),
