@@ -174,8 +174,8 @@ const char *const store_migrations[] = {
      * trace through log_event_traces), and ListRetrievedTraces OTEL reads them there
      * (otlp_db.c): the second copy cost the writer a quarter of its bytes per span. Databases
      * that had otel_spans wrote every span to aws/spans too, so nothing served is lost. */
-    "DROP TRIGGER segments_ad_otel_spans;"
-    "DROP TABLE otel_spans",
+    ("DROP TRIGGER segments_ad_otel_spans;"
+     "DROP TABLE otel_spans"),
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);
