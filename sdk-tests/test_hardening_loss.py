@@ -39,6 +39,18 @@ def softnet_dropped():
     return total
 
 
+
+def blast_while_stopped(f, payloads):
+    """Sends payloads while fluoro is stopped (SIGSTOP), so they pile up in its socket buffer;
+    returns how many the host's backlog dropped before they reached any socket."""
+    backlog_before = softnet_dropped()
+    os.kill(f.proc.pid, signal.SIGSTOP)
+    try:
+        blast(f, payloads)
+    finally:
+        os.kill(f.proc.pid, signal.SIGCONT)
+    return softnet_dropped() - backlog_before
+
 def test_kernel_drops_are_counted_when_the_process_is_stalled(fluoro_factory):
     f = fluoro_factory()
     before = f.stats()
@@ -49,13 +61,7 @@ def test_kernel_drops_are_counted_when_the_process_is_stalled(fluoro_factory):
     pad = "x" * 8000
     n = max(3000, 3 * rcvbuf // 8000)
     payloads = [datagram(segment("stall", metadata={"default": {"pad": pad}})) for _ in range(n)]
-    backlog_before = softnet_dropped()
-    os.kill(f.proc.pid, signal.SIGSTOP)
-    try:
-        blast(f, payloads)
-    finally:
-        os.kill(f.proc.pid, signal.SIGCONT)
-    backlog_lost = softnet_dropped() - backlog_before
+    backlog_lost = blast_while_stopped(f, payloads)
     w = f.wait_idle(idle_ms=200, timeout_ms=60000)
     assert w["idle"], w
     st = f.stats()
@@ -87,13 +93,7 @@ def test_wait_is_not_idle_while_datagrams_wait_in_the_socket(fluoro_factory):
     f = fluoro_factory()
     n = 3000
     payloads = [datagram(segment("unread")) for _ in range(n)]
-    backlog_before = softnet_dropped()
-    os.kill(f.proc.pid, signal.SIGSTOP)
-    try:
-        blast(f, payloads)
-    finally:
-        os.kill(f.proc.pid, signal.SIGCONT)
-    backlog_lost = softnet_dropped() - backlog_before
+    backlog_lost = blast_while_stopped(f, payloads)
     # idle_ms=0: the only thing between the call and "idle" is what is still unread or queued.
     w = f.wait_idle(idle_ms=0, timeout_ms=60000)
     assert w["idle"], w

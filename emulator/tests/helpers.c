@@ -27,8 +27,8 @@ json_t *helpers_derive_json(json_t *const *docs, size_t n)
     return out;
 }
 
-/* Derived views of every trace in a JSON-lines fixture, in order of first appearance. */
-static void add_fixture_views(json_t *views, const char *path)
+void helpers_each_fixture_trace(const char *path,
+                                void (*fn)(void *ctx, json_t *const *docs, size_t n), void *ctx)
 {
     FILE *f = fopen(path, "r");
     json_t *by_trace = json_object();
@@ -63,14 +63,19 @@ static void add_fixture_views(json_t *views, const char *path)
         for (size_t k = 0; k < n; k++) {
             items[k] = json_array_get(docs, k);
         }
-        json_t *v = helpers_derive_json(items, n);
-        if (v) {
-            json_array_append_new(views, v);
-        }
+        fn(ctx, items, n);
         free(items);
     }
     json_decref(order);
     json_decref(by_trace);
+}
+
+static void add_view(void *views, json_t *const *docs, size_t n)
+{
+    json_t *v = helpers_derive_json(docs, n);
+    if (v) {
+        json_array_append_new(views, v);
+    }
 }
 
 json_t *helpers_fixture_views(void)
@@ -85,7 +90,7 @@ json_t *helpers_fixture_views(void)
         json_array_append(views, v);
     }
     json_decref(fx);
-    add_fixture_views(views, "../fixtures/demo.jsonl");
-    add_fixture_views(views, "../fixtures/large.jsonl");
+    helpers_each_fixture_trace("../fixtures/demo.jsonl", add_view, views);
+    helpers_each_fixture_trace("../fixtures/large.jsonl", add_view, views);
     return views;
 }

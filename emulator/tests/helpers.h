@@ -15,4 +15,9 @@ json_t *helpers_fixture_views(void);
  * (trace_view_json), or NULL when n is 0. */
 json_t *helpers_derive_json(json_t *const *docs, size_t n);
 
+/* Calls fn(ctx, docs, n) for every trace of a JSON-lines fixture (path from emulator/), in order
+ * of first appearance; docs are borrowed for the call. */
+void helpers_each_fixture_trace(const char *path,
+                                void (*fn)(void *ctx, json_t *const *docs, size_t n), void *ctx);
+
 #endif

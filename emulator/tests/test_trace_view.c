@@ -15,49 +15,11 @@
 
 TestSuite(trace_view);
 
-/* Every trace of a JSON-lines fixture: calls fn with its documents. */
-static void each_trace(const char *path, void (*fn)(json_t *const *docs, size_t n))
-{
-    FILE *f = fopen(path, "r");
-    json_t *by_trace = json_object();
-    char *line = NULL;
-    size_t cap = 0;
-    cr_assert_not_null(f, "cannot open %s", path);
-    while (getline(&line, &cap, f) > 0) {
-        json_t *doc = json_loads(line, 0, NULL);
-        const char *tid = json_string_value(json_object_get(doc, "trace_id"));
-        if (!tid) {
-            json_decref(doc);
-            continue;
-        }
-        json_t *docs = json_object_get(by_trace, tid);
-        if (!docs) {
-            docs = json_array();
-            json_object_set_new(by_trace, tid, docs);
-        }
-        json_array_append_new(docs, doc);
-    }
-    free(line);
-    fclose(f);
-    const char *tid;
-    json_t *docs;
-    json_object_foreach(by_trace, tid, docs)
-    {
-        size_t n = json_array_size(docs);
-        json_t **items = malloc((n + 1) * sizeof(*items));
-        for (size_t k = 0; k < n; k++) {
-            items[k] = json_array_get(docs, k);
-        }
-        fn(items, n);
-        free(items);
-    }
-    json_decref(by_trace);
-}
-
 static int traces_checked;
 
-static void round_trip(json_t *const *docs, size_t n)
+static void round_trip(void *ctx, json_t *const *docs, size_t n)
 {
+    (void)ctx;
     size_t len = 0, len2 = 0;
     void *blob = trace_derive(docs, n, &len);
     struct trace_view v;
@@ -85,8 +47,8 @@ static void round_trip(json_t *const *docs, size_t n)
 Test(trace_view, derive_equals_the_packed_json_shape_on_every_fixture_trace)
 {
     traces_checked = 0;
-    each_trace("../fixtures/demo.jsonl", round_trip);
-    each_trace("../fixtures/large.jsonl", round_trip);
+    helpers_each_fixture_trace("../fixtures/demo.jsonl", round_trip, NULL);
+    helpers_each_fixture_trace("../fixtures/large.jsonl", round_trip, NULL);
     cr_expect_gt(traces_checked, 50);
 }
 

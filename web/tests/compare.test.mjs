@@ -7,7 +7,7 @@ import { ownServer } from './own-server.mjs';
 
 // A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
 const server = await ownServer();
-const { launch, openPage, shot, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
+const { launch, usePage, shot, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 const tag = `cmp${hex(6)}`;
@@ -44,15 +44,7 @@ after(async () => {
   await server.stop();
 });
 
-async function withPage(fn) {
-  const { page, errors } = await openPage(browser);
-  try {
-    await fn(page);
-  } finally {
-    await page.close();
-  }
-  assert.deepEqual(errors, [], 'no console errors');
-}
+const withPage = (fn, allow) => usePage(browser, fn, allow);
 
 test('two traces picked on the Traces page open a merged tree with the known differences', async () => {
   await withPage(async (page) => {

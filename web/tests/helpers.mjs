@@ -1,5 +1,6 @@
 // helpers.mjs - shared test plumbing: one Chromium per test file (Debian's, never downloaded),
 // a page that records console errors and page errors, screenshots, and small API helpers.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,19 @@ export async function openPage(browser) {
     d.dismiss().catch(() => {});
   });
   return { page, errors };
+}
+
+// Opens a page of browser, runs fn(page), closes it, and fails on console errors not matching
+// one of allow (regexes).
+export async function usePage(browser, fn, allow = []) {
+  const { page, errors } = await openPage(browser);
+  try {
+    await fn(page);
+  } finally {
+    await page.close();
+  }
+  const unexpected = errors.filter((e) => !allow.some((re) => re.test(e)));
+  assert.deepEqual(unexpected, [], 'no console errors');
 }
 
 export async function shot(page, name) {

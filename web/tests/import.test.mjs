@@ -8,7 +8,7 @@ import { ownServer } from './own-server.mjs';
 
 // A fluoro of this file's own: the test resets its store.
 const server = await ownServer();
-const { launch, openPage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
+const { launch, usePage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 
@@ -21,15 +21,7 @@ after(async () => {
   await server.stop();
 });
 
-async function withPage(fn) {
-  const { page, errors } = await openPage(browser);
-  try {
-    await fn(page);
-  } finally {
-    await page.close();
-  }
-  assert.deepEqual(errors, [], 'no console errors');
-}
+const withPage = (fn, allow) => usePage(browser, fn, allow);
 
 // checkout [0,1] -> pay [0,0.3], ship [0.3,0.9], and notify [0.4,0.6] in parallel with ship.
 function docs(tid, t0) {

@@ -8,7 +8,7 @@ import { ownServer } from './own-server.mjs';
 
 // A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
 const server = await ownServer();
-const { launch, openPage, shot, logsCall, waitIdle, hex, BASE } = await import('./helpers.mjs');
+const { launch, usePage, shot, logsCall, waitIdle, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 const group = `/test/insights-${hex(8)}`;
@@ -35,15 +35,7 @@ after(async () => {
   await server.stop();
 });
 
-async function withPage(fn, allow = []) {
-  const { page, errors } = await openPage(browser);
-  try {
-    await fn(page);
-  } finally {
-    await page.close();
-  }
-  assert.deepEqual(errors.filter((e) => !allow.some((re) => re.test(e))), [], 'no console errors');
-}
+const withPage = (fn, allow) => usePage(browser, fn, allow);
 
 async function openInsights(page) {
   await page.goto(`${BASE}/#/insights?group=${encodeURIComponent(group)}`);

@@ -8,7 +8,7 @@ import { ownServer } from './own-server.mjs';
 
 // A fluoro of this file's own: the traces and logs stored here would change the demo's counts.
 const server = await ownServer();
-const { launch, openPage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
+const { launch, usePage, shot, api, putSegments, waitIdle, newTraceId, hex, BASE } = await import('./helpers.mjs');
 
 let browser;
 let tid;
@@ -46,15 +46,7 @@ after(async () => {
   await server.stop();
 });
 
-async function withPage(fn) {
-  const { page, errors } = await openPage(browser);
-  try {
-    await fn(page);
-  } finally {
-    await page.close();
-  }
-  assert.deepEqual(errors, [], 'no console errors');
-}
+const withPage = (fn, allow) => usePage(browser, fn, allow);
 
 async function openTrace(page, suffix = '') {
   await page.goto(`${BASE}/#/traces/${tid}${suffix}`);

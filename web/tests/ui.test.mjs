@@ -3,7 +3,7 @@
 // segment fields and log lines is shown as text. Any console error fails the test that saw it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, shot, api, putSegments, sendUdp, logsCall, waitIdle, newTraceId, hex, BASE } from './helpers.mjs';
+import { launch, usePage, shot, api, putSegments, sendUdp, logsCall, waitIdle, newTraceId, hex, BASE } from './helpers.mjs';
 
 let browser;
 let faultId;
@@ -19,17 +19,7 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-// Opens a page, runs fn, and fails on console errors not matching allow.
-async function withPage(fn, allow = []) {
-  const { page, errors } = await openPage(browser);
-  try {
-    await fn(page);
-  } finally {
-    await page.close();
-  }
-  const unexpected = errors.filter((e) => !allow.some((re) => re.test(e)));
-  assert.deepEqual(unexpected, [], 'no console errors');
-}
+const withPage = (fn, allow) => usePage(browser, fn, allow);
 
 test('service map shows every demo service as a named, focusable node', async () => {
   await withPage(async (page) => {
