@@ -184,6 +184,26 @@ def test_size_and_span_count_limits(fluoro):
     assert metric(fluoro, "fluoro_otlp_requests_rejected_total", reason="too_many_spans") == 1
 
 
+def test_spans_more_than_24_hours_apart_refuse_the_whole_request(fluoro):
+    # AWS's OTLP endpoint: "Maximum time gap in events / request: 24 hours"
+    now = time.time()
+    tid = w3c(new_trace_id())
+    early = json_span(tid, "%016x" % 1, "early", now - 25 * 3600)
+    late = json_span(tid, "%016x" % 2, "late", now)
+    status, _, body = post_traces(fluoro, json_request([early, late]))
+    assert status == 400
+    assert "within 24 hours" in status_json(body)["message"]
+    assert metric(fluoro, "fluoro_otlp_requests_rejected_total", reason="time_gap") == 1
+    # nothing of the refused request was stored, and 23 h apart is accepted; a span refused on
+    # its own (15 days old) does not count towards the gap
+    old = json_span(tid, "%016x" % 3, "old", now - 15 * 86400)
+    early["startTimeUnixNano"] = str(int((now - 23 * 3600) * 1e9))
+    early["endTimeUnixNano"] = str(int((now - 23 * 3600 + 0.05) * 1e9))
+    status, _, body = post_traces(fluoro, json_request([early, late, old]))
+    assert status == 200 and json.loads(body)["partialSuccess"]["rejectedSpans"] == "1"
+    assert metric(fluoro, "fluoro_otlp_spans_accepted_total") == 2
+
+
 def test_body_over_the_http_limit_gets_the_otlp_413(fluoro_factory):
     f = fluoro_factory(["--http-body-limit", "64KiB"])
     status, headers, body = post_traces(f, b"x" * 100000, PROTO)

@@ -108,3 +108,24 @@ def test_spans_whose_events_are_gone_are_converted_from_the_segments(fluoro):
     converted = json.loads(spans[0]["Document"])
     # Converted from the segment: named after it (the service), not the span as sent.
     assert (converted["name"], converted["kind"]) == ("json-svc", "SERVER"), converted
+
+
+def test_put_log_events_into_aws_spans_is_refused(fluoro):
+    # AWS (Transaction Search): "Spans cannot be sent to CloudWatch Logs with the PutLogEvents API."
+    tid = new_trace_id()
+    root = json_span(w3c(tid), "00000000000000f1", "root", time.time() - 1)
+    assert post_traces(fluoro, json_request([root]))[0] == 200
+    fluoro.wait_idle()
+    logs = aws_client(fluoro, "logs")
+    before = logs.get_log_events(logGroupName="aws/spans", logStreamName="default")["events"]
+    try:
+        logs.put_log_events(logGroupName="aws/spans", logStreamName="default",
+                            logEvents=[{"timestamp": int(time.time() * 1000), "message": "x"}])
+        raise AssertionError("PutLogEvents into aws/spans was accepted")
+    except logs.exceptions.InvalidParameterException as e:
+        assert "aws/spans" in str(e) and "/v1/traces" in str(e)
+    after = logs.get_log_events(logGroupName="aws/spans", logStreamName="default")["events"]
+    assert after == before and len(after) == 1
+    # the group's other features keep working: a filter over the kept span
+    found = logs.filter_log_events(logGroupName="aws/spans", filterPattern='"00000000000000f1"')
+    assert len(found["events"]) == 1

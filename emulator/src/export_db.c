@@ -13,6 +13,7 @@
 
 #include "export_int.h"
 #include "log.h"
+#include "logs_db.h"
 #include "otlp_ingest.h"
 
 static const char SQL_SEGMENTS_AFTER[] =
@@ -83,7 +84,7 @@ static void read_segment(sqlite3_stmt *st, struct export_batch *b)
 static void read_chunk(sqlite3_stmt *st, struct export_batch *b)
 {
     b->last = sqlite3_column_int64(st, 0);
-    if (strcmp((const char *)sqlite3_column_text(st, 1), OTLP_SPANS_LOG_GROUP) == 0) {
+    if (strcmp((const char *)sqlite3_column_text(st, 1), LOGS_SPANS_GROUP) == 0) {
         return;
     }
     struct export_chunk *c = &b->chunks[b->nchunks++];

@@ -16,6 +16,11 @@
 
 #include "store.h"
 
+/* The log group and stream Transaction Search keeps spans in (reference/otlp.md §7). Only OTLP
+ * ingest writes there: PutLogEvents into the group is refused, as AWS refuses it. */
+#define LOGS_SPANS_GROUP "aws/spans"
+#define LOGS_SPANS_STREAM "default"
+
 struct writer_txn;
 struct logs_chunk_pack;
 

@@ -147,6 +147,15 @@ static void put_checked(struct logs_call *c, const struct logs_db_event *ev, siz
     if (!logs_group_by(c, logs_str(c, "logGroupName"), buf, &group, &gid, &retention)) {
         return;
     }
+    if (strcmp(group, LOGS_SPANS_GROUP) == 0) {
+        /* AWS: "Spans cannot be sent to CloudWatch Logs with the PutLogEvents API" (Transaction
+         * Search); the error text is fluoro's, the code the one PutLogEvents uses for a refusal. */
+        logs_invalid(c,
+                     "Log events cannot be put into the log group %s: it holds the spans sent "
+                     "to X-Ray (send them to /v1/traces instead).",
+                     LOGS_SPANS_GROUP);
+        return;
+    }
     /* The batch is sorted, so rejects are a prefix (too old, expired) and a suffix (too new). */
     size_t too_old = 0, expired = 0, too_new = n;
     while (too_old < n && ev[too_old].ts < now - TOO_OLD_MS) {

@@ -21,7 +21,7 @@ struct kept {
 static bool keep_event(void *arg, const struct logs_db_row *row)
 {
     struct kept *k = arg;
-    if (!row->group || strcmp(row->group, OTLP_SPANS_LOG_GROUP) != 0) {
+    if (!row->group || strcmp(row->group, LOGS_SPANS_GROUP) != 0) {
         return true;
     }
     json_t *span = json_loadb(row->message, row->len, 0, NULL);

@@ -170,11 +170,21 @@ void otlp_traces(struct http_request *req, struct http_reply *rep)
                         OTLP_MAX_SPANS_PER_REQUEST);
         goto out;
     }
+    /* AWS: "Maximum time gap in events / request: 24 hours"; like PutLogEvents' 24-hour batch
+     * rule, the whole call is refused. Spans the per-span time rules refuse do not count. */
+    double now = now_epoch();
+    double gap = otlp_start_gap(msg, now);
+    if (gap > OTLP_MAX_GAP_S) {
+        otlp_http_error(rep, ct, 400, OTLP_REQUEST_REJECT_TIME_GAP,
+                        "the spans of one request must start within 24 hours of each other; "
+                        "these are %.0f hours apart",
+                        gap / 3600);
+        goto out;
+    }
     if (otlp_http_queue_full(req, rep, ct)) {
         goto out;
     }
     struct otlp_xray_opts opts = {.index_all = req->app->cfg->otlp_index_all};
-    double now = now_epoch();
     otlp_batch_add(&b, msg, now, &opts, true);
     struct store_arg arg = {&b, now};
     if ((b.nsegs || b.nspans) && writer_call(req->app->writer, store_batch, &arg) < 0) {

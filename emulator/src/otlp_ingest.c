@@ -29,6 +29,28 @@ size_t otlp_count_spans(const OTLP_TRACE_REQ *req)
     return n;
 }
 
+double otlp_start_gap(const OTLP_TRACE_REQ *req, double now)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    uint64_t oldest = now > OTLP_MAX_PAST_S ? (uint64_t)((now - OTLP_MAX_PAST_S) * 1e9) : 0;
+    uint64_t newest = (uint64_t)((now + OTLP_MAX_FUTURE_S) * 1e9);
+    for (size_t i = 0; i < req->n_resource_spans; i++) {
+        const OTLP_RESOURCE_SPANS *rs = req->resource_spans[i];
+        for (size_t k = 0; k < rs->n_scope_spans; k++) {
+            const OTLP_SCOPE_SPANS *ss = rs->scope_spans[k];
+            for (size_t s = 0; s < ss->n_spans; s++) {
+                uint64_t t = ss->spans[s]->start_time_unix_nano;
+                if (t < oldest || t > newest) {
+                    continue;
+                }
+                lo = t < lo ? t : lo;
+                hi = t > hi ? t : hi;
+            }
+        }
+    }
+    return hi > lo ? (double)(hi - lo) / 1e9 : 0;
+}
+
 void otlp_batch_reject(struct otlp_batch *b, enum otlp_span_reject reason, size_t n,
                        const char *detail)
 {
@@ -339,19 +361,19 @@ void otlp_batch_fini(struct otlp_batch *b)
 /* The id of a group (and of its stream), created when missing. */
 static int find_or_create(struct store *rw, int64_t now_ms, int64_t *gid, int64_t *sid)
 {
-    int rc = logs_db_group_find(rw, OTLP_SPANS_LOG_GROUP, gid, NULL);
+    int rc = logs_db_group_find(rw, LOGS_SPANS_GROUP, gid, NULL);
     if (rc == ERR_NOTFOUND) {
-        rc = logs_db_group_create(rw, OTLP_SPANS_LOG_GROUP, NULL, now_ms);
+        rc = logs_db_group_create(rw, LOGS_SPANS_GROUP, NULL, now_ms);
         if (rc == 0) {
-            rc = logs_db_group_find(rw, OTLP_SPANS_LOG_GROUP, gid, NULL);
+            rc = logs_db_group_find(rw, LOGS_SPANS_GROUP, gid, NULL);
         }
     }
     if (rc == 0) {
-        rc = logs_db_stream_find(rw, *gid, OTLP_SPANS_LOG_STREAM, sid);
+        rc = logs_db_stream_find(rw, *gid, LOGS_SPANS_STREAM, sid);
         if (rc == ERR_NOTFOUND) {
-            rc = logs_db_stream_create(rw, *gid, OTLP_SPANS_LOG_STREAM, now_ms);
+            rc = logs_db_stream_create(rw, *gid, LOGS_SPANS_STREAM, now_ms);
             if (rc == 0) {
-                rc = logs_db_stream_find(rw, *gid, OTLP_SPANS_LOG_STREAM, sid);
+                rc = logs_db_stream_find(rw, *gid, LOGS_SPANS_STREAM, sid);
             }
         }
     }

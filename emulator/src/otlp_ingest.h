@@ -20,6 +20,7 @@
 #define OTLP_MAX_SPAN_BYTES (200 * 1024)
 #define OTLP_MAX_FUTURE_S (2 * 3600)
 #define OTLP_MAX_PAST_S (14 * 86400)
+#define OTLP_MAX_GAP_S (24 * 3600) /* between the earliest and latest span of one request */
 
 /* One span as received, kept beside its segments. */
 struct otlp_span_row {
@@ -42,6 +43,9 @@ struct otlp_batch {
 
 /* Counts the spans of a request. */
 size_t otlp_count_spans(const OTLP_TRACE_REQ *req);
+/* Seconds between the earliest and the latest start among the spans of a request that the
+ * per-span time rules accept relative to now (those refused alone do not count); 0 for one. */
+double otlp_start_gap(const OTLP_TRACE_REQ *req, double now);
 
 /* Translates every span of req (borrowed) into b, refusing spans by AWS's rules relative to
  * now (epoch seconds). keep_spans false skips the as-received copies; with them, the spans are
@@ -53,10 +57,6 @@ void otlp_batch_fini(struct otlp_batch *b);
 /* Adds n refusals for reason to b and to the metrics. */
 void otlp_batch_reject(struct otlp_batch *b, enum otlp_span_reject reason, size_t n,
                        const char *detail);
-
-/* The log group and stream Transaction Search keeps spans in (reference/otlp.md §7). */
-#define OTLP_SPANS_LOG_GROUP "aws/spans"
-#define OTLP_SPANS_LOG_STREAM "default"
 
 /* Writer thread, inside a writer_fn: stores b's documents and spans, and the spans as log events
  * of aws/spans (created on first use). Returns 0 or ERR_INTERNAL. */

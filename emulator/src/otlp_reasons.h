@@ -11,6 +11,7 @@
     X(MALFORMED, "malformed")           /* 400: not protobuf/JSON of the message */                \
     X(TOO_LARGE, "too_large")           /* 413: over the uncompressed byte limit */                \
     X(TOO_MANY_SPANS, "too_many_spans") /* 400: more than 10,000 spans */                          \
+    X(TIME_GAP, "time_gap")             /* 400: span starts more than 24 hours apart */            \
     X(MEDIA_TYPE, "media_type")         /* 415: Content-Type/-Encoding not understood */           \
     X(QUEUE_FULL, "queue_full")         /* 503 + Retry-After: the ingest queue is full */          \
     X(NO_LOG_GROUP, "no_log_group")     /* /v1/logs: group or stream headers/resources missing */  \
