@@ -68,4 +68,32 @@ void cond_init_monotonic(void *cond);
 /* true when s is exactly n hex digits (either case). */
 bool is_hex(const char *s, size_t n);
 
+/* FNV-1a, the one non-cryptographic hash of the program (page-token scopes, id tables, dedup
+ * sets): 32-bit over a NUL-terminated string, and 64-bit over a string or n bytes continuing
+ * from h (start from FNV64_OFFSET). Inline because hash tables call it per probe. Pure. */
+#define FNV64_OFFSET 0xcbf29ce484222325ULL
+static inline uint32_t fnv1a32(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    return h;
+}
+static inline uint64_t fnv1a64n(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    }
+    return h;
+}
+static inline uint64_t fnv1a64(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
 #endif

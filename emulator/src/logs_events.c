@@ -365,15 +365,6 @@ out:
 
 /* ---- FilterLogEvents ---- */
 
-static uint32_t fnv(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
-}
-
 struct filter_scan {
     struct collect k;
     const struct fpattern *pattern;
@@ -459,7 +450,7 @@ static void filter_log_events(struct logs_call *c)
         unsigned int h = 0;
         int used = 0;
         if (sscanf(token, "%llx.%llx.%8x%n", &ts, &id, &h, &used) != 3 || token[used] ||
-            h != fnv(scope)) {
+            h != fnv1a32(scope)) {
             logs_invalid(c, "The specified nextToken is invalid.");
             goto out;
         }
@@ -488,7 +479,7 @@ static void filter_log_events(struct logs_call *c)
     if (f.stopped) {
         struct position p = f.last_seen;
         next = xasprintf("%llx.%llx.%08x", (unsigned long long)p.ts, (unsigned long long)p.id,
-                         fnv(scope));
+                         fnv1a32(scope));
         json_object_set_new(out, "nextToken", json_string(next));
     }
     logs_reply(c, out);
