@@ -58,7 +58,7 @@ static bool query_ms(struct http_request *req, struct http_reply *rep, const cha
         return true;
     }
     if (config_parse_duration_ms(v, &ms) == 0) {
-        *out = (int64_t)(now_epoch() * 1000.0) - ms;
+        *out = now_epoch_ms() - ms;
         return true;
     }
     api_err(rep, 400, "InvalidParameter", -1,

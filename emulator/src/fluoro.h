@@ -54,8 +54,10 @@ char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Installs x-allocators into jansson and seeds its hash; call once in main() before threads. */
 void fluoro_json_init(void);
 
-/* Wall-clock time as epoch seconds with a fraction; monotonic milliseconds for intervals. */
+/* Wall-clock time as epoch seconds with a fraction, and as epoch milliseconds (truncated, the
+ * unit of CloudWatch Logs timestamps); monotonic milliseconds for intervals. Any thread. */
 double now_epoch(void);
+int64_t now_epoch_ms(void);
 uint64_t now_mono_ms(void);
 
 /* The CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on a condition

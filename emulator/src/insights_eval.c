@@ -485,7 +485,7 @@ static struct ival call(const struct inode *e, const struct irec *r)
         return ival_time(floor((double)r->ts / x) * x);
     }
     if (strcmp(f, "now") == 0) {
-        return ival_time(floor(now_epoch() * 1000.0));
+        return ival_time((double)now_epoch_ms());
     }
     /* The rest take a first argument and return NULL when it is missing. */
     if (n == 0) {

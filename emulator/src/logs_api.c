@@ -60,11 +60,6 @@ bool logs_bool(const struct logs_call *c, const char *name, bool dflt)
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-int64_t logs_now_ms(void)
-{
-    return (int64_t)(now_epoch() * 1000.0);
-}
-
 /* "arn:aws:logs:<region>:<account>:log-group:<name>[:*]" -> name, or NULL when not that shape. */
 static const char *arn_group(const char *arn, char buf[513])
 {
@@ -195,7 +190,7 @@ static int config_write_fn(struct writer_txn *txn, void *arg)
 int logs_config_write(struct logs_call *c, const char *kind, int64_t gid, const char *name,
                       const char *doc)
 {
-    struct config_write w = {kind, gid, name, doc, logs_now_ms()};
+    struct config_write w = {kind, gid, name, doc, now_epoch_ms()};
     return logs_write(c, config_write_fn, &w);
 }
 
@@ -380,7 +375,7 @@ static void create_log_group(struct logs_call *c)
     char res[600];
     struct group_write w = {.group = logs_str(c, "logGroupName"),
                             .kms = logs_str(c, "kmsKeyId"),
-                            .now = logs_now_ms(),
+                            .now = now_epoch_ms(),
                             .resource = res};
     if (strncasecmp(w.group, "aws/", 4) == 0) {
         logs_invalid(c, "Log groups starting with AWS/ are reserved for AWS.");
@@ -455,7 +450,7 @@ static void stream_op(struct logs_call *c, bool create)
     struct group_write w = {.group = logs_str(c, "logGroupName"),
                             .stream = logs_str(c, "logStreamName"),
                             .days = create ? 1 : 0,
-                            .now = logs_now_ms()};
+                            .now = now_epoch_ms()};
     group_write(c, stream_fn, &w);
 }
 

@@ -142,7 +142,7 @@ static void put_checked(struct logs_call *c, const struct logs_db_event *ev, siz
 {
     char buf[513];
     const char *group = NULL;
-    int64_t gid = 0, now = logs_now_ms();
+    int64_t gid = 0, now = now_epoch_ms();
     int retention = 0;
     if (!logs_group_by(c, logs_str(c, "logGroupName"), buf, &group, &gid, &retention)) {
         return;
