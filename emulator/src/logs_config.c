@@ -390,10 +390,11 @@ static void put_destination(struct logs_call *c)
         t.vals[t.n++] = json_string_value(v);
     }
     json_t *old = logs_db_config_get(c->ro, "destination", 0, name);
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I}", "destinationName", name, "targetArn", logs_str(c, "targetArn"),
-        "roleArn", logs_str(c, "roleArn"), "arn", "", "creationTime",
-        old ? json_integer_value(json_object_get(old, "creationTime")) : (json_int_t)now_epoch_ms());
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I}", "destinationName", name, "targetArn",
+                            logs_str(c, "targetArn"), "roleArn", logs_str(c, "roleArn"), "arn", "",
+                            "creationTime",
+                            old ? json_integer_value(json_object_get(old, "creationTime"))
+                                : (json_int_t)now_epoch_ms());
     json_object_set_new(doc, "arn", json_sprintf("%sdestination:%s", c->arn_prefix, name));
     const json_t *policy = json_object_get(old, "accessPolicy");
     if (policy) {
