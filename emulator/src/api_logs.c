@@ -313,13 +313,7 @@ static void start_tail(struct http_request *req, struct http_reply *rep, struct 
     memset(sel, 0, sizeof(*sel));
     t->generation = writer_generation(req->app->writer);
     t->last_id = logs_db_last_event_id(ro);
-    rep->status = 200;
-    rep->content_type = "text/event-stream; charset=utf-8";
-    http_add_header(rep, "Cache-Control", "no-cache");
-    http_add_header(rep, "X-Accel-Buffering", "no");
-    rep->stream = tail_next;
-    rep->stream_ctx = t;
-    rep->stream_free = tail_free;
+    http_reply_sse(rep, tail_next, t, tail_free);
 }
 
 void api_logs_events(struct http_request *req, struct http_reply *rep)
