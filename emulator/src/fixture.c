@@ -332,6 +332,9 @@ static int load(struct app *app, const char *text, size_t len, bool shift_to_now
         refresh_ids(&b);
     }
     if (rc == 0) {
+        /* The json_t in b (documents, log events) go to the writer thread and back inside
+         * writer_call: the queue mutex orders the hand-over, the writer mutex (command done) the
+         * hand-back (writer.h). */
         rc = writer_call(app->writer, store_batch, &b);
     }
     if (rc == 0) {

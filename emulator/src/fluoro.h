@@ -4,7 +4,9 @@
  *
  * Ownership rule for jansson values (stated once, here): every json_t * has exactly one owner,
  * who decrefs it at `out:`. Objects are built only with json_object_set_new/json_array_append_new;
- * json_object_get() returns a borrowed reference. A json_t never crosses threads.
+ * json_object_get() returns a borrowed reference. A json_t is used by one thread at a time;
+ * where one is handed to another thread (a writer command's argument, writer.h writer_call and
+ * writer_post), the place that hands it over says which lock orders it.
  *
  * Any thread may call anything declared here.
  */

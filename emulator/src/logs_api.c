@@ -164,6 +164,9 @@ void logs_page_next(json_t *out, bool more, int64_t offset, const char *scope)
 
 int logs_write(struct logs_call *c, writer_fn fn, void *arg)
 {
+    /* The json_t in arg (request bodies, documents) go to the writer thread and back inside
+     * writer_call: the queue mutex orders the hand-over, the writer mutex (command done) the
+     * hand-back (writer.h). */
     int rc = writer_call(c->req->app->writer, fn, arg);
     if (rc == ERR_INTERNAL || rc == ERR_TIMEOUT) {
         logs_fail(c, "ServiceUnavailableException", "The service could not store the change.");
