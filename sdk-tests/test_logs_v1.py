@@ -77,8 +77,9 @@ def test_trace_correlation(fluoro, logs):
     assert fluoro.get("/api/v1/traces/%s/logs" % new_trace_id())["events"] == []
 
 
-def read_sse(fluoro, path, want, timeout=10):
-    """Opens an SSE stream and collects data frames until `want` events arrived."""
+def read_sse(fluoro, path, want, timeout=10, greeted=None):
+    """Opens an SSE stream and collects data frames until `want` events arrived; sets the
+    threading.Event `greeted` once the server's `hello` frame arrived (the stream follows)."""
     s = socket.create_connection(("127.0.0.1", fluoro.port), timeout=timeout)
     s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n" % path).encode())
     buf = b""
@@ -90,6 +91,8 @@ def read_sse(fluoro, path, want, timeout=10):
             if not chunk:
                 break
             buf += chunk
+            if greeted is not None and b"event: hello\n" in buf:
+                greeted.set()
             for line in buf.decode("utf-8", "replace").splitlines():
                 if line.startswith("data: {\"events\""):
                     events = []  # re-parse everything seen so far
@@ -106,13 +109,15 @@ def test_live_tail_over_sse(fluoro, logs):
     make_stream(logs, "/tail", "s", ["old line"])
     make_stream(logs, "/other", "s")
     result = {}
+    greeted = threading.Event()
 
     def reader():
         result["raw"], result["events"] = read_sse(
-            fluoro, q("/api/v1/logs/events", group="/tail", pattern="ERROR", follow=1), want=2)
+            fluoro, q("/api/v1/logs/events", group="/tail", pattern="ERROR", follow=1), want=2,
+            greeted=greeted)
     th = threading.Thread(target=reader)
     th.start()
-    time.sleep(0.5)
+    assert greeted.wait(10), "the tail never sent its hello event"
     logs.put_log_events(logGroupName="/tail", logStreamName="s", logEvents=[
         {"timestamp": now_ms(), "message": "ERROR live 1"}, {"timestamp": now_ms(), "message": "INFO skipped"}])
     logs.put_log_events(logGroupName="/other", logStreamName="s", logEvents=[{"timestamp": now_ms(), "message": "ERROR elsewhere"}])

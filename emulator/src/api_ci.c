@@ -484,21 +484,7 @@ static void export_add(void *arg, const struct trace_view *v)
 static bool query_when(struct http_request *req, const char *name, double *out)
 {
     const char *v = http_query(req, name);
-    char *end = NULL;
-    int64_t ms = 0;
-    if (!v || !*v) {
-        return true;
-    }
-    double secs = strtod(v, &end);
-    if (end != v && *end == '\0') {
-        *out = secs;
-        return true;
-    }
-    if (config_parse_duration_ms(v, &ms) == 0) {
-        *out = now_epoch() - (double)ms / 1000.0;
-        return true;
-    }
-    return false;
+    return !v || !*v || config_parse_when(v, out) == 0;
 }
 
 void api_export(struct http_request *req, struct http_reply *rep)

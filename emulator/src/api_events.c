@@ -90,11 +90,5 @@ void api_events(struct http_request *req, struct http_reply *rep)
     struct events_stream *s = xcalloc(1, sizeof(*s));
     s->app = req->app;
     s->generation = writer_generation(req->app->writer);
-    rep->status = 200;
-    rep->content_type = "text/event-stream; charset=utf-8";
-    http_add_header(rep, "Cache-Control", "no-cache");
-    http_add_header(rep, "X-Accel-Buffering", "no");
-    rep->stream = events_next;
-    rep->stream_ctx = s;
-    rep->stream_free = events_free;
+    http_reply_sse(rep, events_next, s, events_free);
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api_logs.h"
+#include "api_v1.h"
 #include "app.h"
 #include "aws.h"
 #include "config.h"
@@ -46,24 +47,16 @@ static bool query_ms(struct http_request *req, struct http_reply *rep, const cha
                      int64_t dflt, int64_t *out)
 {
     const char *v = http_query(req, name);
-    char *end = NULL;
-    int64_t ms = 0;
+    double t = 0;
     *out = dflt;
     if (!v || !*v) {
         return true;
     }
-    double t = strtod(v, &end);
-    if (end != v && *end == '\0') {
-        *out = (int64_t)(t * 1000.0);
-        return true;
+    if (!api_v1_query_time(req, rep, name, 0, &t)) {
+        return false;
     }
-    if (config_parse_duration_ms(v, &ms) == 0) {
-        *out = (int64_t)(now_epoch() * 1000.0) - ms;
-        return true;
-    }
-    api_err(rep, 400, "InvalidParameter", -1,
-            "%s must be epoch seconds or a duration back from now such as 15m", name);
-    return false;
+    *out = (int64_t)(t * 1000.0);
+    return true;
 }
 
 static json_t *event_json(const struct logs_db_row *row)
@@ -320,13 +313,7 @@ static void start_tail(struct http_request *req, struct http_reply *rep, struct 
     memset(sel, 0, sizeof(*sel));
     t->generation = writer_generation(req->app->writer);
     t->last_id = logs_db_last_event_id(ro);
-    rep->status = 200;
-    rep->content_type = "text/event-stream; charset=utf-8";
-    http_add_header(rep, "Cache-Control", "no-cache");
-    http_add_header(rep, "X-Accel-Buffering", "no");
-    rep->stream = tail_next;
-    rep->stream_ctx = t;
-    rep->stream_free = tail_free;
+    http_reply_sse(rep, tail_next, t, tail_free);
 }
 
 void api_logs_events(struct http_request *req, struct http_reply *rep)

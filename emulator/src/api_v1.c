@@ -189,24 +189,12 @@ void api_wait(struct http_request *req, struct http_reply *rep)
     http_reply_json(rep, rc == 0 ? 200 : 408, body);
 }
 
-/* A time argument: epoch seconds, or a duration back from now ("15m", "2h"). */
-static bool query_time(struct http_request *req, struct http_reply *rep, const char *name,
+bool api_v1_query_time(struct http_request *req, struct http_reply *rep, const char *name,
                        double dflt, double *out)
 {
     const char *v = http_query(req, name);
     *out = dflt;
-    if (!v || !*v) {
-        return true;
-    }
-    char *end = NULL;
-    double t = strtod(v, &end);
-    int64_t ms = 0;
-    if (*end == '\0' && end != v) {
-        *out = t;
-        return true;
-    }
-    if (config_parse_duration_ms(v, &ms) == 0) {
-        *out = now_epoch() - (double)ms / 1000.0;
+    if (!v || !*v || config_parse_when(v, out) == 0) {
         return true;
     }
     api_err(rep, 400, "InvalidParameter", -1,
@@ -265,8 +253,8 @@ void api_traces_list(struct http_request *req, struct http_reply *rep)
     struct xray_query q = {.by_event = true};
     const char *token = http_query(req, "next_token");
     char *scope = NULL;
-    if (!ro || !query_time(req, rep, "since", 0, &q.start) ||
-        !query_time(req, rep, "until", now + 86400, &q.end) ||
+    if (!ro || !api_v1_query_time(req, rep, "since", 0, &q.start) ||
+        !api_v1_query_time(req, rep, "until", now + 86400, &q.end) ||
         !query_int(req, rep, "limit", 100, 1000, &limit) || !query_filter(req, rep, ro, &filter)) {
         goto out;
     }
@@ -406,8 +394,9 @@ void api_service_map(struct http_request *req, struct http_reply *rep)
     struct fexpr *filter = NULL;
     struct graph *g = NULL;
     double since = 0, until = 0, now = now_epoch();
-    if (!ro || !query_time(req, rep, "since", now - 3600, &since) ||
-        !query_time(req, rep, "until", now + 60, &until) || !query_filter(req, rep, ro, &filter)) {
+    if (!ro || !api_v1_query_time(req, rep, "since", now - 3600, &since) ||
+        !api_v1_query_time(req, rep, "until", now + 60, &until) ||
+        !query_filter(req, rep, ro, &filter)) {
         goto out;
     }
     g = graph_new();

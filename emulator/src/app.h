@@ -6,6 +6,8 @@
 #ifndef APP_H
 #define APP_H
 
+#include <stdatomic.h>
+
 #include "config.h"
 #include "queue.h"
 #include "writer.h"
@@ -19,7 +21,10 @@ struct app {
     struct udp_receiver *udp; /* NULL until listening; outlives the HTTP server */
     const char *db_path;
     double started_at;
-    volatile int stopping; /* set when shutdown begins so long waits return early */
+    /* Set once when shutdown begins (signal handler on the loop thread, or main() on a failed
+     * start) and read by connection threads so long waits return early: atomic, not volatile,
+     * because those are different threads. */
+    atomic_bool stopping;
 };
 
 #endif

@@ -479,11 +479,7 @@ int aws_get_time(const json_t *obj, const char *name, double *out)
  * cannot silently page through another. */
 static uint32_t scope_hash(const char *scope)
 {
-    uint32_t h = 2166136261u;
-    for (const char *p = scope ? scope : ""; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    }
-    return h;
+    return fnv1a32(scope ? scope : "");
 }
 
 char *aws_token_encode(int64_t offset, const char *scope)

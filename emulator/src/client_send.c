@@ -20,6 +20,7 @@
 
 #include "client_int.h"
 #include "config.h"
+#include "fixture.h"
 
 #define HEADER "{\"format\":\"json\",\"version\":1}\n"
 /* Largest UDP payload over IPv4. */
@@ -76,41 +77,14 @@ static int open_socket(const char *address, struct addrinfo **ai)
     return fd;
 }
 
-static void shift_times(json_t *doc, double delta, int depth)
-{
-    static const char *const keys[] = {"start_time", "end_time"};
-    for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
-        json_t *t = json_object_get(doc, keys[i]);
-        if (json_is_number(t)) {
-            json_object_set_new(doc, keys[i], json_real(json_number_value(t) + delta));
-        }
-    }
-    size_t i;
-    json_t *sub;
-    if (depth < 512) {
-        json_array_foreach(json_object_get(doc, "subsegments"), i, sub)
-        {
-            shift_times(sub, delta, depth + 1);
-        }
-    }
-}
-
-/* Moves the epoch part of a trace id by delta seconds. */
+/* Moves the epoch part of a doc's trace id by delta seconds (rounded down). */
 static void shift_trace_id(json_t *doc, double delta)
 {
-    const char *id = json_string_value(json_object_get(doc, "trace_id"));
-    char *end = NULL;
-    if (!id || strlen(id) != 35 || strncmp(id, "1-", 2) != 0) {
-        return;
-    }
-    unsigned long epoch = strtoul(id + 2, &end, 16);
-    if (end != id + 10) {
-        return;
-    }
     char out[36];
-    snprintf(out, sizeof(out), "1-%08lx%s", (unsigned long)((double)epoch + delta) & 0xffffffffUL,
-             id + 10);
-    json_object_set_new(doc, "trace_id", json_string(out));
+    if (fixture_shift_trace_id(json_string_value(json_object_get(doc, "trace_id")),
+                               (long)floor(delta), out)) {
+        json_object_set_new(doc, "trace_id", json_string(out));
+    }
 }
 
 /* Every segment document of text (log lines and comments skipped). New array, or NULL with a
@@ -168,7 +142,7 @@ static int send_docs(int fd, const struct addrinfo *ai, json_t *docs, bool shift
     json_array_foreach(docs, i, doc)
     {
         if (delta != 0) {
-            shift_times(doc, delta, 0);
+            fixture_shift_doc(doc, delta);
             shift_trace_id(doc, delta);
         }
         char *body = json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(17));

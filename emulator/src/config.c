@@ -108,6 +108,22 @@ int config_parse_duration_ms(const char *s, int64_t *ms)
     return ERR_INVALID;
 }
 
+int config_parse_when(const char *s, double *out)
+{
+    char *end = NULL;
+    int64_t ms = 0;
+    double t = strtod(s, &end);
+    if (end != s && *end == '\0') {
+        *out = t;
+        return 0;
+    }
+    if (config_parse_duration_ms(s, &ms) == 0) {
+        *out = now_epoch() - (double)ms / 1000.0;
+        return 0;
+    }
+    return ERR_INVALID;
+}
+
 int config_parse_size(const char *s, int64_t *bytes)
 {
     static const struct {

@@ -51,6 +51,10 @@ void config_fini(struct config *cfg);
 int config_split_address(const char *addr, char *host, size_t hostlen, int *port) MUST_CHECK;
 /* Parses "500ms", "5s", "2m", "1h", "30d" or a plain number of seconds into milliseconds. */
 int config_parse_duration_ms(const char *s, int64_t *ms) MUST_CHECK;
+/* Parses a point in time: epoch seconds ("1700000000.5"), or a duration back from now as
+ * config_parse_duration_ms reads it ("15m"), into epoch seconds. The one reader of the
+ * since/until arguments of /api/v1. Returns 0 or ERR_INVALID. Any thread. */
+int config_parse_when(const char *s, double *out) MUST_CHECK;
 /* Parses "100MB", "1GiB", "1024" (bytes) into bytes. */
 int config_parse_size(const char *s, int64_t *bytes) MUST_CHECK;
 

@@ -13,6 +13,7 @@
 #include "export.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,8 +56,8 @@ struct exporter {
 struct exporters {
     struct exporter v[METRICS_EXPORTER_COUNT];
     size_t n;
-    volatile int stopping;
-    char **headers; /* --export-header as "K: V" lines, NULL-terminated */
+    atomic_bool stopping; /* export_stop (main thread) -> exporter threads */
+    char **headers;       /* --export-header as "K: V" lines, NULL-terminated */
 };
 
 static uint64_t thread_cpu_us(void)
@@ -299,7 +300,7 @@ void export_stop(struct exporters *x)
     if (!x) {
         return;
     }
-    x->stopping = 1;
+    atomic_store(&x->stopping, true);
     for (size_t i = 0; i < x->n; i++) {
         if (x->v[i].target.multi) {
             curl_multi_wakeup(x->v[i].target.multi);

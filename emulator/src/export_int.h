@@ -8,6 +8,7 @@
 #define EXPORT_INT_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -96,7 +97,7 @@ struct export_target {
     char region[64];
     const char *sigv4_service;                     /* "xray", "logs", or NULL for no signature */
     char *access_key, *secret_key, *session_token; /* SigV4 when access_key is set */
-    volatile int *stopping;
+    atomic_bool *stopping;   /* the owner's shutdown flag, read by the exporter thread */
     CURLM *multi;            /* owned by the exporter thread */
     void (*tick)(void *arg); /* called about once a second while a round is being sent */
     void *tick_arg;

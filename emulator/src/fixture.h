@@ -8,6 +8,8 @@
 #ifndef FIXTURE_H
 #define FIXTURE_H
 
+#include <jansson.h>
+
 #include "app.h"
 
 struct fixture_result {
@@ -27,5 +29,12 @@ int fixture_load(struct app *app, const char *text, size_t len, bool shift_to_no
  * text again adds new traces instead of replacing the earlier ones (the demo's replay). */
 int fixture_replay(struct app *app, const char *text, size_t len,
                    struct fixture_result *res) MUST_CHECK;
+
+/* Time-shifting, written once for fixture loads and `fluoro send --shift`. Moves the start_time
+ * and end_time of doc and of its nested subsegments (to depth 512) by delta seconds, in place. */
+void fixture_shift_doc(json_t *doc, double delta);
+/* id ("1-" then 8 hex digits of epoch seconds, 35 characters) with its epoch part moved by
+ * delta_s seconds, into out. false (out untouched) when id does not have that shape. Pure. */
+bool fixture_shift_trace_id(const char *id, long delta_s, char out[36]);
 
 #endif

@@ -102,6 +102,11 @@ double now_epoch(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int64_t now_epoch_ms(void)
+{
+    return (int64_t)(now_epoch() * 1000.0);
+}
+
 uint64_t now_mono_ms(void)
 {
     struct timespec ts;

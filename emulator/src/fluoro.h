@@ -4,7 +4,9 @@
  *
  * Ownership rule for jansson values (stated once, here): every json_t * has exactly one owner,
  * who decrefs it at `out:`. Objects are built only with json_object_set_new/json_array_append_new;
- * json_object_get() returns a borrowed reference. A json_t never crosses threads.
+ * json_object_get() returns a borrowed reference. A json_t is used by one thread at a time;
+ * where one is handed to another thread (a writer command's argument, writer.h writer_call and
+ * writer_post), the place that hands it over says which lock orders it.
  *
  * Any thread may call anything declared here.
  */
@@ -54,8 +56,10 @@ char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 /* Installs x-allocators into jansson and seeds its hash; call once in main() before threads. */
 void fluoro_json_init(void);
 
-/* Wall-clock time as epoch seconds with a fraction; monotonic milliseconds for intervals. */
+/* Wall-clock time as epoch seconds with a fraction, and as epoch milliseconds (truncated, the
+ * unit of CloudWatch Logs timestamps); monotonic milliseconds for intervals. Any thread. */
 double now_epoch(void);
+int64_t now_epoch_ms(void);
 uint64_t now_mono_ms(void);
 
 /* The CLOCK_MONOTONIC time ms milliseconds from now, for pthread_cond_timedwait on a condition
@@ -67,5 +71,33 @@ void cond_init_monotonic(void *cond);
 
 /* true when s is exactly n hex digits (either case). */
 bool is_hex(const char *s, size_t n);
+
+/* FNV-1a, the one non-cryptographic hash of the program (page-token scopes, id tables, dedup
+ * sets): 32-bit over a NUL-terminated string, and 64-bit over a string or n bytes continuing
+ * from h (start from FNV64_OFFSET). Inline because hash tables call it per probe. Pure. */
+#define FNV64_OFFSET 0xcbf29ce484222325ULL
+static inline uint32_t fnv1a32(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    }
+    return h;
+}
+static inline uint64_t fnv1a64n(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 0x100000001b3ULL;
+    }
+    return h;
+}
+static inline uint64_t fnv1a64(uint64_t h, const char *s)
+{
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return h;
+}
 
 #endif

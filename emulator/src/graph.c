@@ -12,30 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svcstats.h"
 #include "trace_facts.h"
 
-/* Response-time histogram: counts per millisecond bucket, kept in the order buckets first
- * appear (the order jansson objects iterated in when they held these counts, which is the
- * output order), with an open-addressing index keyed by the bucket value's bits. Two bucket
- * values print the same "%.3f" key exactly when their bits are equal, so this counts what the
- * string-keyed object counted. */
-struct hist_entry {
-    double value;
-    int64_t count;
-};
-
-struct hist {
-    struct hist_entry *entries;
-    size_t n, cap;
-    uint32_t *slots; /* index + 1 into entries; 0 = empty */
-    size_t nslots;   /* power of two */
-};
-
 struct stats {
-    int64_t ok, error_other, throttle, fault, total;
-    double total_response_time;
-    struct hist histogram;
-    struct hist durations; /* nodes only */
+    struct svcstats c;
+    struct svcstats_hist histogram;
+    struct svcstats_hist durations; /* nodes only */
 };
 
 struct edge_acc {
@@ -75,68 +58,10 @@ static void stats_init(struct stats *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void hist_fini(struct hist *h)
-{
-    free(h->entries);
-    free(h->slots);
-}
-
 static void stats_fini(struct stats *s)
 {
-    hist_fini(&s->histogram);
-    hist_fini(&s->durations);
-}
-
-static uint64_t hist_hash(double v)
-{
-    uint64_t bits;
-    memcpy(&bits, &v, sizeof(bits));
-    bits ^= bits >> 33;
-    bits *= 0xff51afd7ed558ccdULL;
-    bits ^= bits >> 33;
-    return bits;
-}
-
-static bool same_bits(double a, double b)
-{
-    return memcmp(&a, &b, sizeof(a)) == 0;
-}
-
-static void hist_rehash(struct hist *h)
-{
-    free(h->slots);
-    h->nslots = h->nslots ? h->nslots * 2 : 16;
-    h->slots = xcalloc(h->nslots, sizeof(*h->slots));
-    for (size_t i = 0; i < h->n; i++) {
-        size_t at = hist_hash(h->entries[i].value) & (h->nslots - 1);
-        while (h->slots[at]) {
-            at = (at + 1) & (h->nslots - 1);
-        }
-        h->slots[at] = (uint32_t)(i + 1);
-    }
-}
-
-static void bump(struct hist *h, double seconds)
-{
-    double v = round(seconds * 1000) / 1000;
-    if ((h->n + 1) * 2 > h->nslots) {
-        hist_rehash(h);
-    }
-    size_t at = hist_hash(v) & (h->nslots - 1);
-    while (h->slots[at]) {
-        struct hist_entry *e = &h->entries[h->slots[at] - 1];
-        if (same_bits(e->value, v)) {
-            e->count++;
-            return;
-        }
-        at = (at + 1) & (h->nslots - 1);
-    }
-    if (h->n == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 8;
-        h->entries = xrealloc(h->entries, h->cap * sizeof(*h->entries));
-    }
-    h->entries[h->n] = (struct hist_entry){v, 1};
-    h->slots[at] = (uint32_t)(++h->n);
+    svcstats_hist_fini(&s->histogram);
+    svcstats_hist_fini(&s->durations);
 }
 
 void graph_free(struct graph *g)
@@ -183,20 +108,10 @@ static size_t node_index(struct graph *g, const char *name, const char *type)
 /* Counts one call or segment. */
 static void count(struct stats *s, const struct item *it, bool with_duration)
 {
-    s->total++;
-    s->total_response_time += it->rt;
-    if (it->fault) {
-        s->fault++;
-    } else if (it->throttle) {
-        s->throttle++;
-    } else if (it->error) {
-        s->error_other++;
-    } else {
-        s->ok++;
-    }
-    bump(&s->histogram, it->rt);
+    svcstats_count(&s->c, it->rt, it->fault, it->throttle, it->error);
+    svcstats_hist_add(&s->histogram, it->rt);
     if (with_duration) {
-        bump(&s->durations, it->rt);
+        svcstats_hist_add(&s->durations, it->rt);
     }
 }
 
@@ -325,37 +240,6 @@ void graph_add_facts(struct graph *g, const struct trace_view *f)
     }
 }
 
-static json_t *histogram_json(const struct hist *h)
-{
-    json_t *out = json_array();
-    for (size_t i = 0; i < h->n; i++) {
-        /* Value goes through the same text the string-keyed histogram used as its key. */
-        char key[64];
-        snprintf(key, sizeof(key), "%.3f", h->entries[i].value);
-        json_t *entry = json_object();
-        json_object_set_new(entry, "Value", json_real(strtod(key, NULL)));
-        json_object_set_new(entry, "Count", json_integer(h->entries[i].count));
-        json_array_append_new(out, entry);
-    }
-    return out;
-}
-
-static json_t *stats_json(const struct stats *s)
-{
-    json_t *err = json_object(), *fault = json_object(), *out = json_object();
-    json_object_set_new(err, "ThrottleCount", json_integer(s->throttle));
-    json_object_set_new(err, "OtherCount", json_integer(s->error_other));
-    json_object_set_new(err, "TotalCount", json_integer(s->throttle + s->error_other));
-    json_object_set_new(fault, "OtherCount", json_integer(s->fault));
-    json_object_set_new(fault, "TotalCount", json_integer(s->fault));
-    json_object_set_new(out, "OkCount", json_integer(s->ok));
-    json_object_set_new(out, "ErrorStatistics", err);
-    json_object_set_new(out, "FaultStatistics", fault);
-    json_object_set_new(out, "TotalCount", json_integer(s->total));
-    json_object_set_new(out, "TotalResponseTime", json_real(s->total_response_time));
-    return out;
-}
-
 static json_t *edge_json(const struct edge_acc *e)
 {
     json_t *out = json_object();
@@ -364,8 +248,8 @@ static json_t *edge_json(const struct edge_acc *e)
         json_object_set_new(out, "StartTime", json_real(e->start));
         json_object_set_new(out, "EndTime", json_real(e->end));
     }
-    json_object_set_new(out, "SummaryStatistics", stats_json(&e->st));
-    json_object_set_new(out, "ResponseTimeHistogram", histogram_json(&e->st.histogram));
+    json_object_set_new(out, "SummaryStatistics", svcstats_json(&e->st.c));
+    json_object_set_new(out, "ResponseTimeHistogram", svcstats_hist_json(&e->st.histogram));
     json_object_set_new(out, "Aliases", json_array());
     return out;
 }
@@ -393,9 +277,9 @@ static json_t *node_json(const struct graph *g, size_t i)
     }
     json_object_set_new(out, "Edges", edges);
     if (!n->client) {
-        json_object_set_new(out, "SummaryStatistics", stats_json(&n->st));
-        json_object_set_new(out, "DurationHistogram", histogram_json(&n->st.durations));
-        json_object_set_new(out, "ResponseTimeHistogram", histogram_json(&n->st.histogram));
+        json_object_set_new(out, "SummaryStatistics", svcstats_json(&n->st.c));
+        json_object_set_new(out, "DurationHistogram", svcstats_hist_json(&n->st.durations));
+        json_object_set_new(out, "ResponseTimeHistogram", svcstats_hist_json(&n->st.histogram));
     }
     return out;
 }

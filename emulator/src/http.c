@@ -108,6 +108,17 @@ void http_add_header(struct http_reply *rep, const char *name, const char *value
     }
 }
 
+void http_reply_sse(struct http_reply *rep, http_stream_fn fn, void *ctx, void (*free_fn)(void *))
+{
+    rep->status = 200;
+    rep->content_type = "text/event-stream; charset=utf-8";
+    http_add_header(rep, "Cache-Control", "no-cache");
+    http_add_header(rep, "X-Accel-Buffering", "no");
+    rep->stream = fn;
+    rep->stream_ctx = ctx;
+    rep->stream_free = free_fn;
+}
+
 static void clear_body(struct http_reply *rep)
 {
     if (!rep->body_static) {

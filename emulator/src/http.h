@@ -82,6 +82,10 @@ void http_reply_text(struct http_reply *rep, unsigned status, const char *conten
 void http_reply_static(struct http_reply *rep, unsigned status, const char *content_type,
                        const void *body, size_t len);
 void http_add_header(struct http_reply *rep, const char *name, const char *value);
+/* Makes rep a server-sent-event stream: 200, text/event-stream, no caching or proxy buffering,
+ * the body produced by fn (see http_stream_fn) over ctx, which free_fn releases when the
+ * connection ends (steals ctx). Every SSE route starts this way. Connection threads. */
+void http_reply_sse(struct http_reply *rep, http_stream_fn fn, void *ctx, void (*free_fn)(void *));
 
 /* The value of a query-string argument, or NULL. Borrowed from the connection. */
 const char *http_query(struct http_request *req, const char *name);

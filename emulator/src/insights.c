@@ -48,16 +48,6 @@ void inode_free(struct inode *e)
 static const char *const aggregates[] = {
     "count", "count_distinct", "sum",      "avg",    "min",        "max",
     "pct",   "stddev",         "earliest", "latest", "sortsfirst", "sortslast"};
-static const char *const functions[] = {
-    "abs",         "ceil",         "floor",          "greatest",
-    "least",       "log",          "sqrt",           "ispresent",
-    "coalesce",    "isempty",      "isblank",        "concat",
-    "ltrim",       "rtrim",        "trim",           "strlen",
-    "toupper",     "tolower",      "substr",         "replace",
-    "strcontains", "bin",          "datefloor",      "dateceil",
-    "frommillis",  "tomillis",     "isvalidip",      "isvalidipv4",
-    "isvalidipv6", "isipinsubnet", "isipv4insubnet", "isipv6insubnet",
-    "now",         "tonumber"};
 
 static bool in_list(const char *name, const char *const *list, size_t n)
 {
@@ -128,7 +118,7 @@ static struct inode *parse_primary(struct iparser *p)
         return n;
     }
     bool agg = in_list(name, aggregates, ARRAY_LEN(aggregates));
-    if (!agg && !in_list(name, functions, ARRAY_LEN(functions))) {
+    if (!agg && !insights_fn_known(name)) {
         insights_lex_fail(p, name_start, name_end, "unknown function %s at position %d", name);
         free(name);
         return NULL;

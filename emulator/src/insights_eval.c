@@ -10,9 +10,11 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "insights_int.h"
@@ -43,7 +45,7 @@ struct ival ival_num(double x)
     return (struct ival){.t = isfinite(x) ? IV_NUM : IV_NULL, .num = x};
 }
 
-static struct ival ival_time(double ms)
+struct ival ival_time(double ms)
 {
     return (struct ival){.t = IV_TIME, .num = ms};
 }
@@ -328,19 +330,7 @@ bool inode_truthy(const struct ival *v)
 
 /* ---- evaluation ---- */
 
-/* Appends s to the growable string *out (length *n, capacity *cap). */
-static void put(char **out, size_t *n, size_t *cap, const char *s)
-{
-    size_t len = strlen(s);
-    if (*n + len + 1 > *cap) {
-        *cap = (*n + len + 1) * 2;
-        *out = xrealloc(*out, *cap);
-    }
-    memcpy(*out + *n, s, len + 1);
-    *n += len;
-}
-
-static char *text_of(const struct inode *e, const struct irec *r)
+char *inode_eval_text(const struct inode *e, const struct irec *r)
 {
     struct ival v = inode_eval(e, r);
     char *t = ival_text(&v);
@@ -348,7 +338,7 @@ static char *text_of(const struct inode *e, const struct irec *r)
     return t;
 }
 
-static bool num_of(const struct inode *e, const struct irec *r, double *x)
+bool inode_eval_number(const struct inode *e, const struct irec *r, double *x)
 {
     struct ival v = inode_eval(e, r);
     bool ok = ival_number(&v, x);
@@ -356,227 +346,9 @@ static bool num_of(const struct inode *e, const struct irec *r, double *x)
     return ok;
 }
 
-static struct ival bool_val(bool b)
+struct ival ival_bool(bool b)
 {
     return ival_num(b ? 1 : 0);
-}
-
-static bool ip_parse(const char *s, unsigned char out[16], int *family)
-{
-    if (inet_pton(AF_INET, s, out) == 1) {
-        *family = AF_INET;
-        return true;
-    }
-    if (inet_pton(AF_INET6, s, out) == 1) {
-        *family = AF_INET6;
-        return true;
-    }
-    return false;
-}
-
-static bool in_subnet(const char *ip, const char *cidr, int want)
-{
-    unsigned char a[16], b[16];
-    int fa = 0, fb = 0;
-    char net[64];
-    const char *slash = strchr(cidr, '/');
-    if (!slash || (size_t)(slash - cidr) >= sizeof(net)) {
-        return false;
-    }
-    snprintf(net, sizeof(net), "%.*s", (int)(slash - cidr), cidr);
-    int bits = atoi(slash + 1);
-    if (!ip_parse(ip, a, &fa) || !ip_parse(net, b, &fb) || fa != fb || (want && fa != want)) {
-        return false;
-    }
-    int max = fa == AF_INET ? 32 : 128;
-    if (bits < 0 || bits > max) {
-        return false;
-    }
-    for (int i = 0; i < bits; i++) {
-        int bit = 7 - i % 8;
-        if (((a[i / 8] >> bit) & 1) != ((b[i / 8] >> bit) & 1)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static char *trim(const char *s, const char *chars, bool left, bool right)
-{
-    const char *set = chars ? chars : " \t\r\n";
-    size_t start = 0, end = strlen(s);
-    while (left && start < end && strchr(set, s[start])) {
-        start++;
-    }
-    while (right && end > start && strchr(set, s[end - 1])) {
-        end--;
-    }
-    return xstrndup(s + start, end - start);
-}
-
-static char *replace_all(const char *s, const char *search, const char *repl)
-{
-    size_t sl = strlen(search), n = 0, cap = strlen(s) + 1;
-    char *out = xmalloc(cap);
-    out[0] = '\0';
-    if (sl == 0) {
-        free(out);
-        return xstrdup(s);
-    }
-    for (const char *p = s; *p;) {
-        const char *hit = strstr(p, search);
-        size_t keep = hit ? (size_t)(hit - p) : strlen(p);
-        char *chunk = xstrndup(p, keep);
-        put(&out, &n, &cap, chunk);
-        free(chunk);
-        if (!hit) {
-            break;
-        }
-        put(&out, &n, &cap, repl);
-        p = hit + sl;
-    }
-    return out;
-}
-
-static struct ival call(const struct inode *e, const struct irec *r)
-{
-    const char *f = e->str;
-    size_t n = e->nargs;
-    double x = 0, y = 0;
-    if (strcmp(f, "ispresent") == 0 && n == 1) {
-        struct ival v = inode_eval(e->args[0], r);
-        bool present = v.t != IV_NULL;
-        ival_free(&v);
-        return bool_val(present);
-    }
-    if (strcmp(f, "coalesce") == 0) {
-        for (size_t i = 0; i < n; i++) {
-            struct ival v = inode_eval(e->args[i], r);
-            if (v.t != IV_NULL) {
-                return v;
-            }
-        }
-        return (struct ival){0};
-    }
-    if ((strcmp(f, "greatest") == 0 || strcmp(f, "least") == 0) && n > 0) {
-        bool any = false, most = f[0] == 'g';
-        double best = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (num_of(e->args[i], r, &x)) {
-                best = !any ? x : most ? fmax(best, x) : fmin(best, x);
-                any = true;
-            }
-        }
-        return any ? ival_num(best) : (struct ival){0};
-    }
-    if (strcmp(f, "concat") == 0) {
-        char *out = xstrdup("");
-        size_t len = 0, cap = 1;
-        for (size_t i = 0; i < n; i++) {
-            char *t = text_of(e->args[i], r);
-            if (t) {
-                put(&out, &len, &cap, t);
-            }
-            free(t);
-        }
-        return (struct ival){.t = IV_STR, .str = out};
-    }
-    if (strcmp(f, "bin") == 0 && n == 1 && num_of(e->args[0], r, &x) && x > 0) {
-        return ival_time(floor((double)r->ts / x) * x);
-    }
-    if (strcmp(f, "now") == 0) {
-        return ival_time(floor(now_epoch() * 1000.0));
-    }
-    /* The rest take a first argument and return NULL when it is missing. */
-    if (n == 0) {
-        return (struct ival){0};
-    }
-    struct ival a = inode_eval(e->args[0], r);
-    struct ival out = {0};
-    char *s = ival_text(&a);
-    bool an = ival_number(&a, &x);
-    if (strcmp(f, "isempty") == 0 || strcmp(f, "isblank") == 0) {
-        bool empty = !s || !*s;
-        if (!empty && f[2] == 'b') {
-            char *t = trim(s, NULL, true, true);
-            empty = !*t;
-            free(t);
-        }
-        out = bool_val(empty);
-    } else if (strncmp(f, "isvalidip", 9) == 0) {
-        unsigned char buf[16];
-        int fam = 0;
-        bool ok = s && ip_parse(s, buf, &fam);
-        ok = ok && (f[9] == '\0' || (strcmp(f + 9, "v4") == 0) == (fam == AF_INET));
-        out = bool_val(ok);
-    } else if (!s) {
-        out = (struct ival){0};
-    } else if (strcmp(f, "abs") == 0 && an) {
-        out = ival_num(fabs(x));
-    } else if (strcmp(f, "ceil") == 0 && an) {
-        out = ival_num(ceil(x));
-    } else if (strcmp(f, "floor") == 0 && an) {
-        out = ival_num(floor(x));
-    } else if (strcmp(f, "sqrt") == 0 && an) {
-        out = ival_num(sqrt(x));
-    } else if (strcmp(f, "log") == 0 && an) {
-        out = ival_num(log(x));
-    } else if (strcmp(f, "tonumber") == 0 && an) {
-        out = ival_num(x);
-    } else if (strcmp(f, "strlen") == 0) {
-        size_t cps = 0;
-        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-            cps += (*p & 0xc0) != 0x80;
-        }
-        out = ival_num((double)cps);
-    } else if (strcmp(f, "toupper") == 0 || strcmp(f, "tolower") == 0) {
-        char *t = xstrdup(s);
-        for (char *p = t; *p; p++) {
-            *p = (char)(f[2] == 'u' ? toupper((unsigned char)*p) : tolower((unsigned char)*p));
-        }
-        out = (struct ival){.t = IV_STR, .str = t};
-    } else if (strcmp(f, "ltrim") == 0 || strcmp(f, "rtrim") == 0 || strcmp(f, "trim") == 0) {
-        char *chars = n > 1 ? text_of(e->args[1], r) : NULL;
-        out = (struct ival){.t = IV_STR, .str = trim(s, chars, f[0] != 'r', f[0] != 'l')};
-        free(chars);
-    } else if (strcmp(f, "substr") == 0 && n >= 2 && num_of(e->args[1], r, &y)) {
-        size_t len = strlen(s), start = y < 0 ? 0 : (size_t)y;
-        double count = 0;
-        size_t take = len;
-        if (n > 2 && num_of(e->args[2], r, &count)) {
-            take = count < 0 ? 0 : (size_t)count;
-        }
-        start = start > len ? len : start;
-        take = take > len - start ? len - start : take;
-        out = (struct ival){.t = IV_STR, .str = xstrndup(s + start, take)};
-    } else if (strcmp(f, "replace") == 0 && n == 3) {
-        char *search = text_of(e->args[1], r), *repl = text_of(e->args[2], r);
-        out = (struct ival){.t = IV_STR,
-                            .str = replace_all(s, search ? search : "", repl ? repl : "")};
-        free(search);
-        free(repl);
-    } else if (strcmp(f, "strcontains") == 0 && n == 2) {
-        char *search = text_of(e->args[1], r);
-        out = bool_val(search && strstr(s, search));
-        free(search);
-    } else if ((strcmp(f, "datefloor") == 0 || strcmp(f, "dateceil") == 0) && n == 2 && an &&
-               num_of(e->args[1], r, &y) && y > 0) {
-        out = ival_time(f[4] == 'f' ? floor(x / y) * y : ceil(x / y) * y);
-    } else if (strcmp(f, "frommillis") == 0 && an) {
-        out = ival_time(x);
-    } else if (strcmp(f, "tomillis") == 0 && an) {
-        out = ival_num(x);
-    } else if (strstr(f, "subnet") && n == 2) {
-        char *cidr = text_of(e->args[1], r);
-        int fam = strcmp(f, "isipv4insubnet") == 0   ? AF_INET
-                  : strcmp(f, "isipv6insubnet") == 0 ? AF_INET6
-                                                     : 0;
-        out = bool_val(cidr && in_subnet(s, cidr, fam));
-        free(cidr);
-    }
-    free(s);
-    ival_free(&a);
-    return out;
 }
 
 static struct ival arith(enum iop op, const struct ival *a, const struct ival *b)
@@ -606,12 +378,12 @@ static struct ival arith(enum iop op, const struct ival *a, const struct ival *b
 
 static bool like(const struct inode *e, const struct irec *r)
 {
-    char *s = text_of(e->args[0], r);
+    char *s = inode_eval_text(e->args[0], r);
     bool hit = false;
     if (s && e->args[1]->kind == IN_REGEX) {
         hit = rx_search(e->args[1]->regex, s, strlen(s));
     } else if (s) {
-        char *needle = text_of(e->args[1], r);
+        char *needle = inode_eval_text(e->args[1], r);
         hit = needle && strstr(s, needle);
         free(needle);
     }
@@ -636,14 +408,14 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
         struct ival v = inode_eval(e->args[0], r);
         bool t = inode_truthy(&v);
         ival_free(&v);
-        return bool_val(!t);
+        return ival_bool(!t);
     }
     case IN_NEG: {
         double x = 0;
-        return num_of(e->args[0], r, &x) ? ival_num(-x) : (struct ival){0};
+        return inode_eval_number(e->args[0], r, &x) ? ival_num(-x) : (struct ival){0};
     }
     case IN_LIKE:
-        return bool_val(like(e, r) != e->negate);
+        return ival_bool(like(e, r) != e->negate);
     case IN_IN: {
         struct ival v = inode_eval(e->args[0], r);
         bool found = false;
@@ -654,7 +426,7 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
         }
         bool present = v.t != IV_NULL;
         ival_free(&v);
-        return bool_val(present && found != e->negate);
+        return ival_bool(present && found != e->negate);
     }
     case IN_CALL:
         if (e->aggregate) {
@@ -663,7 +435,7 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
             const struct ival *v = irec_get(r, key);
             return v ? ival_copy(v) : (struct ival){0};
         }
-        return call(e, r);
+        return insights_fn_call(e, r);
     case IN_BINARY:
         break;
     }
@@ -672,12 +444,12 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
         bool t = inode_truthy(&a);
         ival_free(&a);
         if (t == (e->op == OP_OR)) {
-            return bool_val(t);
+            return ival_bool(t);
         }
         struct ival b = inode_eval(e->args[1], r);
         t = inode_truthy(&b);
         ival_free(&b);
-        return bool_val(t);
+        return ival_bool(t);
     }
     struct ival a = inode_eval(e->args[0], r), b = inode_eval(e->args[1], r), out = {0};
     if (e->op >= OP_EQ && e->op <= OP_GE) {
@@ -692,7 +464,7 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
                   : e->op == OP_GT ? c > 0
                                    : c >= 0;
         }
-        out = bool_val(res);
+        out = ival_bool(res);
     } else {
         out = arith(e->op, &a, &b);
     }

@@ -135,6 +135,19 @@ void irec_from_event(struct irec *r, const struct insights_event *ev);
 
 /* Evaluates e against r (new value). Aggregate calls are not evaluated here. */
 struct ival inode_eval(const struct inode *e, const struct irec *r);
+/* e evaluated against r, then as text (new string, NULL when missing) or as a number (false when
+ * it is not one). Any thread. */
+char *inode_eval_text(const struct inode *e, const struct irec *r);
+bool inode_eval_number(const struct inode *e, const struct irec *r, double *x);
+/* A boolean (1 or 0) and a timestamp (epoch milliseconds) value. */
+struct ival ival_bool(bool b);
+struct ival ival_time(double ms);
+
+/* insights_fn.c: whether name (any case) is a scalar function, and the value of the IN_CALL e
+ * (not an aggregate) for record r (new value; NULL for an argument count the function does not
+ * take). Any thread. */
+bool insights_fn_known(const char *name);
+struct ival insights_fn_call(const struct inode *e, const struct irec *r);
 bool inode_truthy(const struct ival *v);
 
 /* Regex: compiles the PCRE-like dialect Insights uses with rx.h (new, rx_free); NULL with a

@@ -60,11 +60,6 @@ bool logs_bool(const struct logs_call *c, const char *name, bool dflt)
     return json_is_boolean(v) ? json_is_true(v) : dflt;
 }
 
-int64_t logs_now_ms(void)
-{
-    return (int64_t)(now_epoch() * 1000.0);
-}
-
 /* "arn:aws:logs:<region>:<account>:log-group:<name>[:*]" -> name, or NULL when not that shape. */
 static const char *arn_group(const char *arn, char buf[513])
 {
@@ -169,6 +164,9 @@ void logs_page_next(json_t *out, bool more, int64_t offset, const char *scope)
 
 int logs_write(struct logs_call *c, writer_fn fn, void *arg)
 {
+    /* The json_t in arg (request bodies, documents) go to the writer thread and back inside
+     * writer_call: the queue mutex orders the hand-over, the writer mutex (command done) the
+     * hand-back (writer.h). */
     int rc = writer_call(c->req->app->writer, fn, arg);
     if (rc == ERR_INTERNAL || rc == ERR_TIMEOUT) {
         logs_fail(c, "ServiceUnavailableException", "The service could not store the change.");
@@ -195,7 +193,7 @@ static int config_write_fn(struct writer_txn *txn, void *arg)
 int logs_config_write(struct logs_call *c, const char *kind, int64_t gid, const char *name,
                       const char *doc)
 {
-    struct config_write w = {kind, gid, name, doc, logs_now_ms()};
+    struct config_write w = {kind, gid, name, doc, now_epoch_ms()};
     return logs_write(c, config_write_fn, &w);
 }
 
@@ -380,7 +378,7 @@ static void create_log_group(struct logs_call *c)
     char res[600];
     struct group_write w = {.group = logs_str(c, "logGroupName"),
                             .kms = logs_str(c, "kmsKeyId"),
-                            .now = logs_now_ms(),
+                            .now = now_epoch_ms(),
                             .resource = res};
     if (strncasecmp(w.group, "aws/", 4) == 0) {
         logs_invalid(c, "Log groups starting with AWS/ are reserved for AWS.");
@@ -455,7 +453,7 @@ static void stream_op(struct logs_call *c, bool create)
     struct group_write w = {.group = logs_str(c, "logGroupName"),
                             .stream = logs_str(c, "logStreamName"),
                             .days = create ? 1 : 0,
-                            .now = logs_now_ms()};
+                            .now = now_epoch_ms()};
     group_write(c, stream_fn, &w);
 }
 

@@ -139,7 +139,4 @@ int logs_config_write(struct logs_call *c, const char *kind, int64_t gid, const 
 /* Serializes doc compactly (new string) for logs_config_write. */
 char *logs_doc_text(const json_t *doc);
 
-/* Epoch milliseconds now. */
-int64_t logs_now_ms(void);
-
 #endif

@@ -28,10 +28,7 @@ static bool token_byte(unsigned char ch)
 /* FNV-1a with a final mix, never 0 (0 marks an empty slot of the dedup set). */
 static uint64_t token_hash(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037u;
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ (unsigned char)s[i]) * 1099511628211u;
-    }
+    uint64_t h = fnv1a64n(FNV64_OFFSET, s, n);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdu;
     h ^= h >> 33;

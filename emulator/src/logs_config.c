@@ -86,7 +86,7 @@ static json_int_t creation_time(struct logs_call *c, const char *kind, int64_t g
     json_int_t t = old ? json_integer_value(json_object_get(old, "creationTime")) : 0;
     *exists = old != NULL;
     json_decref(old);
-    return t ? t : (json_int_t)logs_now_ms();
+    return t ? t : (json_int_t)now_epoch_ms();
 }
 
 /* ---- metric filters ---- */
@@ -390,10 +390,11 @@ static void put_destination(struct logs_call *c)
         t.vals[t.n++] = json_string_value(v);
     }
     json_t *old = logs_db_config_get(c->ro, "destination", 0, name);
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:I}", "destinationName", name, "targetArn", logs_str(c, "targetArn"),
-        "roleArn", logs_str(c, "roleArn"), "arn", "", "creationTime",
-        old ? json_integer_value(json_object_get(old, "creationTime")) : (json_int_t)logs_now_ms());
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:I}", "destinationName", name, "targetArn",
+                            logs_str(c, "targetArn"), "roleArn", logs_str(c, "roleArn"), "arn", "",
+                            "creationTime",
+                            old ? json_integer_value(json_object_get(old, "creationTime"))
+                                : (json_int_t)now_epoch_ms());
     json_object_set_new(doc, "arn", json_sprintf("%sdestination:%s", c->arn_prefix, name));
     const json_t *policy = json_object_get(old, "accessPolicy");
     if (policy) {
@@ -515,7 +516,7 @@ static void put_resource_policy(struct logs_call *c)
     json_decref(old);
     char *normal = normalized_policy(text);
     json_t *doc = json_pack("{s:s, s:s, s:I}", "policyName", name, "policyDocument", normal,
-                            "lastUpdatedTime", (json_int_t)logs_now_ms());
+                            "lastUpdatedTime", (json_int_t)now_epoch_ms());
     free(normal);
     store_doc(c, "policy", 0, name, doc, json_pack("{s:O}", "resourcePolicy", doc));
     json_decref(doc);
@@ -553,7 +554,7 @@ static void create_export_task(struct logs_call *c)
         return;
     }
     aws_uuid(id);
-    json_int_t now = (json_int_t)logs_now_ms();
+    json_int_t now = (json_int_t)now_epoch_ms();
     const char *prefix = logs_str(c, "destinationPrefix");
     json_t *doc = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:{s:s, s:s}, s:{s:I, s:I}}", "taskId",
                             id, "logGroupName", group, "from", (json_int_t)from, "to",
@@ -644,7 +645,7 @@ static void put_data_protection_policy(struct logs_call *c)
     }
     json_t *doc =
         json_pack("{s:s, s:s, s:I}", "logGroupIdentifier", logs_str(c, "logGroupIdentifier"),
-                  "policyDocument", text, "lastUpdatedTime", (json_int_t)logs_now_ms());
+                  "policyDocument", text, "lastUpdatedTime", (json_int_t)now_epoch_ms());
     store_doc(c, "dataprotection", gid, "", doc, json_incref(doc));
     json_decref(doc);
 }

@@ -112,20 +112,6 @@ int logs_db_reset(struct store *rw)
                           "DELETE FROM log_config; DELETE FROM log_tags;");
 }
 
-/* Steps st expecting at most one row with one integer column. Returns 0 with *out, ERR_NOTFOUND
- * or ERR_INTERNAL. Resets st. */
-static int one_int(struct store *s, sqlite3_stmt *st, int64_t *out, const char *what)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return 0;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ERR_NOTFOUND : store_fail(s, what);
-}
-
 int logs_db_group_find(struct store *s, const char *name, int64_t *id, int *retention_days)
 {
     sqlite3_stmt *st =
@@ -155,7 +141,7 @@ int logs_db_stream_find(struct store *s, int64_t gid, const char *name, int64_t 
     }
     sqlite3_bind_int64(st, 1, gid);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    return one_int(s, st, id, "find log stream");
+    return store_one_int(s, st, id, "find log stream");
 }
 
 int logs_db_group_create(struct store *rw, const char *name, const char *kms, int64_t now)
@@ -247,7 +233,7 @@ int logs_db_stream_create(struct store *rw, int64_t gid, const char *name, int64
     sqlite3_bind_int64(st, 1, gid);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, now);
-    return one_int(rw, st, &id, "create log stream") == 0 ? 0 : ERR_INTERNAL;
+    return store_one_int(rw, st, &id, "create log stream") == 0 ? 0 : ERR_INTERNAL;
 }
 
 int logs_db_stream_delete(struct store *rw, int64_t gid, int64_t sid)

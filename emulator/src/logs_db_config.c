@@ -8,19 +8,6 @@
 
 #include <string.h>
 
-/* Steps st expecting one integer column. Returns 0, ERR_NOTFOUND or ERR_INTERNAL. Resets st. */
-static int one_int(struct store *s, sqlite3_stmt *st, int64_t *out, const char *what)
-{
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        return 0;
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE ? ERR_NOTFOUND : store_fail(s, what);
-}
-
 int logs_db_config_put(struct store *rw, const char *kind, int64_t gid, const char *name,
                        int64_t now, const char *doc)
 {
@@ -115,7 +102,7 @@ int64_t logs_db_config_count(struct store *s, const char *kind, int64_t gid)
     }
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, gid);
-    if (one_int(s, st, &n, "count log config") < 0) {
+    if (store_one_int(s, st, &n, "count log config") < 0) {
         n = 0;
     }
     return n;

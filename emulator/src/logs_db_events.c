@@ -459,11 +459,6 @@ out:
     return rc;
 }
 
-static int64_t now_ms(void)
-{
-    return (int64_t)(now_epoch() * 1000.0);
-}
-
 static int64_t sat_add(int64_t a, int64_t b)
 {
     return a > INT64_MAX - b ? INT64_MAX : a + b;
@@ -490,7 +485,7 @@ static void bind_range(sqlite3_stmt *st, const struct bounds *b)
         sqlite3_bind_int64(st, 3, b->end);
         sqlite3_bind_int64(st, 4, lo);
     }
-    sqlite3_bind_int64(st, 9, now_ms());
+    sqlite3_bind_int64(st, 9, now_epoch_ms());
 }
 
 #define RANGE_ASC                                                                                  \
@@ -649,7 +644,7 @@ int logs_db_event_get(struct store *s, int64_t id, logs_db_row_fn fn, void *arg)
         return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, id >> LOGS_CHUNK_INDEX_BITS);
-    sqlite3_bind_int64(st, 9, now_ms());
+    sqlite3_bind_int64(st, 9, now_epoch_ms());
     struct bounds b = ALL_EVENTS;
     b.after_id = id - 1;
     int rc = id < 0 ? 0 : by_id(s, st, &b, 1, found_row, &f);
@@ -670,7 +665,7 @@ int logs_db_scan_new(struct store *s, int64_t gid, int64_t after_id, int64_t lim
     }
     sqlite3_bind_int64(st, 1, gid);
     sqlite3_bind_int64(st, 2, after_id < 0 ? 0 : after_id >> LOGS_CHUNK_INDEX_BITS);
-    sqlite3_bind_int64(st, 9, now_ms());
+    sqlite3_bind_int64(st, 9, now_epoch_ms());
     struct bounds b = ALL_EVENTS;
     b.after_id = after_id;
     return by_id(s, st, &b, limit, fn, arg);
@@ -735,7 +730,7 @@ int logs_db_expire_run(struct writer_txn *txn, void *arg)
 {
     (void)arg;
     struct store *rw = writer_txn_store(txn);
-    int64_t now = now_ms(), total = 0;
+    int64_t now = now_epoch_ms(), total = 0;
     sqlite3_stmt *st = store_stmt(
         rw, "SELECT id, retention_days FROM log_groups WHERE retention_days IS NOT NULL");
     if (!st) {

@@ -142,7 +142,7 @@ static void put_checked(struct logs_call *c, const struct logs_db_event *ev, siz
 {
     char buf[513];
     const char *group = NULL;
-    int64_t gid = 0, now = logs_now_ms();
+    int64_t gid = 0, now = now_epoch_ms();
     int retention = 0;
     if (!logs_group_by(c, logs_str(c, "logGroupName"), buf, &group, &gid, &retention)) {
         return;
@@ -374,15 +374,6 @@ out:
 
 /* ---- FilterLogEvents ---- */
 
-static uint32_t fnv(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    }
-    return h;
-}
-
 struct filter_scan {
     struct collect k;
     const struct fpattern *pattern;
@@ -468,7 +459,7 @@ static void filter_log_events(struct logs_call *c)
         unsigned int h = 0;
         int used = 0;
         if (sscanf(token, "%llx.%llx.%8x%n", &ts, &id, &h, &used) != 3 || token[used] ||
-            h != fnv(scope)) {
+            h != fnv1a32(scope)) {
             logs_invalid(c, "The specified nextToken is invalid.");
             goto out;
         }
@@ -497,7 +488,7 @@ static void filter_log_events(struct logs_call *c)
     if (f.stopped) {
         struct position p = f.last_seen;
         next = xasprintf("%llx.%llx.%08x", (unsigned long long)p.ts, (unsigned long long)p.id,
-                         fnv(scope));
+                         fnv1a32(scope));
         json_object_set_new(out, "nextToken", json_string(next));
     }
     logs_reply(c, out);

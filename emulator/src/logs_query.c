@@ -329,7 +329,7 @@ static void start_query(struct logs_call *c)
     aws_uuid(e->id);
     e->query_string = xstrdup(qs);
     e->account = xstrdup(c->account);
-    e->create_ms = logs_now_ms();
+    e->create_ms = now_epoch_ms();
     e->start_ms = query_time_ms(start, false);
     e->end_ms = query_time_ms(end, true);
     e->limit = logs_int(c, "limit", 0);
@@ -630,7 +630,7 @@ static void put_query_definition(struct logs_call *c)
     }
     doc = json_pack("{s:s, s:s, s:s, s:I}", "queryDefinitionId", id, "name", logs_str(c, "name"),
                     "queryString", logs_str(c, "queryString"), "lastModified",
-                    (json_int_t)logs_now_ms());
+                    (json_int_t)now_epoch_ms());
     if (groups) {
         json_object_set(doc, "logGroupNames", (json_t *)groups);
     }

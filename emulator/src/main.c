@@ -43,7 +43,7 @@ static void on_signal(uv_signal_t *h, int signum)
 {
     struct serve_state *s = h->data;
     log_info("shutting down", "signal=%d", signum);
-    s->app.stopping = 1;
+    atomic_store(&s->app.stopping, true);
     uv_stop(&s->loop);
 }
 
@@ -154,7 +154,7 @@ static int serve(const struct config *cfg)
              cfg->http_address, cfg->db_path[0] ? cfg->db_path : "(temporary)", FLUORO_VERSION);
     uv_run(&s.loop, UV_RUN_DEFAULT);
 out:
-    s.app.stopping = 1;
+    atomic_store(&s.app.stopping, true);
     demo_stop(replay);      /* its last round goes through the writer, which is still running */
     export_stop(exporters); /* before the writer stops, so its last cursor write commits */
     http_stop(httpd);

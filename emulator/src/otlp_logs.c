@@ -255,7 +255,7 @@ void otlp_logs(struct http_request *req, struct http_reply *rep)
     if (otlp_http_queue_full(req, rep, ct)) {
         goto out;
     }
-    int64_t now = (int64_t)(now_epoch() * 1000);
+    int64_t now = now_epoch_ms();
     add_records(&b, msg, now, retention);
     qsort(b.recs, b.n, sizeof(*b.recs), cmp_record);
     ev = xcalloc(b.n + 1, sizeof(*ev));

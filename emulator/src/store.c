@@ -306,6 +306,18 @@ int store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
     return 0;
 }
 
+int store_one_int(struct store *s, sqlite3_stmt *st, int64_t *out, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? ERR_NOTFOUND : store_fail(s, what);
+}
+
 void store_bind_text(sqlite3_stmt *st, int idx, const char *str)
 {
     if (str) {

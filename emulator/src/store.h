@@ -44,6 +44,10 @@ int store_fail(struct store *s, const char *what);
 /* Steps a statement expected to finish (no rows). Resets it. Returns 0 or ERR_INTERNAL. */
 int store_step_done(struct store *s, sqlite3_stmt *st, const char *what) MUST_CHECK;
 
+/* Steps a statement expected to give at most one row whose first column is an integer, into
+ * *out. Resets it. Returns 0, ERR_NOTFOUND (no row) or ERR_INTERNAL. Thread owning s. */
+int store_one_int(struct store *s, sqlite3_stmt *st, int64_t *out, const char *what) MUST_CHECK;
+
 /* Binds helpers: text (NULL binds SQL NULL). Copies. */
 void store_bind_text(sqlite3_stmt *st, int idx, const char *s);
 

@@ -2,7 +2,7 @@
  * timeseries.c - per-period statistics (see timeseries.h). Only periods holding data are kept,
  * in an array sorted by period index, so a huge window with sparse data costs nothing.
  * Counting follows graph.c: a fault is counted as a fault, otherwise a throttle, otherwise an
- * error, otherwise ok; histograms bucket response times to the millisecond.
+ * error, otherwise ok; histograms bucket response times to the millisecond (svcstats.h).
  *
  * X-Ray's forecast model is not published; ServiceForecastStatistics here is the band
  * mean +/- 2 standard deviations of the per-period fault counts, which is a stable, honest
@@ -15,17 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svcstats.h"
 #include "trace_facts.h"
-
-struct stats {
-    int64_t ok, error_other, throttle, fault, total;
-    double total_response_time;
-};
 
 struct bucket {
     int64_t index;
-    struct stats edge, service;
-    json_t *histogram; /* object: "seconds" -> count */
+    struct svcstats edge, service;
+    struct svcstats_hist histogram;
 };
 
 struct timeseries {
@@ -52,7 +48,7 @@ void timeseries_free(struct timeseries *ts)
         return;
     }
     for (size_t i = 0; i < ts->n; i++) {
-        json_decref(ts->buckets[i].histogram);
+        svcstats_hist_fini(&ts->buckets[i].histogram);
     }
     free(ts->buckets);
     free(ts);
@@ -82,7 +78,6 @@ static struct bucket *bucket_at(struct timeseries *ts, int64_t index)
     struct bucket *b = &ts->buckets[lo];
     memset(b, 0, sizeof(*b));
     b->index = index;
-    b->histogram = json_object();
     return b;
 }
 
@@ -104,23 +99,8 @@ static void count(struct timeseries *ts, const struct item *it, bool is_edge)
         return;
     }
     struct bucket *b = bucket_at(ts, (int64_t)floor(t / (double)ts->period));
-    struct stats *s = is_edge ? &b->edge : &b->service;
-    double rt = it->rt;
-    s->total++;
-    s->total_response_time += rt;
-    if (it->fault) {
-        s->fault++;
-    } else if (it->throttle) {
-        s->throttle++;
-    } else if (it->error) {
-        s->error_other++;
-    } else {
-        s->ok++;
-    }
-    char key[32];
-    snprintf(key, sizeof(key), "%.3f", round(rt * 1000) / 1000);
-    json_t *c = json_object_get(b->histogram, key);
-    json_object_set_new(b->histogram, key, json_integer(c ? json_integer_value(c) + 1 : 1));
+    svcstats_count(is_edge ? &b->edge : &b->service, it->rt, it->fault, it->throttle, it->error);
+    svcstats_hist_add(&b->histogram, it->rt);
 }
 
 static bool tf_true(const struct tf_val *v)
@@ -179,36 +159,13 @@ void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
     }
 }
 
-static json_t *stats_json(const struct stats *s)
-{
-    return json_pack("{s:I, s:{s:I, s:I, s:I}, s:{s:I, s:I}, s:I, s:f}", "OkCount",
-                     (json_int_t)s->ok, "ErrorStatistics", "ThrottleCount", (json_int_t)s->throttle,
-                     "OtherCount", (json_int_t)s->error_other, "TotalCount",
-                     (json_int_t)(s->throttle + s->error_other), "FaultStatistics", "OtherCount",
-                     (json_int_t)s->fault, "TotalCount", (json_int_t)s->fault, "TotalCount",
-                     (json_int_t)s->total, "TotalResponseTime", s->total_response_time);
-}
-
-static json_t *histogram_json(const json_t *hist)
-{
-    json_t *out = json_array();
-    const char *key;
-    json_t *c;
-    json_object_foreach((json_t *)hist, key, c)
-    {
-        json_array_append_new(out, json_pack("{s:f, s:I}", "Value", strtod(key, NULL), "Count",
-                                             json_integer_value(c)));
-    }
-    return out;
-}
-
 json_t *timeseries_result(const struct timeseries *ts)
 {
     json_t *out = json_array();
     double sum = 0, sumsq = 0;
     size_t nservice = 0;
     for (size_t i = 0; i < ts->n; i++) {
-        const struct stats *s = &ts->buckets[i].service;
+        const struct svcstats *s = &ts->buckets[i].service;
         if (s->total) {
             sum += (double)s->fault;
             sumsq += (double)s->fault * (double)s->fault;
@@ -221,10 +178,10 @@ json_t *timeseries_result(const struct timeseries *ts)
         const struct bucket *b = &ts->buckets[i];
         json_t *e = json_pack("{s:f}", "Timestamp", (double)(b->index * ts->period));
         if (b->edge.total) {
-            json_object_set_new(e, "EdgeSummaryStatistics", stats_json(&b->edge));
+            json_object_set_new(e, "EdgeSummaryStatistics", svcstats_json(&b->edge));
         }
         if (b->service.total) {
-            json_object_set_new(e, "ServiceSummaryStatistics", stats_json(&b->service));
+            json_object_set_new(e, "ServiceSummaryStatistics", svcstats_json(&b->service));
             if (ts->forecast) {
                 json_object_set_new(e, "ServiceForecastStatistics",
                                     json_pack("{s:I, s:I}", "FaultCountHigh",
@@ -232,7 +189,7 @@ json_t *timeseries_result(const struct timeseries *ts)
                                               (json_int_t)fmax(0, floor(mean - 2 * sd))));
             }
         }
-        json_object_set_new(e, "ResponseTimeHistogram", histogram_json(b->histogram));
+        json_object_set_new(e, "ResponseTimeHistogram", svcstats_hist_json(&b->histogram));
         json_array_append_new(out, e);
     }
     return out;

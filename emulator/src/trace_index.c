@@ -80,21 +80,10 @@ static int add_ent(struct trace_idx *x, json_t *j, int parent, int doc, int dept
     return k;
 }
 
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-
-/* FNV-1a of s continuing from h: the one hash of this file (id table, inferred ids). */
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (const char *p = s; *p; p++) {
-        h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    }
-    return h;
-}
-
 /* Ids are short random hex, so any decent spread will do. */
 static size_t id_hash(const char *id)
 {
-    return (size_t)fnv1a(FNV_OFFSET, id);
+    return (size_t)fnv1a64(FNV64_OFFSET, id);
 }
 
 int trace_idx_find(const struct trace_idx *x, const char *id)
@@ -373,6 +362,6 @@ void trace_inferred_id(const char *sub_id, char out[17])
 {
     /* FNV-1a over a tag and the subsegment id: stable across re-derivations, and distinct from
      * the subsegment's own id. */
-    uint64_t h = fnv1a(fnv1a(FNV_OFFSET, "inferred:"), sub_id);
+    uint64_t h = fnv1a64(fnv1a64(FNV64_OFFSET, "inferred:"), sub_id);
     snprintf(out, 17, "%016llx", (unsigned long long)h);
 }

@@ -27,9 +27,15 @@ int writer_start(struct queue *q, struct store *rw, struct writer **out) MUST_CH
 void writer_stop(struct writer *w);
 
 /* HTTP threads: runs fn(txn, arg) in the next batch and returns its result once the batch has
- * committed (ERR_INTERNAL if the commit failed, ERR_TIMEOUT if the writer is stopping). */
+ * committed (ERR_INTERNAL if the commit failed, ERR_TIMEOUT if the writer is stopping).
+ * arg, and any json_t in it, is handed to the writer thread and back: the queue's mutex
+ * (queue_push_command) orders the hand-over, and the writer's mutex, under which it marks the
+ * command done, orders the hand-back. So the caller owns arg again when this returns, and fn
+ * keeps no reference to it (nor increfs a json_t in it) past its own return. */
 int writer_call(struct writer *w, writer_fn fn, void *arg) MUST_CHECK;
-/* Loop thread: queues fn(txn, arg) without waiting; free_arg(arg) runs after it (may be NULL). */
+/* Loop thread: queues fn(txn, arg) without waiting; free_arg(arg) runs after it (may be NULL).
+ * arg belongs to the writer thread from the call on (the queue's mutex orders the hand-over),
+ * and free_arg runs there. */
 void writer_post(struct writer *w, writer_fn fn, void *arg, void (*free_arg)(void *));
 
 /* Inside a writer_fn: the read-write connection, and marking a trace for re-derivation at the

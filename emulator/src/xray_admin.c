@@ -281,6 +281,8 @@ void xray_put_resource_policy(struct http_request *req, struct http_reply *rep)
                          "Allow or Deny");
         goto out;
     }
+    /* The json_t in w (the result) go to the writer thread and back inside writer_call: the queue
+     * mutex orders the hand-over, the writer mutex (command done) the hand-back (writer.h). */
     switch (writer_call(req->app->writer, put_policy, &w)) {
     case 0:
         aws_reply(rep, XRAY_API_CT, json_pack("{s:O}", "ResourcePolicy", w.result));

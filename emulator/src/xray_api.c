@@ -146,6 +146,9 @@ void xray_put_trace_segments(struct http_request *req, struct http_reply *rep)
             json_array_append_new(unprocessed, unprocessed_entry(json_string_value(d), r, err.msg));
         }
     }
+    /* The json_t in p (segment documents) go to the writer thread and back inside writer_call: the
+     * queue mutex orders the hand-over, the writer mutex (command done) the hand-back (writer.h).
+     */
     if (p.n && writer_call(req->app->writer, store_segments, &p) < 0) {
         aws_err_restjson(rep, 500, "InternalFailure", "segments could not be stored");
         goto out;
@@ -494,6 +497,8 @@ void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
             goto out;
         }
     }
+    /* The json_t in docs go to the writer thread and back inside writer_call: the queue mutex
+     * orders the hand-over, the writer mutex (command done) the hand-back (writer.h). */
     if (writer_call(req->app->writer, sampling_store_statistics, docs) < 0) {
         aws_err_restjson(rep, 500, "InternalFailure", "statistics could not be stored");
         goto out;

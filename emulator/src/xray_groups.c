@@ -320,6 +320,9 @@ void xray_create_group(struct http_request *req, struct http_reply *rep)
         xray_api_invalid(rep, "A group can have at most 50 tags");
         goto out;
     }
+    /* The json_t in w (tags, the result) go to the writer thread and back inside writer_call: the
+     * queue mutex orders the hand-over, the writer mutex (command done) the hand-back (writer.h).
+     */
     if (write_outcome(rep, writer_call(req->app->writer, create_group, &w),
                       "A group with this name already exists")) {
         aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w.result)));

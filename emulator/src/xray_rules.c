@@ -367,6 +367,9 @@ void xray_create_sampling_rule(struct http_request *req, struct http_reply *rep)
         xray_api_invalid(rep, "A sampling rule can have at most 50 tags");
         goto out;
     }
+    /* The json_t in w (rule, tags, the result) go to the writer thread and back inside writer_call:
+     * the queue mutex orders the hand-over, the writer mutex (command done) the hand-back
+     * (writer.h). */
     write_reply(rep, writer_call(req->app->writer, create_rule, &w), &w,
                 "A sampling rule with this name already exists");
 out:

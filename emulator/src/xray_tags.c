@@ -218,6 +218,8 @@ void xray_tag_resource(struct http_request *req, struct http_reply *rep)
         xray_api_invalid(rep, err.msg);
         goto out;
     }
+    /* The json_t in c (tags) go to the writer thread and back inside writer_call: the queue mutex
+     * orders the hand-over, the writer mutex (command done) the hand-back (writer.h). */
     int rc = writer_call(req->app->writer, apply_tags, &c);
     if (rc == ERR_NOTFOUND) {
         not_found(rep, c.arn);

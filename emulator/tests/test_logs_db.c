@@ -97,7 +97,7 @@ static struct store *reader(void)
 
 Test(logs_db, stream_cursor_walks_by_time_then_insertion_order, .init = setup, .fini = teardown)
 {
-    struct seed s = {.now = (int64_t)(now_epoch() * 1000)};
+    struct seed s = {.now = now_epoch_ms()};
     cr_assert_eq(writer_call(w, seed_fn, &s), 0);
     struct store *ro = reader();
     struct rows fwd = {0}, back = {0};
@@ -128,7 +128,7 @@ static bool count_row(void *arg, const struct logs_db_row *row)
 
 Test(logs_db, bloom_prefilter_trace_index_and_scan_order, .init = setup, .fini = teardown)
 {
-    struct seed s = {.now = (int64_t)(now_epoch() * 1000)};
+    struct seed s = {.now = now_epoch_ms()};
     cr_assert_eq(writer_call(w, seed_fn, &s), 0);
     struct store *ro = reader();
     struct rows r = {0};
@@ -169,7 +169,7 @@ static int retention_fn(struct writer_txn *txn, void *arg)
 
 Test(logs_db, retention_pass_deletes_only_expired_events, .init = setup, .fini = teardown)
 {
-    struct seed s = {.now = (int64_t)(now_epoch() * 1000)};
+    struct seed s = {.now = now_epoch_ms()};
     cr_assert_eq(writer_call(w, seed_fn, &s), 0);
     cr_assert_eq(writer_call(w, logs_db_expire_run, NULL), 0);
     struct store *ro = reader();
@@ -303,7 +303,7 @@ static bool check_order(void *arg, const struct logs_db_row *row)
 
 Test(logs_db, stream_walk_crosses_chunk_boundaries, .init = setup, .fini = teardown)
 {
-    struct bulk b = {.base = (int64_t)(now_epoch() * 1000) - 3600000, .n = 5000, .step = 10};
+    struct bulk b = {.base = now_epoch_ms() - 3600000, .n = 5000, .step = 10};
     cr_assert_eq(writer_call(w, bulk_fn, &b), 0);
     struct store *ro = reader();
     struct ordered all = {0};
@@ -359,7 +359,7 @@ static bool count_rare(void *arg, const struct logs_db_row *row)
 
 Test(logs_db, overlapping_chunks_merge_in_time_then_id_order, .init = setup, .fini = teardown)
 {
-    struct bulk b = {.base = (int64_t)(now_epoch() * 1000) - 3600000, .n = 6000, .step = 2};
+    struct bulk b = {.base = now_epoch_ms() - 3600000, .n = 6000, .step = 2};
     cr_assert_eq(writer_call(w, bulk_fn, &b), 0);
     struct store *ro = reader();
     struct logs_db_scan grp = {.gid = b.gid, .end = INT64_MAX, .cur_ts = -1};
@@ -420,7 +420,7 @@ static int aged_fn(struct writer_txn *txn, void *arg)
 
 Test(logs_db, retention_hides_expired_events_of_a_surviving_chunk, .init = setup, .fini = teardown)
 {
-    struct aged a = {.now = (int64_t)(now_epoch() * 1000)};
+    struct aged a = {.now = now_epoch_ms()};
     cr_assert_eq(writer_call(w, aged_fn, &a), 0);
     cr_assert_eq(writer_call(w, logs_db_expire_run, NULL), 0);
     struct store *ro = reader();
@@ -452,7 +452,7 @@ static int delete_fn(struct writer_txn *txn, void *arg)
 
 Test(logs_db, stream_delete_removes_chunks_blooms_and_trace_rows, .init = setup, .fini = teardown)
 {
-    struct seed s = {.now = (int64_t)(now_epoch() * 1000)};
+    struct seed s = {.now = now_epoch_ms()};
     cr_assert_eq(writer_call(w, seed_fn, &s), 0);
     cr_assert_eq(writer_call(w, delete_fn, &s), 0);
     struct store *ro = reader();
@@ -481,7 +481,7 @@ Test(logs_db, row_per_event_database_migrates_to_chunks)
     for (int v = 0; v < 3; v++) {
         cr_assert_eq(sqlite3_exec(db, store_migrations[v], NULL, NULL, NULL), SQLITE_OK);
     }
-    int64_t now = (int64_t)(now_epoch() * 1000);
+    int64_t now = now_epoch_ms();
     char *sql = sqlite3_mprintf(
         "PRAGMA user_version=3;"
         "INSERT INTO log_groups(id, name, created_at) VALUES (1, '/old', %lld);"

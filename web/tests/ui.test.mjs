@@ -214,8 +214,7 @@ test('logs live tail shows new lines as they arrive', async () => {
   await logsCall('CreateLogStream', { logGroupName: group, logStreamName: stream });
   await withPage(async (page) => {
     await page.goto(`${BASE}/#/logs?group=${encodeURIComponent(group)}&tail=1`);
-    await page.getByRole('button', { name: /Tailing/ }).waitFor();
-    await page.waitForTimeout(300);
+    await page.locator('button.tail[data-state="on"]').waitFor();
     const line = `tail line ${hex(8)} for ${newTraceId()}`;
     const r = await logsCall('PutLogEvents', { logGroupName: group, logStreamName: stream, logEvents: [{ timestamp: Date.now(), message: line }] });
     assert.equal(r.status, 200, JSON.stringify(r.body));

@@ -238,7 +238,15 @@ export function mount(root, params, ctx) {
     };
     for (const name of ['message', 'event', 'log', 'events']) source.addEventListener(name, onData);
     source.addEventListener('open', catchUp, { once: true });
-    source.addEventListener('error', () => setHead(`${count} events · tail reconnecting…`));
+    // The server greets every stream with `hello` once it is following: from then on nothing
+    // committed is missed, which is what data-state="on" tells a reader (and the UI tests).
+    source.addEventListener('hello', () => {
+      tailBtn.dataset.state = 'on';
+    });
+    source.addEventListener('error', () => {
+      delete tailBtn.dataset.state;
+      setHead(`${count} events · tail reconnecting…`);
+    });
   }
 
   loadGroups();
