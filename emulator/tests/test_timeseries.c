@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fexpr.h"
-#include "timeseries.h"
+#include "period_stats.h"
 
 TestSuite(timeseries);
 

@@ -11,7 +11,7 @@
 #include "fexpr.h"
 #include "graph.h"
 #include "helpers.h"
-#include "timeseries.h"
+#include "period_stats.h"
 #include "trace_facts.h"
 
 TestSuite(trace_facts);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "insights.h"
+#include "logs_insights.h"
 #include "log.h"
 #include "logs_api_int.h"
 #include "metrics.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "routes.h"
-#include "timeseries.h"
+#include "period_stats.h"
 #include "xray_api_int.h"
 #include "xray_db.h"
 #include "xray_query.h"

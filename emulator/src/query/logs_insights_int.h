@@ -6,7 +6,7 @@
 #ifndef INSIGHTS_INT_H
 #define INSIGHTS_INT_H
 
-#include "insights.h"
+#include "logs_insights.h"
 #include "rx.h"
 
 enum ival_type { IV_NULL, IV_NUM, IV_STR, IV_TIME };

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api_logs.h"
+#include "api_v1_logs.h"
 #include "app.h"
 #include "aws.h"
 #include "config.h"

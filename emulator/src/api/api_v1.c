@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "api_ci.h"
+#include "api_v1_ci.h"
 #include "api_v1.h"
 #include "aws.h"
 #include "config.h"
@@ -16,7 +16,7 @@
 #include "fexpr.h"
 #include "graph.h"
 #include "health.h"
-#include "api_logs.h"
+#include "api_v1_logs.h"
 #include "logs_db.h"
 #include "logs_query.h"
 #include "routes.h"

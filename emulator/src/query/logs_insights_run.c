@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "insights_int.h"
+#include "logs_insights_int.h"
 
 #define DEFAULT_ROWS 1000
 

@@ -7,7 +7,7 @@
  * writer's generation before reading and parks its connection (http.h) with it, so a commit that
  * lands while it reads resumes it at once. No thread waits in between.
  */
-#include "api_ci.h"
+#include "api_v1_ci.h"
 
 #include <stdarg.h>
 #include <stdio.h>

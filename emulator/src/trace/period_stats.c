@@ -8,7 +8,7 @@
  * mean +/- 2 standard deviations of the per-period fault counts, which is a stable, honest
  * placeholder for clients that chart it.
  */
-#include "timeseries.h"
+#include "period_stats.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "insights_int.h"
+#include "logs_insights_int.h"
 
 #define MAX_DEPTH 64
 #define MAX_LIMIT 10000

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "insights_int.h"
+#include "logs_insights_int.h"
 
 static bool is_quantifier_end(char c)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "insights_int.h"
+#include "logs_insights_int.h"
 
 bool insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
                        const char *what)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "insights_int.h"
+#include "logs_insights_int.h"
 
 #define MAX_JSON_FIELDS 1000
 
