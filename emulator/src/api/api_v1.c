@@ -346,7 +346,7 @@ void api_trace_get(struct http_request *req, struct http_reply *rep)
     if (!ro) {
         return;
     }
-    /* /api/v1/traces/{id}/logs: the trace's correlated log events (api_logs.c). */
+    /* /api/v1/traces/{id}/logs: the trace's correlated log events (api_v1_logs.c). */
     size_t idlen = strlen(id);
     if (idlen > 5 && strcmp(id + idlen - 5, "/logs") == 0) {
         char tid[64];

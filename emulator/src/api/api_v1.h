@@ -1,5 +1,5 @@
 /*
- * api_v1.h - what api_v1.c shares with the other /api/v1 handler files (api_ci.c): the assembled
+ * api_v1.h - what api_v1.c shares with the other /api/v1 handler files (api_v1_ci.c): the assembled
  * form of one trace that GET /api/v1/traces/{id} answers. HTTP connection threads.
  */
 #ifndef API_V1_H

@@ -1,5 +1,5 @@
 /*
- * api_ci.c - the CI half of fluoro's /api/v1 (docs/api.md): POST assert, POST load, GET export,
+ * api_v1_ci.c - the CI half of fluoro's /api/v1 (docs/api.md): POST assert, POST load, GET export,
  * and the ?normalize= hook of GET traces/{id}. HTTP pool threads only; each reads through its
  * thread's read-only store, and writes (fixture loads) go through the writer.
  *

@@ -1,9 +1,9 @@
 /*
- * api_ci.h - the CI half of fluoro's /api/v1 (api_ci.c): assert, load, export (routes.def), and
- * the ?normalize= hook of GET /api/v1/traces/{id}. HTTP connection threads.
+ * api_v1_ci.h - the CI half of fluoro's /api/v1 (api_v1_ci.c): assert, load, export (routes.def),
+ * and the ?normalize= hook of GET /api/v1/traces/{id}. HTTP connection threads.
  */
-#ifndef API_CI_H
-#define API_CI_H
+#ifndef API_V1_CI_H
+#define API_V1_CI_H
 
 #include <jansson.h>
 

@@ -1,5 +1,5 @@
 /*
- * api_events.c - GET /api/v1/events: a server-sent-event stream that tells the web UI when new
+ * api_v1_events.c - GET /api/v1/events: a server-sent-event stream that tells the web UI when new
  * traces or log events have been committed, so open pages refresh without polling.
  *
  * Threads: the handler and the stream callback run on a libmicrohttpd pool thread. The callback

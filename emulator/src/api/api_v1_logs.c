@@ -1,5 +1,5 @@
 /*
- * api_logs.c - fluoro's /api/v1 over CloudWatch Logs data (DESIGN.md §7): groups, streams,
+ * api_v1_logs.c - fluoro's /api/v1 over CloudWatch Logs data (DESIGN.md §7): groups, streams,
  * events with a filter pattern, a trace's logs, and live tail as server-sent events.
  *
  * Threads: HTTP pool threads, each reading through its own read-only store. The live tail

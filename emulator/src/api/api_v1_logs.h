@@ -1,9 +1,9 @@
 /*
- * api_logs.h - fluoro's own JSON API over CloudWatch Logs data for the web UI and CI (the routes
+ * api_v1_logs.h - fluoro's own JSON API over CloudWatch Logs data for the web UI and CI (the routes
  * themselves are declared through routes.def). HTTP connection threads.
  */
-#ifndef API_LOGS_H
-#define API_LOGS_H
+#ifndef API_V1_LOGS_H
+#define API_V1_LOGS_H
 
 #include "http.h"
 

@@ -1,6 +1,6 @@
 /*
  * assertion.c - CI assertion specs and the partial segment-tree matcher (see assertion.h).
- * Called on HTTP connection threads (api_ci.c) and from unit tests; it keeps no global state.
+ * Called on HTTP connection threads (api_v1_ci.c) and from unit tests; it keeps no global state.
  *
  * The trace is flattened into an array of nodes in pre-order, children sorted by start time, so
  * a node's descendants are the contiguous range (i, end). Matching a spec node against a trace

@@ -1,7 +1,7 @@
 /*
  * assertion.h - the CI assertion engine behind POST /api/v1/assert (docs/api.md "assert"): the
  * spec parser, the partial segment-tree matcher and the wording of failure reasons. Pure: no SQL,
- * no HTTP, no clock except where a spec names a duration back from now. api_ci.c fetches traces
+ * no HTTP, no clock except where a spec names a duration back from now. api_v1_ci.c fetches traces
  * and log events and hands them in. Any thread may call; nothing here is shared between threads.
  *
  * A tree spec is a JSON object that a trace's node (segment or subsegment) must contain:

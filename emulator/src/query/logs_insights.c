@@ -1,5 +1,5 @@
 /*
- * insights.c - the Logs Insights query parser (reference/logs-filter-and-insights.md B1-B4):
+ * logs_insights.c - the Logs Insights query parser (reference/logs-filter-and-insights.md B1-B4):
  * a recursive-descent parser over insights_lex.c's tokens producing the immutable AST of
  * insights_int.h, plus the visible-column bookkeeping GetQueryResults needs.
  *

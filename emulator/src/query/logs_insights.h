@@ -1,13 +1,13 @@
 /*
- * insights.h - CloudWatch Logs Insights queries (reference/logs-filter-and-insights.md Part B):
- * compile a query string once into an immutable struct insights_query, then run it over events
+ * logs_insights.h - CloudWatch Logs Insights queries (reference/logs-filter-and-insights.md Part
+ * B): compile a query string once into an immutable struct insights_query, then run it over events
  * fed newest first and collect the result rows.
  *
  * A compiled query may be shared by threads; a struct insights_run belongs to the one thread that
  * feeds it. Results are plain C strings so they can be handed to another thread (json_t may not).
  */
-#ifndef INSIGHTS_H
-#define INSIGHTS_H
+#ifndef LOGS_INSIGHTS_H
+#define LOGS_INSIGHTS_H
 
 #include "fluoro.h"
 

@@ -1,5 +1,5 @@
 /*
- * insights_eval.c - Insights values, records and expression evaluation (reference
+ * logs_insights_eval.c - Insights values, records and expression evaluation (reference
  * logs-filter-and-insights.md B2, B4): the fields of an event (system fields and discovered JSON
  * fields), comparison and the natural sort order, and the scalar functions. Regular
  * expressions live in insights_regex.c.

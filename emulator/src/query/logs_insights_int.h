@@ -1,10 +1,10 @@
 /*
- * insights_int.h - what the Insights files share: the AST (insights.c parses it), values and
+ * logs_insights_int.h - what the Insights files share: the AST (insights.c parses it), values and
  * records with expression evaluation (insights_eval.c), and the executor (insights_run.c).
  * Any thread; a compiled AST is immutable.
  */
-#ifndef INSIGHTS_INT_H
-#define INSIGHTS_INT_H
+#ifndef LOGS_INSIGHTS_INT_H
+#define LOGS_INSIGHTS_INT_H
 
 #include "logs_insights.h"
 #include "rx.h"

@@ -1,5 +1,5 @@
 /*
- * insights_lex.c - the Logs Insights lexer (reference/logs-filter-and-insights.md B1): fields
+ * logs_insights_lex.c - the Logs Insights lexer (reference/logs-filter-and-insights.md B1): fields
  * (bare, @-prefixed, backticked), strings, /regex/ literals (told apart from division by whether
  * an operand came before), numbers with time-period units (5m, 1h), operators and comments.
  * Every token keeps its byte offsets for MalformedQueryException's location.

@@ -1,7 +1,7 @@
 /*
- * insights_regex.c - the regular expressions of Logs Insights queries (`like /re/`, `=~`, `parse
- * /re/`, reference/logs-filter-and-insights.md B1/B4). Queries use a PCRE-like dialect; RE2 (rx.h)
- * reads nearly all of it natively - (?i), (?:...), \d \s \w and their negations, lazy
+ * logs_insights_regex.c - the regular expressions of Logs Insights queries (`like /re/`, `=~`,
+ * `parse /re/`, reference/logs-filter-and-insights.md B1/B4). Queries use a PCRE-like dialect; RE2
+ * (rx.h) reads nearly all of it natively - (?i), (?:...), \d \s \w and their negations, lazy
  * quantifiers - so only two spellings are mapped: named groups (?<name>...) become RE2's
  * (?P<name>...), and a possessive quantifier (x*+, x++, x?+, x{n}+) becomes the greedy one, which
  * matches the same texts here because RE2 never backtracks. Anything else RE2 refuses (a second

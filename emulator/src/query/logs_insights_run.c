@@ -1,5 +1,5 @@
 /*
- * insights_run.c - the Insights executor: events arrive newest first (AWS's default order,
+ * logs_insights_run.c - the Insights executor: events arrive newest first (AWS's default order,
  * reference B5) and pass through the row-local commands (fields, filter, parse) up to the first
  * command that needs every row; finish runs the rest (stats, sort, dedup, limit, and row-local
  * commands after them) over the gathered records and renders rows of strings.

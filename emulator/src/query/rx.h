@@ -1,6 +1,6 @@
 /*
  * rx.h - the one regular-expression engine of fluoro: Logs filter patterns (%regex%,
- * fpattern_regex.c) and Logs Insights (`like /re/`, `=~`, `parse /re/`, insights_regex.c) both
+ * fpattern_regex.c) and Logs Insights (`like /re/`, `=~`, `parse /re/`, logs_insights_regex.c) both
  * compile through here. It wraps RE2 (rx.cc, a thin C++ shim), so a search takes time linear in
  * the text and memory bounded by the compiled pattern whatever the pattern is: no backtracking,
  * no catastrophic cases (docs/design-notes.md, "Regular expressions").

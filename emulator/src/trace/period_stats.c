@@ -1,5 +1,5 @@
 /*
- * timeseries.c - per-period statistics (see timeseries.h). Only periods holding data are kept,
+ * period_stats.c - per-period statistics (see period_stats.h). Only periods holding data are kept,
  * in an array sorted by period index, so a huge window with sparse data costs nothing.
  * Counting follows graph.c: a fault is counted as a fault, otherwise a throttle, otherwise an
  * error, otherwise ok; histograms bucket response times to the millisecond.
@@ -28,7 +28,7 @@ struct bucket {
     json_t *histogram; /* object: "seconds" -> count */
 };
 
-struct timeseries {
+struct period_stats {
     double start, end;
     int64_t period;
     bool forecast;
@@ -36,9 +36,9 @@ struct timeseries {
     size_t n, cap;
 };
 
-struct timeseries *timeseries_new(double start, double end, int64_t period, bool forecast)
+struct period_stats *period_stats_new(double start, double end, int64_t period, bool forecast)
 {
-    struct timeseries *ts = xcalloc(1, sizeof(*ts));
+    struct period_stats *ts = xcalloc(1, sizeof(*ts));
     ts->start = start;
     ts->end = end;
     ts->period = period > 0 ? period : 60;
@@ -46,7 +46,7 @@ struct timeseries *timeseries_new(double start, double end, int64_t period, bool
     return ts;
 }
 
-void timeseries_free(struct timeseries *ts)
+void period_stats_free(struct period_stats *ts)
 {
     if (!ts) {
         return;
@@ -59,7 +59,7 @@ void timeseries_free(struct timeseries *ts)
 }
 
 /* The bucket for index, inserted in order when new. */
-static struct bucket *bucket_at(struct timeseries *ts, int64_t index)
+static struct bucket *bucket_at(struct period_stats *ts, int64_t index)
 {
     size_t lo = 0, hi = ts->n;
     while (lo < hi) {
@@ -94,7 +94,7 @@ struct item {
 };
 
 /* Counts one segment or call (ok/error/fault/throttle/response_time) into its period. */
-static void count(struct timeseries *ts, const struct item *it, bool is_edge)
+static void count(struct period_stats *ts, const struct item *it, bool is_edge)
 {
     if (!it->has_start) {
         return;
@@ -128,7 +128,7 @@ static bool tf_true(const struct tf_val *v)
     return v->type == TF_BOOL && v->b;
 }
 
-static void count_facts(struct timeseries *ts, const struct trace_view *f, size_t first, size_t n,
+static void count_facts(struct period_stats *ts, const struct trace_view *f, size_t first, size_t n,
                         bool is_edge)
 {
     for (size_t i = 0; i < n; i++) {
@@ -145,22 +145,22 @@ static void count_facts(struct timeseries *ts, const struct trace_view *f, size_
     }
 }
 
-void timeseries_add_trace(struct timeseries *ts, const json_t *derived,
-                          const struct fexpr *selector)
+void period_stats_add_trace(struct period_stats *ts, const json_t *derived,
+                            const struct fexpr *selector)
 {
     size_t len = 0;
     void *blob = trace_facts_pack(derived, &len);
     struct trace_view v;
     trace_facts_init(&v);
     if (trace_facts_decode(&v, blob, len) == 0) {
-        timeseries_add_facts(ts, &v, selector);
+        period_stats_add_facts(ts, &v, selector);
     }
     trace_facts_fini(&v);
     free(blob);
 }
 
-void timeseries_add_facts(struct timeseries *ts, const struct trace_view *f,
-                          const struct fexpr *selector)
+void period_stats_add_facts(struct period_stats *ts, const struct trace_view *f,
+                            const struct fexpr *selector)
 {
     for (size_t i = 0; i < f->nedges; i++) {
         const struct tf_edge *e = &f->edges[i];
@@ -202,7 +202,7 @@ static json_t *histogram_json(const json_t *hist)
     return out;
 }
 
-json_t *timeseries_result(const struct timeseries *ts)
+json_t *period_stats_result(const struct period_stats *ts)
 {
     json_t *out = json_array();
     double sum = 0, sumsq = 0;

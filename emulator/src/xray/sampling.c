@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char SQL_RULES[] = "SELECT rule, created_at, modified_at FROM sampling_rules";
-/* Deletes leave no row behind, so xray_rules.c also stamps settings on every change. */
+/* Deletes leave no row behind, so sampling_api.c also stamps settings on every change. */
 static const char SQL_LAST_MOD[] =
     "SELECT max(coalesce((SELECT max(modified_at) FROM sampling_rules), 0),"
     " coalesce((SELECT CAST(value AS REAL) FROM settings"

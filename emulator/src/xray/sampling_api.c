@@ -1,5 +1,5 @@
 /*
- * xray_rules.c - CreateSamplingRule, UpdateSamplingRule, DeleteSamplingRule and
+ * sampling_api.c - CreateSamplingRule, UpdateSamplingRule, DeleteSamplingRule and
  * GetSamplingStatisticSummaries (reference/xray-api.md, daemon-protocol.md). Rules are kept as
  * the SamplingRule JSON the API returns, one row per rule in sampling_rules; sampling.c reads
  * them for GetSamplingRules/GetSamplingTargets. The built-in `Default` rule has no row until it

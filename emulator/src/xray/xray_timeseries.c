@@ -1,7 +1,7 @@
 /*
  * xray_timeseries.c - GetTimeSeriesServiceStatistics (reference/xray-api.md): the traces active
  * in [StartTime, EndTime), narrowed by the group's filter expression, folded per Period by
- * timeseries.c for the entities EntitySelectorExpression picks (service(), edge() or id() only;
+ * period_stats.c for the entities EntitySelectorExpression picks (service(), edge() or id() only;
  * none = the edges into the entry points; a bare id(...) is read as service(id(...))). The traces
  * are folded from their packed facts with xray_query_each() like GetServiceGraph. HTTP threads.
  *
@@ -20,14 +20,14 @@
 #define DEFAULT_PERIOD_S 60
 
 struct scan {
-    struct timeseries *ts;
+    struct period_stats *ts;
     const struct fexpr *selector;
 };
 
 static void add_trace(void *arg, const struct trace_view *f)
 {
     struct scan *s = arg;
-    timeseries_add_facts(s->ts, f, s->selector);
+    period_stats_add_facts(s->ts, f, s->selector);
 }
 
 void xray_get_time_series_service_statistics(struct http_request *req, struct http_reply *rep)
@@ -77,7 +77,7 @@ void xray_get_time_series_service_statistics(struct http_request *req, struct ht
         xray_api_invalid(rep, "ForecastStatistics requires an EntitySelectorExpression");
         goto out;
     }
-    s.ts = timeseries_new(start, end, period, forecast);
+    s.ts = period_stats_new(start, end, period, forecast);
     s.selector = selector;
     if (xray_query_each(ro, start, end, group, add_trace, &s, NULL) < 0) {
         aws_err_restjson(rep, 500, "InternalFailure", "the statistics query failed");
@@ -85,10 +85,10 @@ void xray_get_time_series_service_statistics(struct http_request *req, struct ht
     }
     /* One page: the periods of the window are few enough to answer at once. */
     aws_reply(rep, XRAY_API_CT,
-              json_pack("{s:o, s:b}", "TimeSeriesServiceStatistics", timeseries_result(s.ts),
+              json_pack("{s:o, s:b}", "TimeSeriesServiceStatistics", period_stats_result(s.ts),
                         "ContainsOldGroupVersions", 0));
 out:
-    timeseries_free(s.ts);
+    period_stats_free(s.ts);
     fexpr_free(selector);
     fexpr_free(group);
     free(expr);
