@@ -9,18 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-static const char SQL_RULES[] = "SELECT rule, created_at, modified_at FROM sampling_rules";
-/* Deletes leave no row behind, so sampling_api.c also stamps settings on every change. */
-static const char SQL_LAST_MOD[] =
-    "SELECT max(coalesce((SELECT max(modified_at) FROM sampling_rules), 0),"
-    " coalesce((SELECT CAST(value AS REAL) FROM settings"
-    " WHERE key = 'sampling_rules_modified'), 0))";
-static const char SQL_INSERT_STAT[] =
-    "INSERT INTO sampling_statistics(rule_name, client_id, ts, request_count, sampled_count,"
-    " borrow_count, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-static const char SQL_CLIENTS[] = "SELECT count(DISTINCT client_id) FROM sampling_statistics"
-                                  " WHERE rule_name = ?1 AND received_at >= ?2";
-static const char SQL_TRIM_STATS[] = "DELETE FROM sampling_statistics WHERE received_at < ?1";
+#include "xray_config_db.h"
 
 /* The service's built-in rule: first request each second plus 5 % (reference/xray-api.md). */
 static json_t *default_record(const char *region, const char *account_id)
@@ -53,21 +42,23 @@ json_t *sampling_rule_records(struct store *ro, const char *region, const char *
 {
     json_t *records = json_array();
     bool have_default = false;
-    sqlite3_stmt *st = store_stmt(ro, SQL_RULES);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_t *rule = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    struct xray_config_rule *rows = NULL;
+    size_t n_rows = 0;
+    if (xray_config_db_rule_list(ro, &rows, &n_rows) < 0) {
+        n_rows = 0; /* logged; Default alone */
+    }
+    for (size_t i = 0; i < n_rows; i++) {
+        json_t *rule = rows[i].rule ? json_loads(rows[i].rule, 0, NULL) : NULL;
         if (!rule) {
             continue;
         }
         have_default |=
             strcmp(json_string_value(json_object_get(rule, "RuleName")) ?: "", "Default") == 0;
-        json_array_append_new(records, json_pack("{s:o, s:f, s:f}", "SamplingRule", rule,
-                                                 "CreatedAt", sqlite3_column_double(st, 1),
-                                                 "ModifiedAt", sqlite3_column_double(st, 2)));
+        json_array_append_new(records,
+                              json_pack("{s:o, s:f, s:f}", "SamplingRule", rule, "CreatedAt",
+                                        rows[i].created, "ModifiedAt", rows[i].modified));
     }
-    if (st) {
-        sqlite3_reset(st);
-    }
+    xray_config_rules_free(rows, n_rows);
     if (!have_default) {
         json_array_append_new(records, default_record(region, account_id));
     }
@@ -87,15 +78,7 @@ json_t *sampling_rule_records(struct store *ro, const char *region, const char *
 
 double sampling_last_modification(struct store *ro)
 {
-    double t = 0;
-    sqlite3_stmt *st = store_stmt(ro, SQL_LAST_MOD);
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        t = sqlite3_column_double(st, 0);
-    }
-    if (st) {
-        sqlite3_reset(st);
-    }
-    return t;
+    return xray_config_db_rules_modified(ro);
 }
 
 int sampling_store_statistics(struct writer_txn *txn, void *arg)
@@ -105,29 +88,23 @@ int sampling_store_statistics(struct writer_txn *txn, void *arg)
     double now = now_epoch();
     size_t i;
     json_t *d;
-    sqlite3_stmt *st = store_stmt(rw, SQL_TRIM_STATS);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
     /* Keep an hour of reports: enough for GetSamplingStatisticSummaries, bounded forever. */
-    sqlite3_bind_double(st, 1, now - 3600);
-    int rc = store_step_done(rw, st, "trim sampling statistics");
+    int rc = xray_config_db_stats_trim(rw, now - 3600);
     json_array_foreach((json_t *)docs, i, d)
     {
-        if (rc < 0 || !(st = store_stmt(rw, SQL_INSERT_STAT))) {
+        if (rc < 0) {
             return ERR_INTERNAL;
         }
-        double ts = 0;
         json_t *tsv = json_object_get(d, "Timestamp");
-        ts = json_is_number(tsv) ? json_number_value(tsv) : now;
-        store_bind_text(st, 1, json_string_value(json_object_get(d, "RuleName")));
-        store_bind_text(st, 2, json_string_value(json_object_get(d, "ClientID")));
-        sqlite3_bind_double(st, 3, ts);
-        sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(d, "RequestCount")));
-        sqlite3_bind_int64(st, 5, json_integer_value(json_object_get(d, "SampledCount")));
-        sqlite3_bind_int64(st, 6, json_integer_value(json_object_get(d, "BorrowCount")));
-        sqlite3_bind_double(st, 7, now);
-        rc = store_step_done(rw, st, "insert sampling statistics");
+        struct xray_config_stat stat = {
+            .rule = json_string_value(json_object_get(d, "RuleName")),
+            .client_id = json_string_value(json_object_get(d, "ClientID")),
+            .timestamp = json_is_number(tsv) ? json_number_value(tsv) : now,
+            .requests = json_integer_value(json_object_get(d, "RequestCount")),
+            .sampled = json_integer_value(json_object_get(d, "SampledCount")),
+            .borrowed = json_integer_value(json_object_get(d, "BorrowCount")),
+        };
+        rc = xray_config_db_stats_insert(rw, &stat, now);
     }
     return rc;
 }
@@ -148,17 +125,9 @@ static const json_t *find_rule(const json_t *records, const char *name)
 
 static int64_t reporting_clients(struct store *ro, const char *rule, double since)
 {
-    int64_t n = 1;
-    sqlite3_stmt *st = store_stmt(ro, SQL_CLIENTS);
-    if (st) {
-        sqlite3_bind_text(st, 1, rule, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_double(st, 2, since);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-            n = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_reset(st);
-    }
-    return n;
+    /* At least this client, even when its own report is not readable. */
+    int64_t n = xray_config_db_stats_clients(ro, rule, since);
+    return n > 0 ? n : 1;
 }
 
 json_t *sampling_targets(struct store *ro, const json_t *docs, const char *region,

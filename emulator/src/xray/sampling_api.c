@@ -19,25 +19,8 @@
 #include "sampling.h"
 #include "writer.h"
 #include "xray_api_int.h"
+#include "xray_config_db.h"
 #include "xray_tags.h"
-
-static const char SQL_FIND[] = "SELECT rule, created_at, modified_at, arn FROM sampling_rules"
-                               " WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR arn = ?2)";
-static const char SQL_COUNT[] = "SELECT count(*) FROM sampling_rules WHERE name <> 'Default'";
-static const char SQL_UPSERT[] =
-    "INSERT OR REPLACE INTO sampling_rules(name, arn, rule, created_at, modified_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_DELETE[] = "DELETE FROM sampling_rules WHERE name = ?1";
-static const char SQL_STAMP[] = "INSERT OR REPLACE INTO settings(key, value)"
-                                " VALUES ('sampling_rules_modified', ?1)";
-/* Per rule, the latest 10-second reporting window (SamplingStatisticSummary is "aggregated
- * request sampling data for a sampling rule across all services for a 10-second window"). */
-static const char SQL_SUMMARIES[] =
-    "WITH w AS (SELECT rule_name, CAST(ts / 10 AS INTEGER) * 10 AS win, request_count,"
-    " borrow_count, sampled_count FROM sampling_statistics)"
-    " SELECT rule_name, win, sum(request_count), sum(borrow_count), sum(sampled_count) FROM w"
-    " WHERE win = (SELECT max(x.win) FROM w AS x WHERE x.rule_name = w.rule_name)"
-    " GROUP BY rule_name, win ORDER BY rule_name";
 
 /* The SamplingRule members (model shape SamplingRule); all but the names are required. */
 static const struct aws_member rule_members[] = {
@@ -142,19 +125,15 @@ struct rule_write {
 static int find_rule(struct store *s, const struct rule_write *w, json_t **rule, double *created,
                      double *modified)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_FIND);
-    if (!st) {
-        return ERR_INTERNAL;
+    struct xray_config_rule row = {0};
+    int rc = xray_config_db_rule_find(s, w->name, w->arn, &row);
+    if (rc == ERR_INTERNAL) {
+        return rc;
     }
-    store_bind_text(st, 1, w->name);
-    store_bind_text(st, 2, w->arn);
-    *rule = NULL;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *rule = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-        *created = sqlite3_column_double(st, 1);
-        *modified = sqlite3_column_double(st, 2);
-    }
-    sqlite3_reset(st);
+    *rule = row.rule ? json_loads(row.rule, 0, NULL) : NULL;
+    *created = row.created;
+    *modified = row.modified;
+    free(row.rule);
     if (*rule) {
         return 0;
     }
@@ -184,34 +163,14 @@ static int find_rule(struct store *s, const struct rule_write *w, json_t **rule,
     return *rule ? 0 : ERR_NOTFOUND;
 }
 
-static int stamp(struct store *rw, double now)
-{
-    sqlite3_stmt *st = store_stmt(rw, SQL_STAMP);
-    char text[32];
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    snprintf(text, sizeof(text), "%.6f", now);
-    store_bind_text(st, 1, text);
-    return store_step_done(rw, st, "stamp sampling rules");
-}
-
 static int save_rule(struct store *rw, const json_t *rule, double created, double modified)
 {
-    sqlite3_stmt *st = store_stmt(rw, SQL_UPSERT);
     char *text = json_dumps(rule, JSON_COMPACT);
-    if (!st) {
-        free(text);
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, json_string_value(json_object_get(rule, "RuleName")));
-    store_bind_text(st, 2, json_string_value(json_object_get(rule, "RuleARN")));
-    store_bind_text(st, 3, text);
-    sqlite3_bind_double(st, 4, created);
-    sqlite3_bind_double(st, 5, modified);
+    int rc = xray_config_db_rule_save(rw, json_string_value(json_object_get(rule, "RuleName")),
+                                      json_string_value(json_object_get(rule, "RuleARN")), text,
+                                      created, modified);
     free(text);
-    int rc = store_step_done(rw, st, "save sampling rule");
-    return rc < 0 ? rc : stamp(rw, modified);
+    return rc < 0 ? rc : xray_config_db_rules_stamp(rw, modified);
 }
 
 static int create_rule(struct writer_txn *txn, void *arg)
@@ -225,15 +184,10 @@ static int create_rule(struct writer_txn *txn, void *arg)
     if (rc == 0) {
         return ERR_CONFLICT;
     }
-    sqlite3_stmt *st = store_stmt(rw, SQL_COUNT);
     int64_t count = 0;
-    if (!st) {
+    if (xray_config_db_rule_count(rw, &count) < 0) {
         return ERR_INTERNAL;
     }
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        count = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
     if (count >= w->limit) {
         return ERR_LIMIT;
     }
@@ -297,16 +251,11 @@ static int delete_rule(struct writer_txn *txn, void *arg)
     if (strcmp(name, "Default") == 0) {
         return ERR_CONFLICT;
     }
-    sqlite3_stmt *st = store_stmt(rw, SQL_DELETE);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name);
-    rc = store_step_done(rw, st, "delete sampling rule");
+    rc = xray_config_db_rule_delete(rw, name);
     if (rc == 0) {
         rc = xray_tags_delete_all(rw, json_string_value(json_object_get(rule, "RuleARN")));
     }
-    return rc < 0 ? rc : stamp(rw, now_epoch());
+    return rc < 0 ? rc : xray_config_db_rules_stamp(rw, now_epoch());
 }
 
 /* Replies with the record, or maps the writer's error. */
@@ -441,18 +390,19 @@ void xray_get_sampling_statistic_summaries(struct http_request *req, struct http
     }
     /* One page: a summary per rule that reported within the hour sampling.c keeps. */
     json_t *list = json_array();
-    sqlite3_stmt *st = store_stmt(ro, SQL_SUMMARIES);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_array_append_new(
-            list, json_pack("{s:s, s:f, s:I, s:I, s:I}", "RuleName", sqlite3_column_text(st, 0),
-                            "Timestamp", sqlite3_column_double(st, 1), "RequestCount",
-                            (json_int_t)sqlite3_column_int64(st, 2), "BorrowCount",
-                            (json_int_t)sqlite3_column_int64(st, 3), "SampledCount",
-                            (json_int_t)sqlite3_column_int64(st, 4)));
+    struct xray_config_stat_summary *rows = NULL;
+    size_t n = 0;
+    if (xray_config_db_stat_summaries(ro, &rows, &n) < 0) {
+        n = 0; /* logged; no summaries */
     }
-    if (st) {
-        sqlite3_reset(st);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(list, json_pack("{s:s, s:f, s:I, s:I, s:I}", "RuleName", rows[i].rule,
+                                              "Timestamp", rows[i].timestamp, "RequestCount",
+                                              (json_int_t)rows[i].requests, "BorrowCount",
+                                              (json_int_t)rows[i].borrowed, "SampledCount",
+                                              (json_int_t)rows[i].sampled));
     }
+    xray_config_stat_summaries_free(rows, n);
     aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "SamplingStatisticSummaries", list));
 out:
     json_decref(body);

@@ -16,22 +16,12 @@
 #include "routes.h"
 #include "writer.h"
 #include "xray_api_int.h"
+#include "xray_config_db.h"
 
 #define POLICY_MAX_COUNT 5
 #define POLICY_MAX_BYTES 5120
 
-static const char SQL_SETTING_GET[] = "SELECT value FROM settings WHERE key = ?1";
-static const char SQL_SETTING_PUT[] = "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)";
 static const char ENCRYPTION_KEY[] = "xray_encryption_config";
-static const char SQL_POLICY_FIND[] =
-    "SELECT document, revision, updated_at FROM xray_resource_policies WHERE name = ?1";
-static const char SQL_POLICY_COUNT[] = "SELECT count(*) FROM xray_resource_policies";
-static const char SQL_POLICY_PUT[] =
-    "INSERT OR REPLACE INTO xray_resource_policies(name, document, revision, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4)";
-static const char SQL_POLICY_LIST[] =
-    "SELECT name, document, revision, updated_at FROM xray_resource_policies ORDER BY name";
-static const char SQL_POLICY_DELETE[] = "DELETE FROM xray_resource_policies WHERE name = ?1";
 
 /* ---- account-level settings (JSON values in the settings table) ---- */
 
@@ -43,13 +33,7 @@ static int put_setting(struct writer_txn *txn, void *arg)
 {
     struct setting_put *p = arg;
     struct store *rw = writer_txn_store(txn);
-    sqlite3_stmt *st = store_stmt(rw, SQL_SETTING_PUT);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, p->key);
-    store_bind_text(st, 2, p->value);
-    return store_step_done(rw, st, "put x-ray setting");
+    return xray_config_db_setting_put(rw, p->key, p->value);
 }
 
 bool xray_api_setting_store(struct http_request *req, struct http_reply *rep, const char *key,
@@ -68,17 +52,12 @@ bool xray_api_setting_store(struct http_request *req, struct http_reply *rep, co
 
 json_t *xray_api_setting_load(struct store *ro, const char *key)
 {
-    sqlite3_stmt *st = store_stmt(ro, SQL_SETTING_GET);
+    char *text = NULL;
     json_t *v = NULL;
-    if (!st) {
-        return NULL;
+    if (xray_config_db_setting_get(ro, key, &text) == 0 && text) {
+        v = json_loads(text, 0, NULL);
     }
-    store_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        v = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    free(text);
     return v;
 }
 
@@ -168,25 +147,14 @@ struct policy_write {
     json_t *result;       /* out */
 };
 
-/* The current revision of a policy, 0 when it does not exist. */
-static int64_t current_revision(struct store *s, const char *name, char **doc, double *updated)
+/* The current revision of a policy, 0 when it does not exist, -1 on a SQL failure (logged). */
+static int64_t current_revision(struct store *s, const char *name)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_POLICY_FIND);
-    int64_t rev = 0;
-    if (!st) {
-        return -1;
-    }
-    store_bind_text(st, 1, name);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        rev = sqlite3_column_int64(st, 1);
-        if (doc) {
-            *doc = xstrdup((const char *)sqlite3_column_text(st, 0));
-        }
-        if (updated) {
-            *updated = sqlite3_column_double(st, 2);
-        }
-    }
-    sqlite3_reset(st);
+    struct xray_config_policy p = {0};
+    int rc = xray_config_db_policy_find(s, name, &p);
+    int64_t rev = rc == 0 ? p.revision : rc == ERR_NOTFOUND ? 0 : -1;
+    free(p.name);
+    free(p.doc);
     return rev;
 }
 
@@ -194,7 +162,7 @@ static int put_policy(struct writer_txn *txn, void *arg)
 {
     struct policy_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    int64_t rev = current_revision(rw, w->name, NULL, NULL);
+    int64_t rev = current_revision(rw, w->name);
     if (rev < 0) {
         return ERR_INTERNAL;
     }
@@ -203,30 +171,18 @@ static int put_policy(struct writer_txn *txn, void *arg)
         return ERR_CONFLICT;
     }
     if (rev == 0) {
-        sqlite3_stmt *st = store_stmt(rw, SQL_POLICY_COUNT);
         int64_t n = 0;
-        if (!st) {
+        if (xray_config_db_policy_count(rw, &n) < 0) {
             return ERR_INTERNAL;
         }
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            n = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_reset(st);
         if (n >= POLICY_MAX_COUNT) {
             return ERR_LIMIT;
         }
     }
     double now = now_epoch();
-    sqlite3_stmt *st = store_stmt(rw, SQL_POLICY_PUT);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, w->name);
-    store_bind_text(st, 2, w->doc);
-    sqlite3_bind_int64(st, 3, rev + 1);
-    sqlite3_bind_double(st, 4, now);
+    struct xray_config_policy p = {(char *)w->name, (char *)w->doc, rev + 1, now};
     w->result = policy_json(w->name, w->doc, rev + 1, now);
-    return store_step_done(rw, st, "put resource policy");
+    return xray_config_db_policy_put(rw, &p);
 }
 
 /* A policy document must be a JSON object with a Statement (an object or a non-empty list of
@@ -313,16 +269,16 @@ void xray_list_resource_policies(struct http_request *req, struct http_reply *re
     }
     /* NextToken is "not currently supported" (model): at most 5 policies, one page. */
     json_t *list = json_array();
-    sqlite3_stmt *st = store_stmt(ro, SQL_POLICY_LIST);
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-        json_array_append_new(list, policy_json((const char *)sqlite3_column_text(st, 0),
-                                                (const char *)sqlite3_column_text(st, 1),
-                                                sqlite3_column_int64(st, 2),
-                                                sqlite3_column_double(st, 3)));
+    struct xray_config_policy *rows = NULL;
+    size_t n = 0;
+    if (xray_config_db_policy_list(ro, &rows, &n) < 0) {
+        n = 0; /* logged; listed as none */
     }
-    if (st) {
-        sqlite3_reset(st);
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(
+            list, policy_json(rows[i].name, rows[i].doc, rows[i].revision, rows[i].updated));
     }
+    xray_config_policies_free(rows, n);
     aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "ResourcePolicies", list));
 out:
     json_decref(body);
@@ -332,19 +288,14 @@ static int delete_policy(struct writer_txn *txn, void *arg)
 {
     struct policy_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    int64_t rev = current_revision(rw, w->name, NULL, NULL);
+    int64_t rev = current_revision(rw, w->name);
     if (rev < 0) {
         return ERR_INTERNAL;
     }
     if (w->revision && parse_revision(w->revision) != rev) {
         return ERR_CONFLICT;
     }
-    sqlite3_stmt *st = store_stmt(rw, SQL_POLICY_DELETE);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, w->name);
-    return store_step_done(rw, st, "delete resource policy");
+    return xray_config_db_policy_delete(rw, w->name);
 }
 
 void xray_delete_resource_policy(struct http_request *req, struct http_reply *rep)

@@ -15,6 +15,7 @@
 #include "trace.h"
 #include "trace_facts.h"
 #include "xray_api_int.h"
+#include "xray_config_db.h"
 #include "xray_db.h"
 #include "xray_query.h"
 
@@ -293,19 +294,11 @@ bool xray_api_group_filter(struct http_reply *rep, struct store *ro, const json_
     if (!name && !arn) {
         return true;
     }
-    sqlite3_stmt *st = store_stmt(ro, "SELECT filter_expression FROM xray_groups WHERE"
-                                      " (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR arn = ?2)");
-    bool found = false;
-    if (st) {
-        store_bind_text(st, 1, name);
-        store_bind_text(st, 2, arn);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            const char *f = (const char *)sqlite3_column_text(st, 0);
-            *expr = f ? xstrdup(f) : NULL;
-            found = true;
-        }
-        sqlite3_reset(st);
-    }
+    struct xray_config_group g = {0};
+    bool found = xray_config_db_group_find(ro, name, arn, &g) == 0;
+    *expr = g.filter;
+    g.filter = NULL;
+    xray_config_group_fini(&g);
     /* The Default group exists in every account and selects everything. */
     if (!found && !xray_api_is_default_group(name, arn)) {
         xray_api_invalid(rep, "Group not found");

@@ -15,50 +15,10 @@
 #include "routes.h"
 #include "writer.h"
 #include "xray_api_int.h"
+#include "xray_config_db.h"
 #include "xray_tags.h"
 
 #define GROUPS_PAGE 100
-
-static const char SQL_FIND[] =
-    "SELECT name, arn, filter_expression, insights_enabled, notifications_enabled"
-    " FROM xray_groups WHERE (?1 IS NULL OR name = ?1) AND (?2 IS NULL OR arn = ?2)";
-static const char SQL_LIST[] =
-    "SELECT name, arn, filter_expression, insights_enabled, notifications_enabled"
-    " FROM xray_groups WHERE name <> 'Default' ORDER BY name";
-static const char SQL_INSERT[] =
-    "INSERT INTO xray_groups(name, arn, filter_expression, insights_enabled,"
-    " notifications_enabled) VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_UPDATE[] =
-    "UPDATE xray_groups SET filter_expression = ?2, insights_enabled = ?3,"
-    " notifications_enabled = ?4 WHERE name = ?1";
-/* The Default group gets a row the first time its configuration changes. */
-static const char SQL_UPSERT_DEFAULT[] =
-    "INSERT OR REPLACE INTO xray_groups(name, arn, filter_expression, insights_enabled,"
-    " notifications_enabled) VALUES (?1, ?2, ?3, ?4, ?5)";
-static const char SQL_DELETE[] = "DELETE FROM xray_groups WHERE name = ?1";
-
-struct group_row {
-    char *name, *arn, *filter; /* owned; filter may be NULL */
-    bool insights, notifications;
-};
-
-static void row_fini(struct group_row *g)
-{
-    free(g->name);
-    free(g->arn);
-    free(g->filter);
-    memset(g, 0, sizeof(*g));
-}
-
-static void row_read(sqlite3_stmt *st, struct group_row *g)
-{
-    const char *f = (const char *)sqlite3_column_text(st, 2);
-    g->name = xstrdup((const char *)sqlite3_column_text(st, 0));
-    g->arn = xstrdup((const char *)sqlite3_column_text(st, 1));
-    g->filter = f ? xstrdup(f) : NULL;
-    g->insights = sqlite3_column_int(st, 3) != 0;
-    g->notifications = sqlite3_column_int(st, 4) != 0;
-}
 
 static char *default_arn(const char *region, const char *account_id)
 {
@@ -68,20 +28,9 @@ static char *default_arn(const char *region, const char *account_id)
 /* Finds a group by name and/or ARN; the Default group is synthesized when it has no row.
  * Returns 0 or ERR_NOTFOUND (ERR_INTERNAL on a SQL failure). */
 static int find_group(struct store *s, const char *name, const char *arn, const char *region,
-                      const char *account_id, struct group_row *out)
+                      const char *account_id, struct xray_config_group *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_FIND);
-    int rc = ERR_NOTFOUND;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name);
-    store_bind_text(st, 2, arn);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        row_read(st, out);
-        rc = 0;
-    }
-    sqlite3_reset(st);
+    int rc = xray_config_db_group_find(s, name, arn, out);
     if (rc == ERR_NOTFOUND && xray_api_is_default_group(name, arn)) {
         out->name = xstrdup("Default");
         out->arn = default_arn(region, account_id);
@@ -90,7 +39,7 @@ static int find_group(struct store *s, const char *name, const char *arn, const 
     return rc;
 }
 
-static json_t *group_json(const struct group_row *g)
+static json_t *group_json(const struct xray_config_group *g)
 {
     json_t *out = json_pack("{s:s, s:s}", "GroupName", g->name, "GroupARN", g->arn);
     if (g->filter) {
@@ -170,38 +119,20 @@ struct group_write {
     int insights, notifications;
     const json_t *tags;
     const char *region, *account_id;
-    struct group_row result; /* filled on success */
+    struct xray_config_group result; /* filled on success */
 };
-
-static int bind_row_and_step(struct store *rw, const char *sql, const struct group_row *g,
-                             bool with_arn)
-{
-    sqlite3_stmt *st = store_stmt(rw, sql);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    int i = 1;
-    store_bind_text(st, i++, g->name);
-    if (with_arn) {
-        store_bind_text(st, i++, g->arn);
-    }
-    store_bind_text(st, i++, g->filter);
-    sqlite3_bind_int(st, i++, g->insights);
-    sqlite3_bind_int(st, i, g->notifications);
-    return store_step_done(rw, st, "write group");
-}
 
 static int create_group(struct writer_txn *txn, void *arg)
 {
     struct group_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    struct group_row existing = {0};
+    struct xray_config_group existing = {0};
     int rc = find_group(rw, w->name, NULL, w->region, w->account_id, &existing);
-    row_fini(&existing);
+    xray_config_group_fini(&existing);
     if (rc == 0) {
         return ERR_CONFLICT;
     }
-    struct group_row *g = &w->result;
+    struct xray_config_group *g = &w->result;
     char *id = random_id();
     g->name = xstrdup(w->name);
     g->arn = xasprintf("arn:aws:xray:%s:%s:group/%s/%s", w->region, w->account_id, w->name, id);
@@ -212,7 +143,7 @@ static int create_group(struct writer_txn *txn, void *arg)
     if (g->notifications && !g->insights) {
         return ERR_INVALID;
     }
-    rc = bind_row_and_step(rw, SQL_INSERT, g, true);
+    rc = xray_config_db_group_insert(rw, g);
     return rc < 0 ? rc : xray_tags_put(rw, g->arn, w->tags);
 }
 
@@ -220,7 +151,7 @@ static int update_group(struct writer_txn *txn, void *arg)
 {
     struct group_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    struct group_row *g = &w->result;
+    struct xray_config_group *g = &w->result;
     int rc = find_group(rw, w->name, w->arn, w->region, w->account_id, g);
     if (rc < 0) {
         return rc;
@@ -238,14 +169,14 @@ static int update_group(struct writer_txn *txn, void *arg)
     if (g->notifications && !g->insights) {
         return ERR_INVALID;
     }
-    return bind_row_and_step(rw, is_default ? SQL_UPSERT_DEFAULT : SQL_UPDATE, g, is_default);
+    return xray_config_db_group_update(rw, g, is_default);
 }
 
 static int delete_group(struct writer_txn *txn, void *arg)
 {
     struct group_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    struct group_row *g = &w->result;
+    struct xray_config_group *g = &w->result;
     int rc = find_group(rw, w->name, w->arn, w->region, w->account_id, g);
     if (rc < 0) {
         return rc;
@@ -253,12 +184,7 @@ static int delete_group(struct writer_txn *txn, void *arg)
     if (strcmp(g->name, "Default") == 0) {
         return ERR_CONFLICT;
     }
-    sqlite3_stmt *st = store_stmt(rw, SQL_DELETE);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, g->name);
-    rc = store_step_done(rw, st, "delete group");
+    rc = xray_config_db_group_delete(rw, g->name);
     return rc < 0 ? rc : xray_tags_delete_all(rw, g->arn);
 }
 
@@ -325,7 +251,7 @@ void xray_create_group(struct http_request *req, struct http_reply *rep)
         aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w.result)));
     }
 out:
-    row_fini(&w.result);
+    xray_config_group_fini(&w.result);
     json_decref(body);
 }
 
@@ -337,7 +263,7 @@ void xray_get_group(struct http_request *req, struct http_reply *rep)
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     struct store *ro = body ? xray_api_reader(rep) : NULL;
-    struct group_row g = {0};
+    struct xray_config_group g = {0};
     if (!ro || !check_named(rep, body)) {
         goto out;
     }
@@ -348,7 +274,7 @@ void xray_get_group(struct http_request *req, struct http_reply *rep)
         aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&g)));
     }
 out:
-    row_fini(&g);
+    xray_config_group_fini(&g);
     json_decref(body);
 }
 
@@ -369,17 +295,22 @@ void xray_get_groups(struct http_request *req, struct http_reply *rep)
         goto out;
     }
     json_t *groups = json_array();
-    struct group_row g = {0};
+    struct xray_config_group g = {0};
     /* Default first, then the rest by name: the same order on every page. */
     if (offset == 0 &&
         find_group(ro, "Default", NULL, req->region, req->app->cfg->account_id, &g) == 0) {
         json_array_append_new(groups, group_json(&g));
     }
-    row_fini(&g);
+    xray_config_group_fini(&g);
     index = 1;
-    sqlite3_stmt *st = store_stmt(ro, SQL_LIST);
+    struct xray_config_group *rows = NULL;
+    size_t n = 0;
     bool more = false;
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
+    /* A failed read (logged) lists Default alone rather than failing the page. */
+    if (xray_config_db_group_list(ro, &rows, &n) < 0) {
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
         if (index++ < offset) {
             continue;
         }
@@ -387,13 +318,9 @@ void xray_get_groups(struct http_request *req, struct http_reply *rep)
             more = true;
             break;
         }
-        row_read(st, &g);
-        json_array_append_new(groups, group_json(&g));
-        row_fini(&g);
+        json_array_append_new(groups, group_json(&rows[i]));
     }
-    if (st) {
-        sqlite3_reset(st);
-    }
+    xray_config_groups_free(rows, n);
     json_t *res = json_pack("{s:o}", "Groups", groups);
     if (more) {
         char *next = aws_token_encode(index - 1, "GetGroups");
@@ -432,7 +359,7 @@ void xray_update_group(struct http_request *req, struct http_reply *rep)
         aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w.result)));
     }
 out:
-    row_fini(&w.result);
+    xray_config_group_fini(&w.result);
     json_decref(body);
 }
 
@@ -457,6 +384,6 @@ void xray_delete_group(struct http_request *req, struct http_reply *rep)
         aws_reply(rep, XRAY_API_CT, json_object());
     }
 out:
-    row_fini(&w.result);
+    xray_config_group_fini(&w.result);
     json_decref(body);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "trace_facts.h"
+#include "xray_config_db.h"
 #include "xray_db.h"
 
 struct scan_ctx {
@@ -136,26 +137,9 @@ int xray_query_each(struct store *ro, double start, double end, const struct fex
     return rc;
 }
 
-static const char SQL_GROUP_BY_NAME[] = "SELECT filter_expression FROM xray_groups WHERE name = ?1";
-static const char SQL_GROUP_BY_ARN[] = "SELECT filter_expression FROM xray_groups WHERE arn = ?1";
-
 static int resolve_group(void *ctx, const char *name_or_arn, bool is_arn, char **expr)
 {
-    struct store *ro = ctx;
-    sqlite3_stmt *st = store_stmt(ro, is_arn ? SQL_GROUP_BY_ARN : SQL_GROUP_BY_NAME);
-    int rc = ERR_NOTFOUND;
-    *expr = NULL;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_text(st, 1, name_or_arn, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *text = (const char *)sqlite3_column_text(st, 0);
-        *expr = text ? xstrdup(text) : NULL;
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return xray_config_db_group_filter(ctx, name_or_arn, is_arn, expr);
 }
 
 int xray_query_compile(struct store *ro, const char *expr, struct fexpr **out, struct errbuf *err)

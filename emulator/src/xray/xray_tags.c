@@ -17,15 +17,7 @@
 #include "routes.h"
 #include "writer.h"
 #include "xray_api_int.h"
-
-static const char SQL_PUT[] = "INSERT OR REPLACE INTO resource_tags(arn, key, value)"
-                              " VALUES (?1, ?2, ?3)";
-static const char SQL_DELETE_KEY[] = "DELETE FROM resource_tags WHERE arn = ?1 AND key = ?2";
-static const char SQL_DELETE_ALL[] = "DELETE FROM resource_tags WHERE arn = ?1";
-static const char SQL_LIST[] = "SELECT key, value FROM resource_tags WHERE arn = ?1 ORDER BY key";
-static const char SQL_COUNT[] = "SELECT count(*) FROM resource_tags WHERE arn = ?1";
-static const char SQL_EXISTS[] = "SELECT 1 FROM xray_groups WHERE arn = ?1"
-                                 " UNION ALL SELECT 1 FROM sampling_rules WHERE arn = ?1";
+#include "xray_config_db.h"
 
 /* Letters (any non-ASCII byte is taken as part of a Unicode letter), digits, space, _.:/=+-@ */
 static bool tag_text_ok(const char *s)
@@ -87,14 +79,8 @@ int xray_tags_put(struct store *rw, const char *arn, const json_t *tags)
     json_t *t;
     json_array_foreach((json_t *)tags, i, t)
     {
-        sqlite3_stmt *st = store_stmt(rw, SQL_PUT);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        store_bind_text(st, 1, arn);
-        store_bind_text(st, 2, json_string_value(json_object_get(t, "Key")));
-        store_bind_text(st, 3, json_string_value(json_object_get(t, "Value")));
-        if (store_step_done(rw, st, "put tag") < 0) {
+        if (xray_config_db_tag_put(rw, arn, json_string_value(json_object_get(t, "Key")),
+                                   json_string_value(json_object_get(t, "Value"))) < 0) {
             return ERR_INTERNAL;
         }
     }
@@ -103,12 +89,7 @@ int xray_tags_put(struct store *rw, const char *arn, const json_t *tags)
 
 int xray_tags_delete_all(struct store *rw, const char *arn)
 {
-    sqlite3_stmt *st = store_stmt(rw, SQL_DELETE_ALL);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, arn);
-    return store_step_done(rw, st, "delete tags");
+    return xray_config_db_tags_delete_all(rw, arn);
 }
 
 /* Whether arn names a group or sampling rule, including the built-in Default group and rule of
@@ -123,12 +104,7 @@ static bool resource_exists(struct store *s, const char *arn, const char *accoun
                                  : NULL;
     bool found = region_end &&
                  (strcmp(region_end, rule_suffix) == 0 || strcmp(region_end, group_suffix) == 0);
-    sqlite3_stmt *st = found ? NULL : store_stmt(s, SQL_EXISTS);
-    if (st) {
-        store_bind_text(st, 1, arn);
-        found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_reset(st);
-    }
+    found = found || xray_config_db_resource_exists(s, arn);
     free(rule_suffix);
     free(group_suffix);
     return found;
@@ -137,13 +113,9 @@ static bool resource_exists(struct store *s, const char *arn, const char *accoun
 static int64_t tag_count(struct store *s, const char *arn)
 {
     int64_t n = 0;
-    sqlite3_stmt *st = store_stmt(s, SQL_COUNT);
-    if (st) {
-        store_bind_text(st, 1, arn);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            n = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_reset(st);
+    /* A failed count is logged by the store and taken as none. */
+    if (xray_config_db_tag_count(s, arn, &n) < 0) {
+        n = 0;
     }
     return n;
 }
@@ -187,13 +159,7 @@ static int remove_tags(struct writer_txn *txn, void *arg)
     }
     json_array_foreach((json_t *)c->keys, i, k)
     {
-        sqlite3_stmt *st = store_stmt(rw, SQL_DELETE_KEY);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        store_bind_text(st, 1, c->arn);
-        store_bind_text(st, 2, json_string_value(k));
-        if (store_step_done(rw, st, "delete tag") < 0) {
+        if (xray_config_db_tag_delete(rw, c->arn, json_string_value(k)) < 0) {
             return ERR_INTERNAL;
         }
     }
@@ -292,15 +258,16 @@ void xray_list_tags_for_resource(struct http_request *req, struct http_reply *re
     }
     /* At most 50 tags: one page, never a NextToken. */
     json_t *tags = json_array();
-    sqlite3_stmt *st = store_stmt(ro, SQL_LIST);
-    if (st) {
-        store_bind_text(st, 1, arn);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", sqlite3_column_text(st, 0),
-                                                  "Value", sqlite3_column_text(st, 1)));
-        }
-        sqlite3_reset(st);
+    struct xray_config_tag *rows = NULL;
+    size_t n = 0;
+    if (xray_config_db_tag_list(ro, arn, &rows, &n) < 0) {
+        n = 0; /* logged; listed as no tags */
     }
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(tags,
+                              json_pack("{s:s, s:s}", "Key", rows[i].key, "Value", rows[i].value));
+    }
+    xray_config_tags_free(rows, n);
     aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Tags", tags));
 out:
     json_decref(body);
