@@ -10,7 +10,6 @@
 #include "aws.h"
 #include "graph.h"
 #include "routes.h"
-#include "sampling.h"
 #include "segment.h"
 #include "trace.h"
 #include "trace_facts.h"
@@ -439,62 +438,7 @@ void xray_get_trace_graph(struct http_request *req, struct http_reply *rep)
     json_decref(body);
 }
 
-/* ---- Sampling and telemetry ---- */
-
-void xray_get_sampling_rules(struct http_request *req, struct http_reply *rep)
-{
-    static const struct aws_member members[] = {
-        {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
-    };
-    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? xray_api_reader(rep) : NULL;
-    if (ro) {
-        /* One page: the Go and Node pollers ignore NextToken (reference/xray-api.md). */
-        aws_reply(rep, CT_JSON,
-                  json_pack("{s:o}", "SamplingRuleRecords",
-                            sampling_rule_records(ro, req->region, req->app->cfg->account_id)));
-    }
-    json_decref(body);
-}
-
-void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
-{
-    static const struct aws_member members[] = {
-        {"SamplingStatisticsDocuments", AWS_LIST, true, -1, 25, NULL, NULL},
-    };
-    static const struct aws_member doc_members[] = {
-        {"RuleName", AWS_STRING, true, 1, 32, NULL, NULL},
-        {"ClientID", AWS_STRING, true, 24, 24, NULL, NULL},
-        {"Timestamp", AWS_TIMESTAMP, true, -1, -1, NULL, NULL},
-        {"RequestCount", AWS_INTEGER, true, 0, -1, NULL, NULL},
-        {"SampledCount", AWS_INTEGER, true, 0, -1, NULL, NULL},
-        {"BorrowCount", AWS_INTEGER, false, 0, -1, NULL, NULL},
-    };
-    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
-    struct store *ro = body ? xray_api_reader(rep) : NULL;
-    json_t *docs = json_object_get(body, "SamplingStatisticsDocuments");
-    size_t i;
-    json_t *d;
-    if (!ro) {
-        goto out;
-    }
-    json_array_foreach(docs, i, d)
-    {
-        struct errbuf err = {{0}, -1};
-        if (!json_is_object(d) || aws_validate(d, doc_members, ARRAY_LEN(doc_members), &err) < 0) {
-            xray_api_invalid(
-                rep, json_is_object(d) ? err.msg : "SamplingStatisticsDocuments must hold objects");
-            goto out;
-        }
-    }
-    if (writer_call(req->app->writer, sampling_store_statistics, docs) < 0) {
-        aws_err_restjson(rep, 500, "InternalFailure", "statistics could not be stored");
-        goto out;
-    }
-    aws_reply(rep, CT_JSON, sampling_targets(ro, docs, req->region, req->app->cfg->account_id));
-out:
-    json_decref(body);
-}
+/* ---- Telemetry ---- */
 
 void xray_put_telemetry_records(struct http_request *req, struct http_reply *rep)
 {

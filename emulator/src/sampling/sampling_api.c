@@ -1,14 +1,17 @@
 /*
- * sampling_api.c - CreateSamplingRule, UpdateSamplingRule, DeleteSamplingRule and
- * GetSamplingStatisticSummaries (reference/xray-api.md, daemon-protocol.md). Rules are kept as
- * the SamplingRule JSON the API returns, one row per rule in sampling_rules; sampling.c reads
- * them for GetSamplingRules/GetSamplingTargets. The built-in `Default` rule has no row until it
- * is edited; it can be updated (FixedRate and ReservoirSize only, like the console) but never
- * created or deleted. Every change stamps settings.sampling_rules_modified, which
- * GetSamplingTargets reports as LastRuleModification so the SDKs refresh their rules.
+ * sampling_api.c - every sampling operation (reference/xray-api.md, daemon-protocol.md §2): the
+ * two the SDK pollers call through the daemon's TCP port, GetSamplingRules and
+ * GetSamplingTargets, and the rule management CreateSamplingRule, UpdateSamplingRule,
+ * DeleteSamplingRule and GetSamplingStatisticSummaries. Rules are kept as the SamplingRule JSON
+ * the API returns, one row per rule in sampling_rules (xray_config_db.h); sampling.c turns the
+ * rows into records and quotas. The built-in `Default` rule has no row until it is edited; it
+ * can be updated (FixedRate and ReservoirSize only, like the console) but never created or
+ * deleted. Every change stamps settings.sampling_rules_modified, which GetSamplingTargets
+ * reports as LastRuleModification so the SDKs refresh their rules.
  *
  * HTTP threads validate; the writer re-checks existence and the rule quota
- * (--sampling-rule-limit, default 25 besides Default) inside its transaction.
+ * (--sampling-rule-limit, default 25 besides Default) inside its transaction, and stores the
+ * statistics GetSamplingTargets receives before the targets are computed from them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -404,6 +407,63 @@ void xray_get_sampling_statistic_summaries(struct http_request *req, struct http
     }
     xray_config_stat_summaries_free(rows, n);
     aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "SamplingStatisticSummaries", list));
+out:
+    json_decref(body);
+}
+
+/* ---- the SDK pollers: GetSamplingRules and GetSamplingTargets ---- */
+
+void xray_get_sampling_rules(struct http_request *req, struct http_reply *rep)
+{
+    static const struct aws_member members[] = {
+        {"NextToken", AWS_STRING, false, -1, -1, NULL, NULL},
+    };
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
+    if (ro) {
+        /* One page: the Go and Node pollers ignore NextToken (reference/xray-api.md). */
+        aws_reply(rep, XRAY_API_CT,
+                  json_pack("{s:o}", "SamplingRuleRecords",
+                            sampling_rule_records(ro, req->region, req->app->cfg->account_id)));
+    }
+    json_decref(body);
+}
+
+void xray_get_sampling_targets(struct http_request *req, struct http_reply *rep)
+{
+    static const struct aws_member members[] = {
+        {"SamplingStatisticsDocuments", AWS_LIST, true, -1, 25, NULL, NULL},
+    };
+    static const struct aws_member doc_members[] = {
+        {"RuleName", AWS_STRING, true, 1, 32, NULL, NULL},
+        {"ClientID", AWS_STRING, true, 24, 24, NULL, NULL},
+        {"Timestamp", AWS_TIMESTAMP, true, -1, -1, NULL, NULL},
+        {"RequestCount", AWS_INTEGER, true, 0, -1, NULL, NULL},
+        {"SampledCount", AWS_INTEGER, true, 0, -1, NULL, NULL},
+        {"BorrowCount", AWS_INTEGER, false, 0, -1, NULL, NULL},
+    };
+    json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
+    struct store *ro = body ? xray_api_reader(rep) : NULL;
+    json_t *docs = json_object_get(body, "SamplingStatisticsDocuments");
+    size_t i;
+    json_t *d;
+    if (!ro) {
+        goto out;
+    }
+    json_array_foreach(docs, i, d)
+    {
+        struct errbuf err = {{0}, -1};
+        if (!json_is_object(d) || aws_validate(d, doc_members, ARRAY_LEN(doc_members), &err) < 0) {
+            xray_api_invalid(
+                rep, json_is_object(d) ? err.msg : "SamplingStatisticsDocuments must hold objects");
+            goto out;
+        }
+    }
+    if (writer_call(req->app->writer, sampling_store_statistics, docs) < 0) {
+        aws_err_restjson(rep, 500, "InternalFailure", "statistics could not be stored");
+        goto out;
+    }
+    aws_reply(rep, XRAY_API_CT, sampling_targets(ro, docs, req->region, req->app->cfg->account_id));
 out:
     json_decref(body);
 }
