@@ -30,6 +30,7 @@
 #include "udp.h"
 #include "web.h"
 #include "xray_db.h"
+#include "xray_ingest.h"
 
 struct serve_state {
     uv_loop_t loop;
@@ -102,6 +103,7 @@ static int serve(const struct config *cfg)
     struct checkpointer *ckpt = NULL;
     struct demo *replay = NULL;
     struct exporters *exporters = NULL;
+    struct xray_ingest *xray = NULL;
     int rc = make_db_path(&s, cfg);
     if (rc < 0) {
         goto out;
@@ -123,7 +125,11 @@ static int serve(const struct config *cfg)
     s.app.started_at = now_epoch();
     s.app.queue = queue_new((size_t)cfg->queue_size);
     queue_set_max_bytes(s.app.queue, (size_t)cfg->queue_bytes);
-    rc = writer_start(s.app.queue, rw, &s.app.writer);
+    /* The writer is generic; X-Ray ingest parses and stores the datagrams it batches. */
+    rc = xray_ingest_new(rw, &xray);
+    if (rc == 0) {
+        rc = writer_start(s.app.queue, rw, &xray_ingest_hooks, xray, &s.app.writer);
+    }
     /* The demo is committed before anything listens, so the first request already sees it. */
     if (rc == 0 && cfg->demo) {
         rc = demo_load(&s.app);
@@ -171,6 +177,7 @@ out:
         }
     }
     writer_stop(s.app.writer); /* drains and commits whatever was acknowledged */
+    xray_ingest_free(xray);
     checkpoint_stop(ckpt);
     log_info("stopped",
              "udp_received=%llu udp_stored=%llu udp_rejected=%llu udp_dropped=%llu "

@@ -12,6 +12,7 @@
 
 #include "logs_db.h"
 #include "segment.h"
+#include "xray_ingest.h"
 
 struct fixture_batch {
     struct segment *segs;
@@ -278,7 +279,7 @@ static int store_batch(struct writer_txn *txn, void *arg)
     int64_t now_ms = (int64_t)(b->received_at * 1000);
     for (size_t i = 0; i < b->nsegs; i++) {
         /* Serialized afresh: shifting rewrote the documents' times and trace ids. */
-        int rc = writer_txn_put_segment(txn, &b->segs[i], NULL, 0, b->received_at);
+        int rc = xray_ingest_put_segment(txn, &b->segs[i], NULL, 0, b->received_at);
         if (rc < 0) {
             return rc;
         }

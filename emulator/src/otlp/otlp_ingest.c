@@ -12,6 +12,7 @@
 
 #include "logs_db.h"
 #include "metrics.h"
+#include "xray_ingest.h"
 
 static const char *const span_kinds[] = {"UNSPECIFIED", "INTERNAL", "SERVER",
                                          "CLIENT",      "PRODUCER", "CONSUMER"};
@@ -377,7 +378,7 @@ int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b, double 
     for (size_t i = 0; i < b->nsegs; i++) {
         const char *text = b->texts[i];
         int rc =
-            writer_txn_put_segment(txn, &b->segs[i], text, text ? strlen(text) : 0, received_at);
+            xray_ingest_put_segment(txn, &b->segs[i], text, text ? strlen(text) : 0, received_at);
         if (rc < 0) {
             return rc;
         }

@@ -3,13 +3,14 @@
  * batch and parses and validates its datagrams (never on the loop thread), then hands the batch
  * to the writer through a one-slot handoff, so parsing batch N+1 overlaps writing batch N
  * (DESIGN.md §2: "move parsing to a stage ahead of it; keep the single writer"). The writer:
- * BEGIN IMMEDIATE; apply each item in queue order; re-derive each touched trace once (documents
- * read here, derivation on the pool, rows written here); COMMIT; then count, wake command
- * callers and bump the generation. Only the writer thread ever uses the read-write connection;
- * the parse and pool threads touch no SQLite. A batch's items stay counted as pending in the
- * queue until the writer is done with them, so writer_wait_idle still means "all committed".
- * Invariant: a command's caller is woken only after the transaction holding its write has
- * committed or been rolled back, and a datagram is counted stored only after its commit.
+ * BEGIN IMMEDIATE; apply each item in queue order; the ingest module's batch_end (X-Ray ingest
+ * re-derives each touched trace once there); COMMIT; then count, wake command callers and bump
+ * the generation. What a datagram holds is the ingest module's business (struct writer_ingest):
+ * this file knows nothing of segments or traces. Only the writer thread ever uses the
+ * read-write connection; the parse and pool threads touch no SQLite. A batch's items stay counted
+ * as pending in the queue until the writer is done with them, so writer_wait_idle still means "all
+ * committed". Invariant: a command's caller is woken only after the transaction holding its write
+ * has committed or been rolled back, and a datagram is counted stored only after its commit.
  */
 #include "writer.h"
 
@@ -22,12 +23,7 @@
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
-#include "otlp_udp.h"
 #include "pool.h"
-#include "segment.h"
-#include "trace.h"
-#include "trace_facts.h"
-#include "xray_db.h"
 
 #define BATCH_MAX 1000
 #define BATCH_LINGER_MS 5
@@ -42,25 +38,19 @@ struct writer_cmd {
     struct writer_cmd *next_done;
 };
 
-/* A trace touched in this batch, with the documents this batch stored for it (id -> doc). */
-struct dirty_trace {
-    char *trace_id;
-    json_t *fresh;
-};
-
 struct writer_txn {
     struct store *rw;
-    struct dirty_trace *dirty; /* open-addressed set of traces touched in this batch */
-    size_t ndirty_slots;
-    size_t ndirty;
+    void *ingest; /* the ingest module's context */
+    struct pool *pool;
     unsigned changed;
-    int64_t *seq; /* the writer's last export position (writer thread only) */
 };
 
 struct writer {
     struct queue *q;
     struct store *rw;
-    struct pool *pool; /* helpers for parsing and derivation (never for SQL) */
+    struct pool *pool; /* helpers for the ingest module's work (never for SQL) */
+    const struct writer_ingest *ingest;
+    void *ingest_ctx;
     pthread_t thread, parser;
     bool started, parser_started;
     /* The parse stage's handoff: one parsed batch waiting for the writer. hand_mu guards it. */
@@ -71,7 +61,6 @@ struct writer {
     pthread_mutex_t mu; /* guards generation, changed_since and command done flags */
     pthread_cond_t cond;
     uint64_t generation;
-    int64_t seq;                /* last segments.seq given out; only the writer thread touches it */
     unsigned changed_since[64]; /* change bits per generation, ring indexed by generation */
 };
 
@@ -80,142 +69,38 @@ struct store *writer_txn_store(struct writer_txn *txn)
     return txn->rw;
 }
 
+void *writer_txn_ingest(struct writer_txn *txn)
+{
+    return txn->ingest;
+}
+
+struct pool *writer_txn_pool(struct writer_txn *txn)
+{
+    return txn->pool;
+}
+
 void writer_txn_changed(struct writer_txn *txn, unsigned what)
 {
     txn->changed |= what;
 }
 
-static size_t hash_str(const char *s)
-{
-    size_t h = 5381;
-    while (*s) {
-        h = h * 33 + (unsigned char)*s++;
-    }
-    return h;
-}
-
-static struct dirty_trace *touch(struct writer_txn *txn, const char *trace_id)
-{
-    if ((txn->ndirty + 1) * 2 > txn->ndirty_slots) {
-        struct dirty_trace *old = txn->dirty;
-        size_t oldn = txn->ndirty_slots;
-        txn->ndirty_slots = oldn ? oldn * 2 : 256;
-        txn->dirty = xcalloc(txn->ndirty_slots, sizeof(*txn->dirty));
-        for (size_t i = 0; i < oldn; i++) {
-            if (old[i].trace_id) {
-                size_t j = hash_str(old[i].trace_id) & (txn->ndirty_slots - 1);
-                while (txn->dirty[j].trace_id) {
-                    j = (j + 1) & (txn->ndirty_slots - 1);
-                }
-                txn->dirty[j] = old[i];
-            }
-        }
-        free(old);
-    }
-    size_t i = hash_str(trace_id) & (txn->ndirty_slots - 1);
-    while (txn->dirty[i].trace_id) {
-        if (strcmp(txn->dirty[i].trace_id, trace_id) == 0) {
-            return &txn->dirty[i];
-        }
-        i = (i + 1) & (txn->ndirty_slots - 1);
-    }
-    txn->dirty[i].trace_id = xstrdup(trace_id);
-    txn->dirty[i].fresh = json_object();
-    txn->ndirty++;
-    txn->changed |= WRITER_CHANGED_TRACES;
-    return &txn->dirty[i];
-}
-
-void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id)
-{
-    touch(txn, trace_id);
-}
-
-int writer_txn_put_segment(struct writer_txn *txn, const struct segment *seg, const char *text,
-                           size_t len, double received_at)
-{
-    enum xray_db_put outcome;
-    int rc = xray_db_put_segment(txn->rw, seg, text, len, received_at, *txn->seq + 1, &outcome);
-    if (rc < 0) {
-        return rc;
-    }
-    if (outcome != XRAY_DB_KEPT_EXISTING) {
-        ++*txn->seq; /* a rolled-back use leaves a gap, which exporters skip */
-    }
-    struct dirty_trace *d = touch(txn, seg->trace_id);
-    if (outcome != XRAY_DB_KEPT_EXISTING) {
-        json_object_set(d->fresh, seg->id, seg->doc);
-    }
-    if (outcome == XRAY_DB_REPLACED) {
-        METRIC_INC(segments_replaced);
-    }
-    return 0;
-}
-
-static void txn_clear(struct writer_txn *txn)
-{
-    for (size_t i = 0; i < txn->ndirty_slots; i++) {
-        free(txn->dirty[i].trace_id);
-        json_decref(txn->dirty[i].fresh);
-    }
-    free(txn->dirty);
-    txn->dirty = NULL;
-    txn->ndirty_slots = txn->ndirty = 0;
-    txn->changed = 0;
-}
-
-/* One datagram of the batch, parsed on whichever pool thread claimed it. */
+/* One datagram of the batch and its parse state (the ingest module's slot_size bytes). */
 struct parsed {
     const struct queue_item *it;
-    enum segment_reject reject;
-    struct segment seg;
-    const char *body;
-    size_t body_len;
-    struct errbuf err;
-    struct otlp_batch *otel; /* ADOT T1S datagram: its translated spans instead of seg */
+    void *slot;
 };
 
-static void parse_one(void *ctx, size_t i)
+/* Stores one parsed datagram. Returns true when it was stored. */
+static bool store_datagram(struct writer *w, struct writer_txn *txn, struct parsed *p)
 {
-    struct parsed *p = &((struct parsed *)ctx)[i];
-    p->err.pos = -1;
-    p->reject = segment_split_datagram(p->it->data, p->it->len, &p->body, &p->body_len);
-    if (p->reject == SEGMENT_OK && otlp_udp_claims(p->body, p->body_len)) {
-        p->reject = otlp_udp_parse(p->body, p->body_len, p->it->received_at, &p->otel, &p->err);
-    } else if (p->reject == SEGMENT_OK) {
-        p->reject = segment_parse(p->body, p->body_len, &p->seg, &p->err);
-    }
-}
-
-static void free_one(void *ctx, size_t i)
-{
-    struct parsed *p = &((struct parsed *)ctx)[i];
-    if (p->otel) {
-        otlp_udp_free(p->otel);
-    } else if (p->reject == SEGMENT_OK) {
-        segment_fini(&p->seg);
-    }
-}
-
-/* Stores one parsed datagram (or counts its rejection). Returns true when it was stored. */
-static bool store_datagram(struct writer_txn *txn, struct parsed *p)
-{
-    if (p->reject != SEGMENT_OK) {
-        METRIC_INC(udp_rejected[p->reject]);
-        log_ratelimited(LOG_DEBUG, "segment rejected", "reason=%s detail=\"%s\"",
-                        segment_reject_label(p->reject), p->err.msg);
-        return false;
-    }
-    int rc = p->otel
-                 ? otlp_batch_store(txn, p->otel, p->it->received_at)
-                 : writer_txn_put_segment(txn, &p->seg, p->body, p->body_len, p->it->received_at);
+    int rc = w->ingest->store(txn, p->slot, p->it->received_at);
     if (rc < 0) {
         /* A SQL failure after validation is a bug (logged by store_fail); count the datagram
          * as dropped so received = stored + rejected + dropped still holds. */
         METRIC_INC(udp_dropped);
         METRIC_INC(writer_errors);
     }
-    return rc == 0;
+    return rc > 0;
 }
 
 static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
@@ -229,78 +114,6 @@ static void apply_command(struct writer_txn *txn, struct writer_cmd *cmd)
         sqlite3_exec(store_db(txn->rw), "ROLLBACK TO cmd", NULL, NULL, NULL);
     }
     sqlite3_exec(store_db(txn->rw), "RELEASE cmd", NULL, NULL, NULL);
-}
-
-/* One trace to re-derive: its stored documents are read on the writer thread, the derivation
- * itself (parse, trace_derive into the encoded view) runs on a pool thread. */
-struct derive_job {
-    const struct dirty_trace *trace;
-    struct xray_db_docs docs;
-    bool has_row;
-    struct xray_db_trace_row row;
-};
-
-static void derive_one(void *ctx, size_t i)
-{
-    struct derive_job *job = &((struct derive_job *)ctx)[i];
-    size_t n = job->docs.n;
-    json_t **items = xmalloc((n + 1) * sizeof(*items));
-    json_t *parsed = json_array(); /* owns the documents parsed here */
-    size_t used = 0;
-    for (size_t k = 0; k < n; k++) {
-        /* Documents this batch stored are already parsed: share them. */
-        json_t *doc = json_object_get(job->trace->fresh, job->docs.ids[k]);
-        if (!doc) {
-            doc = json_loads(job->docs.texts[k], 0, NULL);
-            json_array_append_new(parsed, doc);
-        }
-        if (doc) {
-            items[used++] = doc;
-        }
-    }
-    size_t len = 0;
-    void *blob = used ? trace_derive(items, used, &len) : NULL;
-    if (blob) {
-        struct trace_view v;
-        trace_facts_init(&v);
-        if (trace_facts_decode(&v, blob, len) == 0) {
-            xray_db_trace_row_init(&job->row, &v, blob, len);
-            job->has_row = true;
-        } else {
-            free(blob); /* cannot happen: trace_derive writes what the decoder reads */
-        }
-        trace_facts_fini(&v);
-    }
-    free(items);
-    json_decref(parsed);
-}
-
-static int derive_dirty(struct writer *w, struct writer_txn *txn)
-{
-    struct derive_job *jobs = xcalloc(txn->ndirty + 1, sizeof(*jobs));
-    size_t n = 0;
-    int rc = 0;
-    for (size_t i = 0; i < txn->ndirty_slots && rc == 0; i++) {
-        if (txn->dirty[i].trace_id) {
-            jobs[n].trace = &txn->dirty[i];
-            rc = xray_db_load_docs(txn->rw, txn->dirty[i].trace_id, &jobs[n].docs);
-            n++;
-        }
-    }
-    if (rc == 0) {
-        pool_run(w->pool, derive_one, jobs, n);
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (rc == 0) {
-            rc = xray_db_replace_derived(txn->rw, jobs[i].trace->trace_id,
-                                         jobs[i].has_row ? &jobs[i].row : NULL);
-            METRIC_INC(writer_traces_derived);
-        }
-        xray_db_docs_fini(&jobs[i].docs);
-        xray_db_trace_row_fini(&jobs[i].row);
-    }
-    free(jobs);
-    return rc;
 }
 
 /* Wakes callers and frees posted commands once the batch's fate is known. */
@@ -333,64 +146,70 @@ static void finish_batch(struct writer *w, struct queue_item *items, bool commit
 
 /* A popped batch with its datagrams parsed, on its way from the parse stage to the writer. */
 struct staged {
+    const struct writer_ingest *ingest;
     struct queue_item *items;
     size_t count;
     size_t bytes; /* datagram payload, released from the queue's byte bound after the batch */
     struct parsed *parsed;
     size_t nparsed;
+    char *slots; /* nparsed parse states of ingest->slot_size bytes each */
 };
 
-static struct staged *stage_batch(struct queue_item *items, size_t count)
+static struct staged *stage_batch(struct writer *w, struct queue_item *items, size_t count)
 {
     struct staged *st = xcalloc(1, sizeof(*st));
+    size_t slot_size = w->ingest->slot_size;
+    st->ingest = w->ingest;
     st->items = items;
     st->count = count;
     st->parsed = xcalloc(count + 1, sizeof(*st->parsed));
+    st->slots = xcalloc(count + 1, slot_size);
     for (struct queue_item *it = items; it; it = it->next) {
         if (it->kind == QUEUE_DATAGRAM) {
+            struct parsed *p = &st->parsed[st->nparsed];
             st->bytes += it->len;
-            st->parsed[st->nparsed].it = it;
-            parse_one(st->parsed, st->nparsed++);
+            p->it = it;
+            p->slot = st->slots + st->nparsed++ * slot_size;
+            w->ingest->parse(p->slot, it->data, it->len, it->received_at);
         }
     }
     return st;
 }
 
+static void release_one(void *ctx, size_t i)
+{
+    struct staged *st = ctx;
+    st->ingest->release(st->parsed[i].slot);
+}
+
 static void run_batch(struct writer *w, struct staged *st)
 {
-    struct writer_txn txn = {.rw = w->rw, .seq = &w->seq};
+    struct writer_txn txn = {.rw = w->rw, .ingest = w->ingest_ctx, .pool = w->pool};
     struct timespec ts0, ts1;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
-    uint64_t stored = 0, otel_spans = 0, otel_segments = 0;
+    uint64_t stored = 0;
     bool committed = false;
     struct queue_item *items = st->items;
     struct parsed *parsed = st->parsed;
-    size_t count = st->count, nparsed = st->nparsed;
+    size_t count = st->count;
     sqlite3_int64 changes_before = sqlite3_total_changes64(store_db(w->rw));
     if (store_exec(w->rw, "BEGIN IMMEDIATE") == 0) {
         size_t k = 0;
         for (struct queue_item *it = items; it; it = it->next) {
             if (it->kind == QUEUE_DATAGRAM) {
-                struct parsed *p = &parsed[k++];
-                bool ok = store_datagram(&txn, p);
-                stored += ok;
-                if (ok && p->otel) {
-                    otel_spans += p->otel->accepted;
-                    otel_segments += p->otel->nsegs;
-                }
+                stored += store_datagram(w, &txn, &parsed[k++]);
             } else {
                 apply_command(&txn, it->cmd);
             }
         }
-        committed = derive_dirty(w, &txn) == 0 && store_exec(w->rw, "COMMIT") == 0;
+        committed = (!w->ingest->batch_end || w->ingest->batch_end(&txn) == 0) &&
+                    store_exec(w->rw, "COMMIT") == 0;
         if (!committed) {
             sqlite3_exec(store_db(w->rw), "ROLLBACK", NULL, NULL, NULL);
         }
     }
     if (committed) {
         METRIC_ADD(udp_stored, stored);
-        METRIC_ADD(otlp_spans_accepted, otel_spans);
-        METRIC_ADD(otlp_segments_stored, otel_segments);
         /* Only a commit that wrote something proves there is room again. */
         if (sqlite3_total_changes64(store_db(w->rw)) != changes_before) {
             health_note_write_ok();
@@ -409,13 +228,16 @@ static void run_batch(struct writer *w, struct staged *st)
     uint64_t us =
         (uint64_t)((ts1.tv_sec - ts0.tv_sec) * 1000000L + (ts1.tv_nsec - ts0.tv_nsec) / 1000);
     metrics_record_batch(count, us);
+    if (w->ingest->batch_done) {
+        w->ingest->batch_done(&txn, committed);
+    }
     unsigned changed = txn.changed;
-    txn_clear(&txn);
     finish_batch(w, items, committed, changed);
     /* The parsed documents' last references: tearing the trees down is a tenth of the batch, so
-     * it runs on every core too (after txn_clear dropped the dirty traces' references). */
-    pool_run(w->pool, free_one, parsed, nparsed);
+     * it runs on every core too (after batch_done dropped the ingest's references). */
+    pool_run(w->pool, release_one, st, st->nparsed);
     free(parsed);
+    free(st->slots);
     free(st);
     while (items) {
         struct queue_item *next = items->next;
@@ -430,7 +252,7 @@ static void *parser_main(void *arg)
     for (;;) {
         size_t count = 0;
         struct queue_item *items = queue_pop_batch(w->q, BATCH_MAX, BATCH_LINGER_MS, &count);
-        struct staged *st = items ? stage_batch(items, count) : NULL;
+        struct staged *st = items ? stage_batch(w, items, count) : NULL;
         pthread_mutex_lock(&w->hand_mu);
         while (st && w->slot) {
             pthread_cond_wait(&w->hand_cond, &w->hand_mu);
@@ -470,17 +292,14 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-int writer_start(struct queue *q, struct store *rw, struct writer **out)
+int writer_start(struct queue *q, struct store *rw, const struct writer_ingest *ingest,
+                 void *ingest_ctx, struct writer **out)
 {
     struct writer *w = xcalloc(1, sizeof(*w));
     w->q = q;
     w->rw = rw;
-    w->seq = xray_db_max_seq(rw);
-    if (w->seq < 0) {
-        free(w);
-        *out = NULL;
-        return ERR_INTERNAL;
-    }
+    w->ingest = ingest;
+    w->ingest_ctx = ingest_ctx;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     w->pool = pool_new(cpus > 4 ? 3 : cpus > 1 ? (int)cpus - 1 : 0);
     pthread_mutex_init(&w->mu, NULL);

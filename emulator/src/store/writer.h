@@ -1,8 +1,9 @@
 /*
  * writer.h - the single writer thread: it owns the only read-write SQLite connection, drains the
- * ingest queue in batches, applies each batch in one transaction, re-derives every trace the
- * batch touched once, commits, and only then tells waiting HTTP requests their write is done
- * ("acknowledged means committed", DESIGN.md §2).
+ * ingest queue in batches, applies each batch in one transaction, lets the ingest module finish
+ * the batch (X-Ray ingest re-derives every trace it touched), commits, and only then tells
+ * waiting HTTP requests their write is done ("acknowledged means committed", DESIGN.md §2). It
+ * knows nothing of what the datagrams hold: struct writer_ingest parses and stores them.
  *
  * HTTP threads reach it through writer_call(); the loop thread through queue_push_datagram()
  * and writer_post(). Nothing else touches the read-write connection.
@@ -16,13 +17,17 @@
 
 struct writer;
 struct writer_txn;
+struct pool;
 
 /* A write to run inside the writer's transaction. Runs on the writer thread within a savepoint:
  * a negative return rolls back only this command. Must not block. */
 typedef int (*writer_fn)(struct writer_txn *txn, void *arg);
 
-/* Starts the thread. rw is borrowed and used only by the writer from now on. */
-int writer_start(struct queue *q, struct store *rw, struct writer **out) MUST_CHECK;
+struct writer_ingest;
+/* Starts the thread. rw is borrowed and used only by the writer from now on; ingest (static) and
+ * ingest_ctx (borrowed, outliving the writer) handle the datagrams. */
+int writer_start(struct queue *q, struct store *rw, const struct writer_ingest *ingest,
+                 void *ingest_ctx, struct writer **out) MUST_CHECK;
 /* Drains the queue, commits, joins the thread. Safe with NULL. */
 void writer_stop(struct writer *w);
 
@@ -32,17 +37,33 @@ int writer_call(struct writer *w, writer_fn fn, void *arg) MUST_CHECK;
 /* Loop thread: queues fn(txn, arg) without waiting; free_arg(arg) runs after it (may be NULL). */
 void writer_post(struct writer *w, writer_fn fn, void *arg, void (*free_arg)(void *));
 
-/* Inside a writer_fn: the read-write connection, and marking a trace for re-derivation at the
- * end of the batch. */
-struct store *writer_txn_store(struct writer_txn *txn);
-void writer_txn_touch_trace(struct writer_txn *txn, const char *trace_id);
+/* What the writer does with datagrams, supplied by the ingest module (X-Ray ingest,
+ * xray_ingest.h): the writer batches, parses on its parse stage, opens and commits transactions
+ * and counts datagrams, but never looks inside one. Each hook gets the ingest context back
+ * through writer_txn_ingest(). */
+struct writer_ingest {
+    size_t slot_size; /* bytes of parse state per datagram; the writer zeroes each slot */
+    /* Parse stage (no SQLite): parses one datagram into its slot. */
+    void (*parse)(void *slot, const char *data, size_t len, double received_at);
+    /* Writer thread, inside the batch's transaction: stores a parsed datagram. Returns 1 when
+     * stored, 0 when refused (the module counts why), negative on a SQL failure. */
+    int (*store)(struct writer_txn *txn, void *slot, double received_at);
+    /* Writer thread, after the batch's last item and before COMMIT (the batch's derived work);
+     * a negative return rolls the whole batch back. May be NULL. */
+    int (*batch_end)(struct writer_txn *txn);
+    /* Writer thread, once the batch has committed or rolled back: drops per-batch state. May be
+     * NULL. */
+    void (*batch_done)(struct writer_txn *txn, bool committed);
+    /* A pool thread, after batch_done: frees what parse made. */
+    void (*release)(void *slot);
+};
 
-struct segment;
-/* Inside a writer_fn: stores one validated segment document (text/len as received, or NULL to
- * serialize seg->doc), marks its trace for re-derivation and keeps the parsed document for that
- * derivation so it is not parsed twice. Returns 0 or ERR_INTERNAL. */
-int writer_txn_put_segment(struct writer_txn *txn, const struct segment *seg, const char *text,
-                           size_t len, double received_at) MUST_CHECK;
+/* Inside a writer_fn or an ingest hook: the read-write connection, the ingest context given to
+ * writer_start, and the writer's fork-join pool (writer thread only; never for SQL). */
+struct store *writer_txn_store(struct writer_txn *txn);
+void *writer_txn_ingest(struct writer_txn *txn);
+struct pool *writer_txn_pool(struct writer_txn *txn);
+
 /* Inside a writer_fn: records what kind of data changed, for live listeners (bit set). */
 enum { WRITER_CHANGED_TRACES = 1, WRITER_CHANGED_LOGS = 2 };
 void writer_txn_changed(struct writer_txn *txn, unsigned what);

@@ -16,6 +16,7 @@
 #include "xray_api_int.h"
 #include "xray_config_db.h"
 #include "xray_db.h"
+#include "xray_ingest.h"
 #include "xray_query.h"
 
 #define CT_JSON XRAY_API_CT
@@ -68,7 +69,7 @@ static int store_segments(struct writer_txn *txn, void *arg)
 {
     struct put_segments *p = arg;
     for (size_t i = 0; i < p->n; i++) {
-        int rc = writer_txn_put_segment(txn, &p->segs[i], p->texts[i], p->lens[i], p->received_at);
+        int rc = xray_ingest_put_segment(txn, &p->segs[i], p->texts[i], p->lens[i], p->received_at);
         if (rc < 0) {
             return rc;
         }
