@@ -81,12 +81,37 @@ static json_t *event_json(const struct logs_db_row *row)
     return e;
 }
 
+/* Sets key to an optional integer when it has a value. */
+static void set_opt(json_t *o, const char *key, struct logs_db_opt v)
+{
+    if (v.set) {
+        json_object_set_new(o, key, json_integer(v.v));
+    }
+}
+
 void api_logs_groups(struct http_request *req, struct http_reply *rep)
 {
     (void)req;
     struct store *ro = reader(rep);
     if (ro) {
-        http_reply_json(rep, 200, json_pack("{s:o}", "groups", logs_db_api_groups(ro)));
+        struct logs_db_group_row *rows = NULL;
+        size_t n = 0;
+        if (logs_db_group_summaries(ro, &rows, &n) < 0) {
+            n = 0; /* logged by the store; listed as none */
+        }
+        json_t *groups = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *g = json_object();
+            json_object_set_new(g, "name", json_string(rows[i].name));
+            json_object_set_new(g, "created_at", json_integer(rows[i].created));
+            set_opt(g, "retention_days", rows[i].retention_days);
+            json_object_set_new(g, "stored_bytes", json_integer(rows[i].stored_bytes));
+            json_object_set_new(g, "streams", json_integer(rows[i].streams));
+            set_opt(g, "last_event_time", rows[i].last_event);
+            json_array_append_new(groups, g);
+        }
+        logs_db_group_rows_free(rows, n);
+        http_reply_json(rep, 200, json_pack("{s:o}", "groups", groups));
     }
 }
 
@@ -114,7 +139,24 @@ void api_logs_streams(struct http_request *req, struct http_reply *rep)
     struct store *ro = reader(rep);
     int64_t gid = 0;
     if (ro && group_arg(req, rep, ro, true, &gid)) {
-        http_reply_json(rep, 200, json_pack("{s:o}", "streams", logs_db_api_streams(ro, gid)));
+        struct logs_db_stream_row *rows = NULL;
+        size_t n = 0;
+        if (logs_db_stream_summaries(ro, gid, &rows, &n) < 0) {
+            n = 0; /* logged by the store; listed as none */
+        }
+        json_t *streams = json_array();
+        for (size_t i = 0; i < n; i++) {
+            json_t *o = json_object();
+            json_object_set_new(o, "name", json_string(rows[i].name));
+            json_object_set_new(o, "created_at", json_integer(rows[i].created));
+            set_opt(o, "first_event_time", rows[i].first_event);
+            set_opt(o, "last_event_time", rows[i].last_event);
+            set_opt(o, "last_ingestion_time", rows[i].last_ingest);
+            json_object_set_new(o, "stored_bytes", json_integer(rows[i].stored_bytes));
+            json_array_append_new(streams, o);
+        }
+        logs_db_stream_rows_free(rows, n);
+        http_reply_json(rep, 200, json_pack("{s:o}", "streams", streams));
     }
 }
 

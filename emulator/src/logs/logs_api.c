@@ -442,8 +442,17 @@ static void describe_log_groups(struct logs_call *c)
         return;
     }
     bool more = false;
-    json_t *groups = logs_db_describe_groups(c->ro, prefix, pattern && *pattern ? pattern : NULL,
-                                             offset, limit, c->arn_prefix, &more);
+    struct logs_db_group_row *rows = NULL;
+    size_t n = 0;
+    if (logs_db_describe_groups(c->ro, prefix, pattern && *pattern ? pattern : NULL, offset, limit,
+                                &rows, &n, &more) < 0) {
+        n = 0; /* logged by the store; an empty page, as AWS would never say why */
+    }
+    json_t *groups = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(groups, logs_shapes_group(&rows[i], c->arn_prefix));
+    }
+    logs_db_group_rows_free(rows, n);
     json_t *out = json_object();
     json_object_set_new(out, "logGroups", groups);
     logs_page_next(out, more, offset + limit, scope);
@@ -492,10 +501,19 @@ static void describe_log_streams(struct logs_call *c)
         return;
     }
     bool more = false;
+    struct logs_db_stream_row *rows = NULL;
+    size_t n = 0;
+    if (logs_db_describe_streams(c->ro, gid, prefix, by_time, desc, offset, limit, &rows, &n,
+                                 &more) < 0) {
+        n = 0; /* logged by the store */
+    }
+    json_t *streams = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_array_append_new(streams, logs_shapes_stream(&rows[i], group, c->arn_prefix));
+    }
+    logs_db_stream_rows_free(rows, n);
     json_t *out = json_object();
-    json_object_set_new(out, "logStreams",
-                        logs_db_describe_streams(c->ro, gid, group, prefix, by_time, desc, offset,
-                                                 limit, c->arn_prefix, &more));
+    json_object_set_new(out, "logStreams", streams);
     logs_page_next(out, more, offset + limit, scope);
     logs_reply(c, out);
 }

@@ -142,4 +142,11 @@ char *logs_doc_text(const json_t *doc);
 /* Epoch milliseconds now. */
 int64_t logs_now_ms(void);
 
+/* logs_shapes.c: the LogGroup object of DescribeLogGroups for a row of logs_db_describe_groups
+ * (new reference). */
+json_t *logs_shapes_group(const struct logs_db_group_row *r, const char *arn_prefix);
+/* The LogStream object of DescribeLogStreams for a row of logs_db_describe_streams (new). */
+json_t *logs_shapes_stream(const struct logs_db_stream_row *r, const char *group_name,
+                           const char *arn_prefix);
+
 #endif

@@ -270,24 +270,54 @@ int logs_db_stream_delete(struct store *rw, int64_t gid, int64_t sid)
     return rc;
 }
 
-static void set_int_col(json_t *o, const char *key, sqlite3_stmt *st, int col)
+/* An optional integer column (NULL stays unset). */
+static struct logs_db_opt opt_col(sqlite3_stmt *st, int col)
 {
+    struct logs_db_opt o = {false, 0};
     if (sqlite3_column_type(st, col) != SQLITE_NULL) {
-        json_object_set_new(o, key, json_integer(sqlite3_column_int64(st, col)));
+        o.set = true;
+        o.v = sqlite3_column_int64(st, col);
     }
+    return o;
 }
 
-static void set_text_col(json_t *o, const char *key, sqlite3_stmt *st, int col)
+static char *text_col(sqlite3_stmt *st, int col)
 {
-    if (sqlite3_column_type(st, col) != SQLITE_NULL) {
-        json_object_set_new(o, key, json_string((const char *)sqlite3_column_text(st, col)));
-    }
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    return t ? xstrdup(t) : NULL;
 }
 
-json_t *logs_db_describe_groups(struct store *s, const char *prefix, const char *substr,
-                                int64_t offset, int64_t limit, const char *arn_prefix, bool *more)
+/* Makes room for one more row of `size` bytes in rows (n used, *cap allocated). */
+static void *grow(void *rows, size_t n, size_t *cap, size_t size)
 {
-    json_t *out = json_array();
+    if (n < *cap) {
+        return rows;
+    }
+    *cap = *cap ? *cap * 2 : 16;
+    return xrealloc(rows, *cap * size);
+}
+
+void logs_db_group_rows_free(struct logs_db_group_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].name);
+        free(rows[i].kms_key_id);
+        free(rows[i].log_group_class);
+    }
+    free(rows);
+}
+
+void logs_db_stream_rows_free(struct logs_db_stream_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].name);
+    }
+    free(rows);
+}
+
+int logs_db_describe_groups(struct store *s, const char *prefix, const char *substr, int64_t offset,
+                            int64_t limit, struct logs_db_group_row **rows, size_t *n, bool *more)
+{
     sqlite3_stmt *st = store_stmt(
         s, "SELECT g.name, g.created_at, g.retention_days, g.kms_key_id, g.stored_bytes,"
            " (SELECT count(*) FROM log_config c WHERE c.kind = 'metric' AND c.group_id = g.id),"
@@ -295,39 +325,36 @@ json_t *logs_db_describe_groups(struct store *s, const char *prefix, const char 
            "  AND c.group_id = g.id), g.log_group_class"
            " FROM log_groups g WHERE (?1 IS NULL OR substr(g.name, 1, length(?1)) = ?1)"
            " AND (?2 IS NULL OR instr(g.name, ?2) > 0) ORDER BY g.name LIMIT ?4 OFFSET ?3");
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
     *more = false;
     if (!st) {
-        return out;
+        return ERR_INTERNAL;
     }
     store_bind_text(st, 1, prefix);
     store_bind_text(st, 2, substr);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    int64_t n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) {
+        if ((int64_t)*n == limit) {
             *more = true;
             break;
         }
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        json_t *g = json_object();
-        json_object_set_new(g, "logGroupName", json_string(name));
-        json_object_set_new(g, "creationTime", json_integer(sqlite3_column_int64(st, 1)));
-        set_int_col(g, "retentionInDays", st, 2);
-        json_object_set_new(g, "metricFilterCount", json_integer(sqlite3_column_int64(st, 5)));
-        json_object_set_new(g, "arn", json_sprintf("%slog-group:%s:*", arn_prefix, name));
-        json_object_set_new(g, "storedBytes", json_integer(sqlite3_column_int64(st, 4)));
-        set_text_col(g, "kmsKeyId", st, 3);
-        if (sqlite3_column_int64(st, 6) > 0) {
-            json_object_set_new(g, "dataProtectionStatus", json_string("ACTIVATED"));
-        }
-        json_object_set_new(g, "logGroupClass",
-                            json_string((const char *)sqlite3_column_text(st, 7)));
-        json_object_set_new(g, "logGroupArn", json_sprintf("%slog-group:%s", arn_prefix, name));
-        json_array_append_new(out, g);
+        *rows = grow(*rows, *n, &cap, sizeof(**rows));
+        struct logs_db_group_row *g = &(*rows)[(*n)++];
+        memset(g, 0, sizeof(*g));
+        g->name = text_col(st, 0);
+        g->created = sqlite3_column_int64(st, 1);
+        g->retention_days = opt_col(st, 2);
+        g->kms_key_id = text_col(st, 3);
+        g->stored_bytes = sqlite3_column_int64(st, 4);
+        g->metric_filters = sqlite3_column_int64(st, 5);
+        g->data_protection = sqlite3_column_int64(st, 6) > 0;
+        g->log_group_class = text_col(st, 7);
     }
     sqlite3_reset(st);
-    return out;
+    return 0;
 }
 
 #define STREAM_COLS                                                                                \
@@ -340,94 +367,93 @@ static const char *const SQL_STREAMS[2][2] = {
      STREAM_COLS "ORDER BY coalesce(last_event_ts, 0) DESC, id DESC LIMIT ?4 OFFSET ?3"},
 };
 
-json_t *logs_db_describe_streams(struct store *s, int64_t gid, const char *group_name,
-                                 const char *prefix, bool by_time, bool descending, int64_t offset,
-                                 int64_t limit, const char *arn_prefix, bool *more)
+static void stream_read(sqlite3_stmt *st, struct logs_db_stream_row *r)
 {
-    json_t *out = json_array();
+    memset(r, 0, sizeof(*r));
+    r->name = text_col(st, 0);
+    r->created = sqlite3_column_int64(st, 1);
+    r->first_event = opt_col(st, 2);
+    r->last_event = opt_col(st, 3);
+    r->last_ingest = opt_col(st, 4);
+}
+
+int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, bool by_time,
+                             bool descending, int64_t offset, int64_t limit,
+                             struct logs_db_stream_row **rows, size_t *n, bool *more)
+{
     sqlite3_stmt *st = store_stmt(s, SQL_STREAMS[by_time][descending]);
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
     *more = false;
     if (!st) {
-        return out;
+        return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, gid);
     store_bind_text(st, 2, prefix);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    int64_t n = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
-        if (n++ == limit) {
+        if ((int64_t)*n == limit) {
             *more = true;
             break;
         }
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        json_t *o = json_object();
-        json_object_set_new(o, "logStreamName", json_string(name));
-        json_object_set_new(o, "creationTime", json_integer(sqlite3_column_int64(st, 1)));
-        set_int_col(o, "firstEventTimestamp", st, 2);
-        set_int_col(o, "lastEventTimestamp", st, 3);
-        set_int_col(o, "lastIngestionTime", st, 4);
-        /* Deprecated and ignored since 2023, but old agents still read it (logs-api.md); a
-         * stream that never received an event has none (recorded AWS response, 2026). */
-        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
-            json_object_set_new(o, "uploadSequenceToken", json_string("1"));
-        }
-        json_object_set_new(
-            o, "arn", json_sprintf("%slog-group:%s:log-stream:%s", arn_prefix, group_name, name));
-        json_object_set_new(o, "storedBytes", json_integer(0));
-        json_array_append_new(out, o);
+        *rows = grow(*rows, *n, &cap, sizeof(**rows));
+        stream_read(st, &(*rows)[(*n)++]);
     }
     sqlite3_reset(st);
-    return out;
+    return 0;
 }
 
-json_t *logs_db_api_groups(struct store *s)
+int logs_db_group_summaries(struct store *s, struct logs_db_group_row **rows, size_t *n)
 {
-    json_t *out = json_array();
     sqlite3_stmt *st =
         store_stmt(s, "SELECT g.name, g.created_at, g.retention_days, g.stored_bytes,"
                       " (SELECT count(*) FROM log_streams s WHERE s.group_id = g.id),"
                       " (SELECT max(last_event_ts) FROM log_streams s WHERE s.group_id = g.id)"
                       " FROM log_groups g ORDER BY g.name");
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
     if (!st) {
-        return out;
+        return ERR_INTERNAL;
     }
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *g = json_object();
-        json_object_set_new(g, "name", json_string((const char *)sqlite3_column_text(st, 0)));
-        json_object_set_new(g, "created_at", json_integer(sqlite3_column_int64(st, 1)));
-        set_int_col(g, "retention_days", st, 2);
-        json_object_set_new(g, "stored_bytes", json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(g, "streams", json_integer(sqlite3_column_int64(st, 4)));
-        set_int_col(g, "last_event_time", st, 5);
-        json_array_append_new(out, g);
+        *rows = grow(*rows, *n, &cap, sizeof(**rows));
+        struct logs_db_group_row *g = &(*rows)[(*n)++];
+        memset(g, 0, sizeof(*g));
+        g->name = text_col(st, 0);
+        g->created = sqlite3_column_int64(st, 1);
+        g->retention_days = opt_col(st, 2);
+        g->stored_bytes = sqlite3_column_int64(st, 3);
+        g->streams = sqlite3_column_int64(st, 4);
+        g->last_event = opt_col(st, 5);
     }
     sqlite3_reset(st);
-    return out;
+    return 0;
 }
 
-json_t *logs_db_api_streams(struct store *s, int64_t gid)
+int logs_db_stream_summaries(struct store *s, int64_t gid, struct logs_db_stream_row **rows,
+                             size_t *n)
 {
-    json_t *out = json_array();
     sqlite3_stmt *st = store_stmt(
         s, "SELECT name, created_at, first_event_ts, last_event_ts, last_ingest_ts, stored_bytes"
            " FROM log_streams WHERE group_id = ?1 ORDER BY coalesce(last_event_ts, 0) DESC, name");
+    size_t cap = 0;
+    *rows = NULL;
+    *n = 0;
     if (!st) {
-        return out;
+        return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, gid);
     while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *o = json_object();
-        json_object_set_new(o, "name", json_string((const char *)sqlite3_column_text(st, 0)));
-        json_object_set_new(o, "created_at", json_integer(sqlite3_column_int64(st, 1)));
-        set_int_col(o, "first_event_time", st, 2);
-        set_int_col(o, "last_event_time", st, 3);
-        set_int_col(o, "last_ingestion_time", st, 4);
-        json_object_set_new(o, "stored_bytes", json_integer(sqlite3_column_int64(st, 5)));
-        json_array_append_new(out, o);
+        *rows = grow(*rows, *n, &cap, sizeof(**rows));
+        struct logs_db_stream_row *r = &(*rows)[(*n)++];
+        stream_read(st, r);
+        r->stored_bytes = sqlite3_column_int64(st, 5);
     }
     sqlite3_reset(st);
-    return out;
+    return 0;
 }
 
 char *logs_db_stream_ids(struct store *s, int64_t gid, const char *names, const char *prefix)

@@ -55,19 +55,50 @@ int logs_db_stream_create(struct store *rw, int64_t gid, const char *name, int64
 /* Writer: deletes a stream and its events. */
 int logs_db_stream_delete(struct store *rw, int64_t gid, int64_t sid) MUST_CHECK;
 
-/* Reads: a page of DescribeLogGroups (new array of LogGroup objects, ASCII order by name).
- * prefix/substr may be NULL. *more is set when rows remain after the page. arn_prefix is
- * "arn:aws:logs:<region>:<account>:". */
-json_t *logs_db_describe_groups(struct store *s, const char *prefix, const char *substr,
-                                int64_t offset, int64_t limit, const char *arn_prefix, bool *more);
-/* Reads: a page of DescribeLogStreams for gid (new array of LogStream objects). */
-json_t *logs_db_describe_streams(struct store *s, int64_t gid, const char *group_name,
-                                 const char *prefix, bool by_time, bool descending, int64_t offset,
-                                 int64_t limit, const char *arn_prefix, bool *more);
-/* Reads: every group name with stored bytes, event time bounds and counts, for /api/v1 (new). */
-json_t *logs_db_api_groups(struct store *s);
-/* Reads: every stream of gid for /api/v1, newest event first (new). */
-json_t *logs_db_api_streams(struct store *s, int64_t gid);
+/* An integer column that may be NULL. */
+struct logs_db_opt {
+    bool set;
+    int64_t v;
+};
+
+/* A log group as the reads below return it; each read fills the fields it names. Owned strings
+ * (NULL when the column is). */
+struct logs_db_group_row {
+    char *name, *kms_key_id, *log_group_class;
+    int64_t created, stored_bytes;
+    struct logs_db_opt retention_days;
+    int64_t metric_filters;        /* describe only */
+    bool data_protection;          /* describe only: a data protection policy exists */
+    int64_t streams;               /* summaries only */
+    struct logs_db_opt last_event; /* summaries only: newest event time of any stream */
+};
+/* A log stream; stored_bytes only from logs_db_stream_summaries. */
+struct logs_db_stream_row {
+    char *name;
+    int64_t created, stored_bytes;
+    struct logs_db_opt first_event, last_event, last_ingest;
+};
+void logs_db_group_rows_free(struct logs_db_group_row *rows, size_t n);
+void logs_db_stream_rows_free(struct logs_db_stream_row *rows, size_t n);
+
+/* Reads: a page of groups for DescribeLogGroups, ASCII order by name: name, created, retention,
+ * kms_key_id, stored_bytes, metric_filters, data_protection, log_group_class. prefix/substr may
+ * be NULL. *rows is new (logs_db_group_rows_free), *n its count; *more is set when rows remain
+ * after the page. Returns 0 or ERR_INTERNAL (no rows). */
+int logs_db_describe_groups(struct store *s, const char *prefix, const char *substr, int64_t offset,
+                            int64_t limit, struct logs_db_group_row **rows, size_t *n,
+                            bool *more) MUST_CHECK;
+/* Reads: a page of gid's streams for DescribeLogStreams (by name, or by last event time), with
+ * name, created and the three event times. Same ownership and returns. */
+int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, bool by_time,
+                             bool descending, int64_t offset, int64_t limit,
+                             struct logs_db_stream_row **rows, size_t *n, bool *more) MUST_CHECK;
+/* Reads: every group by name with name, created, retention, stored_bytes, streams and
+ * last_event, for /api/v1. Same ownership and returns. */
+int logs_db_group_summaries(struct store *s, struct logs_db_group_row **rows, size_t *n) MUST_CHECK;
+/* Reads: every stream of gid, newest event first, with stored_bytes, for /api/v1. */
+int logs_db_stream_summaries(struct store *s, int64_t gid, struct logs_db_stream_row **rows,
+                             size_t *n) MUST_CHECK;
 
 /* ---- events ---- */
 
