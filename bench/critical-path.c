@@ -1,7 +1,7 @@
 /*
  * critical-path.c - CPU time of critical_path_analyze() (the trace page's analysis) on one
  * assembled trace saved as {"segments": [...]}, five runs.
- *   cc -O2 -Iemulator/src -o build/bench-cp bench/critical-path.c build/libfluoro.a \
+ *   cc -O2 -Iemulator/src/trace -Iemulator/src/core -o build/bench-cp bench/critical-path.c build/libfluoro.a \
  *      -ljansson -lm -luv -lpthread -lmicrohttpd -lsqlite3 -lcurl
  *   build/bench-cp trace.json
  */

@@ -5,7 +5,7 @@
  * takes while a query runs.
  */
 #include "fuzz.h"
-#include "insights.h"
+#include "logs_insights.h"
 
 #define MAX_EVENTS 64
 

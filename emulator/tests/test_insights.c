@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "insights.h"
+#include "logs_insights.h"
 
 TestSuite(insights);
 

@@ -17,6 +17,7 @@
 #include "sampling.h"
 #include "store.h"
 #include "writer.h"
+#include "xray_ingest.h"
 
 TestSuite(sampling);
 
@@ -25,6 +26,7 @@ static char path[128];
 static struct store *rw, *ro;
 static struct queue *q;
 static struct writer *w;
+static struct xray_ingest *xray;
 
 static int exec_sql(struct writer_txn *txn, void *sql)
 {
@@ -61,7 +63,8 @@ static void open_db(void)
 static void start(void)
 {
     q = queue_new(64);
-    cr_assert_eq(writer_start(q, rw, &w), 0);
+    cr_assert_eq(xray_ingest_new(rw, &xray), 0);
+    cr_assert_eq(writer_start(q, rw, &xray_ingest_hooks, xray, &w), 0);
     cr_assert_eq(store_open_ro(path, &ro), 0);
 }
 
@@ -85,6 +88,7 @@ static void teardown(void)
 {
     store_close(ro);
     writer_stop(w);
+    xray_ingest_free(xray);
     queue_free(q);
     store_close(rw);
     char cmd[200];

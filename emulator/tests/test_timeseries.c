@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "fexpr.h"
-#include "timeseries.h"
+#include "period_stats.h"
 
 TestSuite(timeseries);
 
@@ -44,15 +44,15 @@ static struct fexpr *compile(const char *src)
 static json_t *run(double start, double end, int64_t period, const char *selector, bool forecast)
 {
     struct fexpr *sel = selector ? compile(selector) : NULL;
-    struct timeseries *ts = timeseries_new(start, end, period, forecast);
+    struct period_stats *ts = period_stats_new(start, end, period, forecast);
     static const double times[] = {1000, 1010, 1070, 1130, 5000};
     for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
         json_t *v = view(times[i], i == 2, 0.1 * (double)(i + 1));
-        timeseries_add_trace(ts, v, sel);
+        period_stats_add_trace(ts, v, sel);
         json_decref(v);
     }
-    json_t *out = timeseries_result(ts);
-    timeseries_free(ts);
+    json_t *out = period_stats_result(ts);
+    period_stats_free(ts);
     fexpr_free(sel);
     return out;
 }

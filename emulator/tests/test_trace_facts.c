@@ -11,7 +11,7 @@
 #include "fexpr.h"
 #include "graph.h"
 #include "helpers.h"
-#include "timeseries.h"
+#include "period_stats.h"
 #include "trace_facts.h"
 
 TestSuite(trace_facts);
@@ -58,7 +58,7 @@ Test(trace_facts, graph_from_facts_matches_the_golden_output)
 
 static char *series(const json_t *views, const struct fexpr *sel, bool facts)
 {
-    struct timeseries *ts = timeseries_new(0, 4e9, 60, sel != NULL);
+    struct period_stats *ts = period_stats_new(0, 4e9, 60, sel != NULL);
     struct trace_view f;
     size_t i;
     json_t *v;
@@ -68,15 +68,15 @@ static char *series(const json_t *views, const struct fexpr *sel, bool facts)
         if (facts) {
             void *blob;
             decode_view(&f, v, &blob);
-            timeseries_add_facts(ts, &f, sel);
+            period_stats_add_facts(ts, &f, sel);
             free(blob);
         } else {
-            timeseries_add_trace(ts, v, sel);
+            period_stats_add_trace(ts, v, sel);
         }
     }
     trace_facts_fini(&f);
-    char *text = dump_and_free(timeseries_result(ts));
-    timeseries_free(ts);
+    char *text = dump_and_free(period_stats_result(ts));
+    period_stats_free(ts);
     return text;
 }
 

@@ -14,6 +14,7 @@
 #include "queue.h"
 #include "store.h"
 #include "writer.h"
+#include "xray_ingest.h"
 
 TestSuite(writer);
 
@@ -22,6 +23,7 @@ static char path[128];
 static struct store *rw;
 static struct queue *q;
 static struct writer *w;
+static struct xray_ingest *xray;
 
 static int create_table(struct writer_txn *txn, void *arg)
 {
@@ -37,13 +39,15 @@ static void setup(void)
     snprintf(path, sizeof(path), "%s/t.db", dir);
     cr_assert_eq(store_open_rw(path, &rw), 0);
     q = queue_new(64);
-    cr_assert_eq(writer_start(q, rw, &w), 0);
+    cr_assert_eq(xray_ingest_new(rw, &xray), 0);
+    cr_assert_eq(writer_start(q, rw, &xray_ingest_hooks, xray, &w), 0);
     cr_assert_eq(writer_call(w, create_table, NULL), 0);
 }
 
 static void teardown(void)
 {
     writer_stop(w);
+    xray_ingest_free(xray);
     queue_free(q);
     store_close(rw);
     char cmd[200];

@@ -1,0 +1,179 @@
+/*
+ * test_writer_ingest.c - the writer as a generic single writer: a stand-in ingest module (no
+ * X-Ray anywhere) receives every datagram through struct writer_ingest, its refusals are not
+ * stored, its batch_end runs inside the transaction, a failing batch_end rolls the whole batch
+ * back (commands included, whose callers then see ERR_INTERNAL), and every parsed slot is
+ * released once the writer stops.
+ */
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "writer.h"
+
+TestSuite(writer_ingest);
+
+/* The stand-in ingest: stores each datagram's text as one row, refuses texts starting "bad". */
+struct fake {
+    atomic_int parsed, released, batch_ends, commits, rollbacks;
+    atomic_bool fail_end;
+    atomic_bool wrong_ctx; /* set if a hook saw another context than the one given */
+};
+
+struct fake_slot {
+    char text[32];
+};
+
+static struct fake fake;
+static char dir[64];
+static char path[128];
+static struct store *rw;
+static struct queue *q;
+static struct writer *w;
+
+static void fake_parse(void *slot, const char *data, size_t len, double received_at)
+{
+    struct fake_slot *s = slot;
+    (void)received_at;
+    snprintf(s->text, sizeof(s->text), "%.*s", (int)len, data);
+    atomic_fetch_add(&fake.parsed, 1);
+}
+
+static int fake_store(struct writer_txn *txn, void *slot, double received_at)
+{
+    struct fake_slot *s = slot;
+    (void)received_at;
+    if (writer_txn_ingest(txn) != &fake) {
+        atomic_store(&fake.wrong_ctx, true);
+    }
+    if (strncmp(s->text, "bad", 3) == 0) {
+        return 0;
+    }
+    sqlite3_stmt *st = store_stmt(writer_txn_store(txn), "INSERT INTO fake_rows(x) VALUES (?1)");
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    store_bind_text(st, 1, s->text);
+    return store_step_done(writer_txn_store(txn), st, "fake row") < 0 ? ERR_INTERNAL : 1;
+}
+
+static int fake_batch_end(struct writer_txn *txn)
+{
+    (void)txn;
+    atomic_fetch_add(&fake.batch_ends, 1);
+    return atomic_load(&fake.fail_end) ? ERR_INTERNAL : 0;
+}
+
+static void fake_batch_done(struct writer_txn *txn, bool committed)
+{
+    if (writer_txn_ingest(txn) != &fake) {
+        atomic_store(&fake.wrong_ctx, true);
+    }
+    atomic_fetch_add(committed ? &fake.commits : &fake.rollbacks, 1);
+}
+
+static void fake_release(void *slot)
+{
+    (void)slot;
+    atomic_fetch_add(&fake.released, 1);
+}
+
+static const struct writer_ingest fake_hooks = {
+    .slot_size = sizeof(struct fake_slot),
+    .parse = fake_parse,
+    .store = fake_store,
+    .batch_end = fake_batch_end,
+    .batch_done = fake_batch_done,
+    .release = fake_release,
+};
+
+static int create_table(struct writer_txn *txn, void *arg)
+{
+    (void)arg;
+    return store_exec(writer_txn_store(txn), "CREATE TABLE fake_rows(x TEXT)");
+}
+
+static int insert_row(struct writer_txn *txn, void *arg)
+{
+    sqlite3_stmt *st = store_stmt(writer_txn_store(txn), "INSERT INTO fake_rows(x) VALUES (?1)");
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    store_bind_text(st, 1, arg);
+    return store_step_done(writer_txn_store(txn), st, "command row");
+}
+
+/* Returns the number of rows whose text is arg (NULL: all rows), as a non-negative result. */
+static int count_rows(struct writer_txn *txn, void *arg)
+{
+    sqlite3_stmt *st = store_stmt(writer_txn_store(txn),
+                                  "SELECT count(*) FROM fake_rows WHERE ?1 IS NULL OR x = ?1");
+    int n = -1;
+    if (st) {
+        store_bind_text(st, 1, arg);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            n = sqlite3_column_int(st, 0);
+        }
+        sqlite3_reset(st);
+    }
+    return n < 0 ? ERR_INTERNAL : n;
+}
+
+static void setup(void)
+{
+    memset(&fake, 0, sizeof(fake));
+    snprintf(dir, sizeof(dir), "/tmp/fluoro-writer-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/t.db", dir);
+    cr_assert_eq(store_open_rw(path, &rw), 0);
+    q = queue_new(64);
+    cr_assert_eq(writer_start(q, rw, &fake_hooks, &fake, &w), 0);
+    cr_assert_eq(writer_call(w, create_table, NULL), 0);
+}
+
+static void teardown(void)
+{
+    writer_stop(w);
+    queue_free(q);
+    store_close(rw);
+    char cmd[200];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+Test(writer_ingest, datagrams_go_through_the_ingest_hooks_only, .init = setup, .fini = teardown)
+{
+    static const char *const texts[] = {"alpha", "bad one", "beta"};
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert(queue_push_datagram(q, texts[i], strlen(texts[i]), 1.0));
+    }
+    /* Commands run in queue order, so this one sees the datagrams' rows. */
+    cr_assert_eq(writer_call(w, count_rows, NULL), 2);
+    cr_assert_eq(writer_call(w, count_rows, "alpha"), 1);
+    cr_assert_eq(writer_call(w, count_rows, "bad one"), 0);
+    writer_stop(w);
+    w = NULL;
+    cr_assert_eq(atomic_load(&fake.parsed), 3);
+    cr_assert_eq(atomic_load(&fake.released), 3, "every parsed slot is released");
+    cr_assert_geq(atomic_load(&fake.batch_ends), 1);
+    cr_assert_eq(atomic_load(&fake.batch_ends), atomic_load(&fake.commits));
+    cr_assert_eq(atomic_load(&fake.rollbacks), 0);
+    cr_assert_not(atomic_load(&fake.wrong_ctx), "hooks get the context given to writer_start");
+}
+
+Test(writer_ingest, failing_batch_end_rolls_back_the_whole_batch, .init = setup, .fini = teardown)
+{
+    atomic_store(&fake.fail_end, true);
+    cr_assert(queue_push_datagram(q, "lost", 4, 1.0));
+    cr_assert_eq(writer_call(w, insert_row, "also lost"), ERR_INTERNAL,
+                 "a command's caller learns its batch did not commit");
+    cr_assert_geq(atomic_load(&fake.rollbacks), 1);
+    atomic_store(&fake.fail_end, false);
+    cr_assert_eq(writer_call(w, count_rows, NULL), 0, "nothing of the failed batch is kept");
+    cr_assert_eq(writer_call(w, insert_row, "kept"), 0);
+    cr_assert_eq(writer_call(w, count_rows, "kept"), 1);
+}
