@@ -33,7 +33,7 @@ static int exec_sql(struct writer_txn *txn, void *sql)
     return store_exec(writer_txn_store(txn), sql);
 }
 
-/* Stores a rule through the writer, as xray_rules.c does. */
+/* Stores a rule through the writer, as sampling_api.c does. */
 static void put_rule(const char *name, int priority, double rate, int reservoir,
                      const char *service, double modified)
 {

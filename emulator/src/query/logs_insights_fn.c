@@ -1,5 +1,5 @@
 /*
- * insights_fn.c - the scalar functions of Logs Insights (reference logs-filter-and-insights.md
+ * logs_insights_fn.c - the scalar functions of Logs Insights (reference logs-filter-and-insights.md
  * B4) as one table of {name, argument counts, how the first argument is read, function}: the
  * parser accepts exactly its names (insights_fn_known) and inode_eval calls through it
  * (insights_fn_call). A call with an argument count outside the entry's range is NULL, as is a

@@ -1,6 +1,6 @@
 /*
  * xray_api_int.h - helpers shared by the X-Ray operation files (xray_api.c, xray_groups.c,
- * xray_rules.c, xray_admin.c, xray_tags.c, xray_insights.c, xray_timeseries.c): request parsing
+ * sampling_api.c, xray_admin.c, xray_tags.c, xray_insights.c, xray_timeseries.c): request parsing
  * and validation, the thread's read-only store, time windows, groups and filter expressions.
  * Every helper that fails has already replied with aws_err_restjson(). HTTP threads only.
  */
