@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jx.h"
 #include "logs_db.h"
 #include "metrics.h"
 #include "xray_ingest.h"
@@ -175,7 +176,7 @@ json_t *otlp_span_json(const OTLP_SPAN *span, const OTLP_RESOURCE *res, const OT
 static char *span_prefix(const OTLP_RESOURCE *res, const OTLP_SCOPE *scope)
 {
     json_t *r = resource_json(res), *sc = otlp_scope_json(scope);
-    char *rt = json_dumps(r, JSON_COMPACT), *st = json_dumps(sc, JSON_COMPACT);
+    char *rt = jx_dumps(r), *st = jx_dumps(sc);
     char *out = xasprintf("{\"resource\":%s,\"scope\":%s,", rt ? rt : "{}", st ? st : "{}");
     free(rt);
     free(st);
@@ -219,10 +220,18 @@ static void keep_span(struct otlp_batch *b, const OTLP_SPAN *span, const char *p
         b->spans = xrealloc(b->spans, b->spancap * sizeof(*b->spans));
     }
     struct otlp_span_row *row = &b->spans[b->nspans++];
-    json_t *j = span_body(span);
     snprintf(row->trace_id, sizeof(row->trace_id), "%s", trace_id);
     row->start_time = (double)span->start_time_unix_nano / 1e9;
-    char *own = json_dumps(j, JSON_COMPACT); /* '{"traceId":…}', never empty */
+    struct jx_out o = {0};
+    jx_raw(&o, prefix, strlen(prefix));
+    if (otlp_span_text(&o, span) == 0) {
+        row->json = jx_steal(&o);
+        return;
+    }
+    /* Something jansson drops or merges: its own path is the reference. */
+    jx_fini(&o);
+    json_t *j = span_body(span);
+    char *own = jx_dumps(j); /* '{"traceId":…}', never empty */
     row->json = own ? xasprintf("%s%s", prefix, own + 1) : NULL;
     free(own);
     json_decref(j);
@@ -263,7 +272,7 @@ static void add_span(struct otlp_batch *b, const OTLP_SPAN *span, const OTLP_RES
             json_decref(docs);
             return;
         }
-        b->texts[b->nsegs++] = json_dumps(doc, JSON_COMPACT);
+        b->texts[b->nsegs++] = jx_dumps(doc);
     }
     json_decref(docs);
     if (b->nsegs == first) {

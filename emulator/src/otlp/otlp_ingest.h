@@ -67,4 +67,12 @@ int otlp_batch_store(struct writer_txn *txn, const struct otlp_batch *b,
  * times as integers, attributes as a flat object. New reference. */
 json_t *otlp_span_json(const OTLP_SPAN *span, const OTLP_RESOURCE *res, const OTLP_SCOPE *scope);
 
+struct jx_out;
+/* The span's own members as otlp_span_json() dumps them, after its opening brace and through its
+ * closing one ('"traceId":…}'), appended to o without building a tree (otlp_span_text.c).
+ * Returns 0, or ERR_INVALID when the span holds something jansson would drop or merge (text
+ * that is not UTF-8 in a key or event name, a repeated attribute key): o then holds a partial
+ * text the caller discards, and the span goes through otlp_span_json(). Any thread. */
+int otlp_span_text(struct jx_out *o, const OTLP_SPAN *span) MUST_CHECK;
+
 #endif

@@ -16,11 +16,18 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "health.h"
 #include "log.h"
 
 #define CHECKPOINT_INTERVAL_MS 500
+/* A WAL longer than this after a passive checkpoint is restarted (see restart_wal). */
+#define CHECKPOINT_RESTART_FRAMES 4096
+/* How long the checkpoint connection waits on a lock: in general (the busy_timeout it had
+ * before restart_wal), and for a RESTART, which holds the writer off while it waits. */
+#define CHECKPOINT_BUSY_MS 5000
+#define CHECKPOINT_RESTART_WAIT_MS 100
 
 struct checkpointer {
     sqlite3 *db;
@@ -29,6 +36,8 @@ struct checkpointer {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     bool stop;
+    int restarted_frames; /* the WAL's length at the last RESTART (checkpoint thread only) */
+    int busy_ms;          /* busy_retry's limit (checkpoint thread, or stop after the join) */
 };
 
 /* Whether the file system holding the WAL has room for a checkpoint to copy all of it into the
@@ -44,6 +53,44 @@ static bool room_for_wal(const struct checkpointer *c, long long *wal_bytes, lon
     *wal_bytes = (long long)st.st_size;
     *free_bytes = (long long)vfs.f_bavail * (long long)vfs.f_frsize;
     return *free_bytes >= *wal_bytes;
+}
+
+/* The checkpoint connection's busy handler: retries every 200 us for up to c->busy_ms.
+ * SQLite's own (busy_timeout) sleeps 1, 2, 5, 10... ms between tries, and a RESTART waiting for
+ * the writer lock that way lost every race to a writer that commits back to back (it waited
+ * seconds while the WAL grew by 500 MB); a short poll finds the gap between two batches. */
+static int busy_retry(void *arg, int tries)
+{
+    const struct checkpointer *c = arg;
+    if (tries >= c->busy_ms * 5) {
+        return 0;
+    }
+    usleep(200);
+    return 1;
+}
+
+/* Under a steady load the writer commits while a passive checkpoint copies, so a passive pass
+ * never reaches the end of the WAL and the writer never goes back to its start: the file grew
+ * by every commit (830 MB for 100,000 OTLP spans) and each frame went to a new block the
+ * kernel had to allocate and zero (a fifth of fluoro's CPU, bench/README.md "OTLP ingest").
+ * A RESTART checkpoint makes the next commit write from the start of the file again, but it
+ * holds the writer off while it copies and then while readers move to the newest snapshot, so
+ * a second passive pass first leaves it little to copy, and it gives up after
+ * CHECKPOINT_RESTART_WAIT_MS (a long read then only postpones the restart to the next pass). */
+static void restart_wal(struct checkpointer *c)
+{
+    int log_frames = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc == SQLITE_OK) {
+        c->busy_ms = CHECKPOINT_RESTART_WAIT_MS;
+        rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_frames, &done);
+        c->busy_ms = CHECKPOINT_BUSY_MS;
+    }
+    if (rc == SQLITE_OK) {
+        c->restarted_frames = log_frames; /* until the writer writes again, nothing to do */
+    } else if (rc != SQLITE_BUSY) {
+        log_ratelimited(LOG_WARN, "wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(c->db));
+    }
 }
 
 static void run_checkpoint(struct checkpointer *c)
@@ -65,6 +112,9 @@ static void run_checkpoint(struct checkpointer *c)
     } else if (rc == SQLITE_OK && mode == SQLITE_CHECKPOINT_TRUNCATE) {
         health_wal_truncated();
         log_info("wal truncated after disk full", "wal_bytes_before=%lld", wal);
+    } else if (rc == SQLITE_OK && log_frames > CHECKPOINT_RESTART_FRAMES &&
+               log_frames != c->restarted_frames) {
+        restart_wal(c);
     }
 }
 
@@ -96,7 +146,8 @@ struct checkpointer *checkpoint_start(const char *path)
         free(c);
         return NULL;
     }
-    sqlite3_busy_timeout(c->db, 5000);
+    c->busy_ms = CHECKPOINT_BUSY_MS;
+    sqlite3_busy_handler(c->db, busy_retry, c);
     /* A connection that has never read the database has not yet seen that it is in WAL mode,
      * and sqlite3_wal_checkpoint_v2() on it is a silent no-op (log and checkpointed = -1): the
      * WAL grew without bound (6 GB for 10M log events) until this read was added. */

@@ -2,7 +2,10 @@
  * checkpoint.h - moves WAL checkpoints off the writer thread. The writer's connection has
  * automatic checkpoints turned off (store_open_rw); this thread, with a connection of its own
  * that never writes rows, copies the WAL back into the database every CHECKPOINT_INTERVAL_MS
- * with PASSIVE checkpoints, which never block the writer or readers.
+ * with PASSIVE checkpoints, which never block the writer or readers. When a passive pass leaves
+ * more than CHECKPOINT_RESTART_FRAMES in the WAL (a writer committing steadily), a RESTART
+ * checkpoint follows so the writer goes back to the start of the WAL; it holds the writer off
+ * while it copies the last frames and waits at most CHECKPOINT_RESTART_WAIT_MS for locks.
  */
 #ifndef CHECKPOINT_H
 #define CHECKPOINT_H
