@@ -48,6 +48,7 @@ struct http_server {
     unsigned limit; /* libmicrohttpd's connection limit */
     _Atomic unsigned open;
     _Atomic unsigned inflight; /* requests begun and not yet completed (incl. parked, SSE) */
+    atomic_bool closing;       /* http_stop has begun: new connections are refused */
 };
 
 enum match { EXACT, PREFIX };
@@ -550,6 +551,15 @@ static int listen_on(const struct addrinfo *ai, const char *address)
     return fd;
 }
 
+/* libmicrohttpd's accept policy: once http_stop has begun, a new connection is closed at once. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    (void)addr;
+    (void)len;
+    struct http_server *srv = cls;
+    return atomic_load(&srv->closing) ? MHD_NO : MHD_YES;
+}
+
 int http_start(struct app *app, struct http_server **out)
 {
     char host[256];
@@ -584,9 +594,9 @@ int http_start(struct app *app, struct http_server **out)
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
     srv->daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_THREAD_POOL_SIZE,
+        flags, (uint16_t)port, on_accept, srv, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)POOL_THREADS, MHD_OPTION_CONNECTION_LIMIT, srv->limit,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg->http_idle_timeout_s, MHD_OPTION_END);
     if (!srv->daemon) {
@@ -617,13 +627,11 @@ void http_stop(struct http_server *srv)
     }
     /* Parked connections must all be resumed before MHD_stop_daemon (microhttpd.h), and they
      * should get their answers (a `wait` its 408, an assertion its verdict, SSE its end), so
-     * new connections are refused, the parked resumed, and in-flight requests given a moment. */
-    if (srv->daemon) {
-        MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
-        if (lfd != MHD_INVALID_SOCKET) {
-            close(lfd);
-        }
-    }
+     * new connections are refused, the parked resumed, and in-flight requests given a moment.
+     * Refused by the accept policy, not MHD_quiesce_daemon: with a thread pool in epoll mode,
+     * quiesce and a worker that has seen the quiesce flag both take the listen socket out of
+     * the worker's epoll set, and the loser's ENOENT is a libmicrohttpd panic (abort at exit). */
+    atomic_store(&srv->closing, true);
     parker_close(srv->parker);
     uint64_t until = now_mono_ms() + DRAIN_MS;
     while (srv->daemon && atomic_load(&srv->inflight) > 0 && now_mono_ms() < until) {
