@@ -2,7 +2,8 @@
  * svcstats.h - the statistics X-Ray reports for a service or an edge (reference/xray-api.md
  * ServiceStatistics, EdgeStatistics, HistogramEntry): ok/error/fault/throttle counts with the
  * total response time, and response times bucketed to the millisecond. Written once for the
- * service graph (graph.c) and the time series (period_stats.c). Pure; a value belongs to one thread.
+ * service graph (graph.c) and the time series (period_stats.c). Pure; a value belongs to one
+ * thread.
  */
 #ifndef SVCSTATS_H
 #define SVCSTATS_H
