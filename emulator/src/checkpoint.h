@@ -2,7 +2,9 @@
  * checkpoint.h - moves WAL checkpoints off the writer thread. The writer's connection has
  * automatic checkpoints turned off (store_open_rw); this thread, with a connection of its own
  * that never writes rows, copies the WAL back into the database every CHECKPOINT_INTERVAL_MS
- * with PASSIVE checkpoints, which never block the writer or readers.
+ * with PASSIVE checkpoints, which never block the writer or readers. When the WAL has grown past
+ * a few MiB anyway (the writer never paused long enough for a passive pass to finish), a short
+ * RESTART checkpoint follows, so the next write transaction rewinds the WAL (checkpoint.c).
  */
 #ifndef CHECKPOINT_H
 #define CHECKPOINT_H
