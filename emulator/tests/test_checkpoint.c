@@ -54,10 +54,8 @@ Test(checkpoint, rewinds_the_wal_while_a_writer_keeps_committing, .timeout = 60)
     long long written = 0, rows = 0;
     double end = now_s() + 2.6;
     while (now_s() < end) {
-        exec_ok(db, "BEGIN IMMEDIATE; INSERT INTO t(b) SELECT randomblob(4000) FROM"
-                    " (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4"
-                    "  UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8);"
-                    "COMMIT");
+        exec_ok(db, "BEGIN IMMEDIATE; WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1"
+                    " FROM n WHERE k < 8) INSERT INTO t(b) SELECT randomblob(4000) FROM n; COMMIT");
         written += 8 * 4096;
         rows += 8;
         usleep(2000);
@@ -71,8 +69,8 @@ Test(checkpoint, rewinds_the_wal_while_a_writer_keeps_committing, .timeout = 60)
     sqlite3_finalize(st);
     sqlite3_close(db);
     cr_assert_lt(wal_bytes, written / 2,
-                 "the WAL (%lld bytes) did not rewind: %lld bytes of pages were written",
-                 wal_bytes, written);
+                 "the WAL (%lld bytes) did not rewind: %lld bytes of pages were written", wal_bytes,
+                 written);
     char cmd[160];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
