@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "health.h"
+#include "jarena.h"
 #include "log.h"
 #include "metrics.h"
 #include "otlp_udp.h"
@@ -185,7 +186,10 @@ static void parse_one(void *ctx, size_t i)
     p->err.pos = -1;
     p->reject = segment_split_datagram(p->it->data, p->it->len, &p->body, &p->body_len);
     if (p->reject == SEGMENT_OK && otlp_udp_claims(p->body, p->body_len)) {
+        /* Spans keep the heap: otlp_udp's values are not all released with the batch. */
+        struct jarena *arena = jarena_use(NULL);
         p->reject = otlp_udp_parse(p->body, p->body_len, p->it->received_at, &p->otel, &p->err);
+        jarena_use(arena);
     } else if (p->reject == SEGMENT_OK) {
         p->reject = segment_parse(p->body, p->body_len, &p->seg, &p->err);
     }
@@ -342,6 +346,9 @@ struct staged {
     size_t bytes; /* datagram payload, released from the queue's byte bound after the batch */
     struct parsed *parsed;
     size_t nparsed;
+    /* The batch's segment documents live here (jarena.h): parsed by the parse thread, read by
+     * the writer and the pool, freed by the writer once every reference to them is gone. */
+    struct jarena *arena;
 };
 
 static struct staged *stage_batch(struct queue_item *items, size_t count)
@@ -350,6 +357,8 @@ static struct staged *stage_batch(struct queue_item *items, size_t count)
     st->items = items;
     st->count = count;
     st->parsed = xcalloc(count + 1, sizeof(*st->parsed));
+    st->arena = jarena_new();
+    jarena_use(st->arena);
     for (struct queue_item *it = items; it; it = it->next) {
         if (it->kind == QUEUE_DATAGRAM) {
             st->bytes += it->len;
@@ -357,6 +366,7 @@ static struct staged *stage_batch(struct queue_item *items, size_t count)
             parse_one(st->parsed, st->nparsed++);
         }
     }
+    jarena_use(NULL);
     return st;
 }
 
@@ -419,6 +429,7 @@ static void run_batch(struct writer *w, struct staged *st)
     /* The parsed documents' last references: tearing the trees down is a tenth of the batch, so
      * it runs on every core too (after txn_clear dropped the dirty traces' references). */
     pool_run(w->pool, free_one, parsed, nparsed);
+    jarena_free(st->arena); /* after the last reference to its documents went */
     free(parsed);
     free(st);
     while (items) {
