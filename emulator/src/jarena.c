@@ -30,7 +30,8 @@ struct jarena {
     char *cur; /* the free part of the newest chunk */
     size_t left;
     size_t bytes;
-    int *chunks; /* indexes into the region */
+    size_t fallbacks; /* allocations made while in use that came from the heap */
+    int *chunks;      /* indexes into the region */
     size_t nchunks, cap;
 };
 
@@ -102,8 +103,15 @@ static void *arena_alloc(struct jarena *a, size_t n)
 
 static void *jansson_malloc(size_t n)
 {
-    void *p = current ? arena_alloc(current, n) : NULL;
-    return p ? p : xmalloc(n);
+    if (!current) {
+        return xmalloc(n);
+    }
+    void *p = arena_alloc(current, n);
+    if (!p) {
+        current->fallbacks++;
+        p = xmalloc(n);
+    }
+    return p;
 }
 
 static void jansson_free(void *p)
@@ -154,4 +162,9 @@ struct jarena *jarena_use(struct jarena *a)
 size_t jarena_bytes(const struct jarena *a)
 {
     return a ? a->bytes : 0;
+}
+
+bool jarena_pure(const struct jarena *a)
+{
+    return a && region && a->fallbacks == 0;
 }

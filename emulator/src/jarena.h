@@ -9,8 +9,9 @@
  *
  * The rule that makes it safe: no json_t allocated in an arena may be used after jarena_free().
  * Values that threads without an arena add to an arena's documents are ordinary heap blocks and
- * are freed by the last json_decref as usual. Any thread may call these functions; an arena is
- * used (allocated from) by one thread at a time.
+ * are freed by the last json_decref as usual; a caller that skips that decref (writer.c does,
+ * when jarena_pure says it may) must therefore never add to the documents. Any thread may call
+ * these functions; an arena is used (allocated from) by one thread at a time.
  */
 #ifndef JARENA_H
 #define JARENA_H
@@ -34,6 +35,10 @@ void jarena_free(struct jarena *a);
 struct jarena *jarena_use(struct jarena *a);
 /* Bytes handed out from a's chunks (not counting heap fallbacks), for tests and metrics. */
 size_t jarena_bytes(const struct jarena *a);
+/* Whether every allocation made while a was in use came from its chunks (no block larger than
+ * a chunk, the reserved range never ran out). Then values parsed in it that nobody else
+ * added to can be dropped by jarena_free alone, without json_decref walking each tree. */
+bool jarena_pure(const struct jarena *a);
 /* Whether p lies in the arenas' reserved range (such blocks are never passed to free()). */
 bool jarena_owns(const void *p);
 
