@@ -21,6 +21,7 @@
 
 #include "health.h"
 #include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "metrics.h"
 #include "otlp_udp.h"
@@ -271,7 +272,9 @@ static void derive_one(void *ctx, size_t i)
          * share them. */
         json_t *doc = json_object_get(job->trace->fresh, job->docs.ids[k]);
         if (!doc && job->docs.texts[k]) {
-            doc = json_loads(job->docs.texts[k], 0, NULL);
+            const char *text = job->docs.texts[k];
+            doc = jparse_object(text, strlen(text));
+            doc = doc ? doc : json_loads(text, 0, NULL);
             json_array_append_new(parsed, doc);
         }
         if (doc) {
