@@ -18,7 +18,8 @@
  * pass has already copied nearly everything, so the RESTART holds the write lock only while it
  * copies what was committed during that pass. It waits at most RESTART_WAIT_MS for the writer's
  * batch and for readers; when it cannot get them it returns SQLITE_BUSY, having done what a
- * passive pass would, and the next pass tries again.
+ * passive pass would, and the next RESTART_BACKOFF_PASSES passes stay passive, so a reader that
+ * holds its snapshot for long does not cost the writer a stall every pass.
  */
 #include "checkpoint.h"
 
@@ -36,6 +37,7 @@
 #define BUSY_TIMEOUT_MS 5000
 #define WAL_RESTART_FRAMES 1024 /* 4 MiB of 4 KiB pages */
 #define RESTART_WAIT_MS 100
+#define RESTART_BACKOFF_PASSES 4
 
 struct checkpointer {
     sqlite3 *db;
@@ -44,6 +46,7 @@ struct checkpointer {
     pthread_mutex_t mu;
     pthread_cond_t cond;
     bool stop;
+    int restart_skip; /* passes left without a RESTART after one that could not finish */
 };
 
 /* Whether the file system holding the WAL has room for a checkpoint to copy all of it into the
@@ -68,11 +71,19 @@ static void restart_wal(struct checkpointer *c, int log_frames)
     if (log_frames < WAL_RESTART_FRAMES) {
         return;
     }
+    if (c->restart_skip > 0) {
+        c->restart_skip--;
+        return;
+    }
     int done = 0;
     sqlite3_busy_timeout(c->db, RESTART_WAIT_MS);
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_RESTART, &log_frames, &done);
     sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    if (rc == SQLITE_BUSY) {
+        /* A long reader (or batch) held on: leave the writer alone for a few passes rather than
+         * stall it up to RESTART_WAIT_MS every pass while that lasts. */
+        c->restart_skip = RESTART_BACKOFF_PASSES;
+    } else if (rc != SQLITE_OK) {
         log_ratelimited(LOG_WARN, "wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(c->db));
     }
 }

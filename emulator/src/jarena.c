@@ -129,8 +129,7 @@ void jarena_install(void)
     void *r = mmap(NULL, REGION_CHUNKS * CHUNK_BYTES, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r != MAP_FAILED) {
-        region = r;
-        ASAN_POISON_MEMORY_REGION(region, REGION_CHUNKS * CHUNK_BYTES);
+        region = r; /* chunks are poisoned under ASan once given back, not before first use */
     }
     json_set_alloc_funcs(jansson_malloc, jansson_free);
 }
