@@ -125,6 +125,27 @@ Test(jparse, mutated_documents_either_match_jansson_or_are_left_to_it)
     cr_assert_gt(m.fast, 1000, "only %zu mutations took the fast path", m.fast);
 }
 
+Test(jparse, mutated_escapes_and_utf8_either_match_jansson_or_are_left_to_it)
+{
+    /* The fixtures are ASCII: mutate documents full of escapes and multi-byte characters. */
+    const char *docs[] = {
+        "{\"name\":\"caf\xc3\xa9 \\u00e9\\u20ac \xe2\x82\xac\\ud83d\\ude00\xf0\x9f\x98\x80\","
+        "\"annotations\":{\"k\\u00e9y\":\"tab\\tnl\\nq\\\"bs\\\\sl\\/\",\"n\":-1.5e-3},"
+        "\"list\":[\"\\ud834\\udd1e\",\"\xf4\x8f\xbf\xbf\",\"\xed\x9f\xbf\",\"\xee\x80\x80\"]}",
+        "{\"\xc3\xa9\":{\"\\u0041\\u00c0\\u0800\\uffff\":[true,false,null,0,-0,1e2,\"\\b\\f\\r\"]}"
+        "}",
+    };
+    struct mutate m = {.seed = 777};
+    for (size_t i = 0; i < ARRAY_LEN(docs); i++) {
+        cr_assert(check_same(docs[i], strlen(docs[i])), "document %zu takes the fast path", i);
+        for (int k = 0; k < 100; k++) {
+            m.lines = 0;
+            mutate_line(docs[i], strlen(docs[i]), &m);
+        }
+    }
+    cr_assert_gt(m.fast, 500, "only %zu mutations took the fast path", m.fast);
+}
+
 Test(jparse, edge_cases)
 {
     struct {
@@ -140,10 +161,28 @@ Test(jparse, edge_cases)
         {"{\"a\":9223372036854775807,\"b\":-9223372036854775808}", true},
         {"{\"a\":9223372036854775808}", false}, /* jansson: too big integer */
         {"{\"a\":1e400}", false},               /* jansson: real number overflow */
-        {"{\"a\":\"\\u00e9\"}", false},         /* \u: left to jansson */
-        {"{\"a\":\"\xc3\xa9\"}", false},        /* UTF-8: left to jansson */
-        {"{\"a\":\"\xff\"}", false},            /* invalid UTF-8: jansson rejects */
-        {"{\"a\":\"x\001\"}", false},           /* control character */
+        {"{\"a\":\"\\u00e9\\u20AC\\ud83d\\ude00\\u0041\"}", true}, /* 2-4 byte UTF-8 */
+        {"{\"\\u00e9\":\"\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x7f\"}", true},
+        {"{\"a\":\"\\ud83d\"}", false}, /* lone high surrogate */
+        {"{\"a\":\"\\ud83dx\"}", false},
+        {"{\"a\":\"\\ud83d\\u0041\"}", false},
+        {"{\"a\":\"\\ude00\"}", false}, /* lone low surrogate */
+        {"{\"a\":\"\\u0000\"}", false}, /* NUL: jansson refuses it */
+        {"{\"a\":\"\\u12\"}", false},
+        {"{\"a\":\"\\u12g4\"}", false},
+        {"{\"a\":\"\xff\"}", false},     /* invalid UTF-8 */
+        {"{\"a\":\"\xc0\xaf\"}", false}, /* overlong */
+        {"{\"a\":\"\xe0\x80\xaf\"}", false},
+        {"{\"a\":\"\xe0\x9f\xbf\"}", false}, /* U+07FF in 3 bytes */
+        {"{\"a\":\"\xf0\x8f\xbf\xbf\"}", false},
+        /* U+FFFF in 4 bytes */                  /* overlong, 3 bytes */
+        {"{\"a\":\"\xed\xa0\x80\"}", false},     /* an encoded surrogate */
+        {"{\"a\":\"\xf4\x90\x80\x80\"}", false}, /* past U+10FFFF */
+        {"{\"a\":\"\xc3\"}", false},             /* truncated */
+        {"{\"a\":\"\xe2\x82\"}", false},
+        {"{\"a\":\"x\001\"}", false}, /* control character */
+        {"{\"a\":\"x\\n\001\"}", false},
+        {"{\"a\":\"\xc3\xa9\\n\xc3\x28\"}", false}, /* bad UTF-8 after an escape */
         {"{\"a\":01}", false},
         {"{\"a\":1.}", false},
         {"{\"a\":.5}", false},
