@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jarena.h"
+
 int errbuf_set(struct errbuf *err, int pos, const char *fmt, ...)
 {
     if (err) {
@@ -84,14 +86,9 @@ char *xasprintf(const char *fmt, ...)
     return p;
 }
 
-static void *json_xmalloc(size_t n)
-{
-    return xmalloc(n);
-}
-
 void fluoro_json_init(void)
 {
-    json_set_alloc_funcs(json_xmalloc, free);
+    jarena_install(); /* xmalloc, or the thread's batch arena (jarena.h) */
     json_object_seed(0);
 }
 

@@ -20,6 +20,8 @@
 #include <strings.h>
 #include <wctype.h>
 
+#include "jparse.h"
+
 #define NAME_MAX_CHARS 200
 
 static const char *const labels[] = {"ok",
@@ -469,8 +471,12 @@ enum segment_reject segment_parse(const char *body, size_t len, struct segment *
         errbuf_set(err, -1, "the document is %zu bytes (at most %d)", len, SEGMENT_MAX_DOC);
         return SEGMENT_REJECT_TOO_LARGE;
     }
-    /* DECODE_ANY so that a bare string or number is reported as "not an object", not "not JSON". */
-    doc = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+    /* The common shape takes the fast path (jparse.h); jansson decides everything else.
+     * DECODE_ANY so that a bare string or number is reported as "not an object", not "not JSON". */
+    doc = jparse_object(body, len);
+    if (!doc) {
+        doc = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
+    }
     if (!doc) {
         errbuf_set(err, jerr.position, "the document is not JSON: %s", jerr.text);
         r = SEGMENT_REJECT_NOT_JSON;

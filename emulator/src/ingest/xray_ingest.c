@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jarena.h"
+#include "jparse.h"
 #include "log.h"
 #include "metrics.h"
 #include "otlp_ingest.h"
@@ -153,10 +155,43 @@ static void parse_datagram(void *slot, const char *data, size_t len, double rece
     p->err.pos = -1;
     p->reject = segment_split_datagram(data, len, &p->body, &p->body_len);
     if (p->reject == SEGMENT_OK && otlp_udp_claims(p->body, p->body_len)) {
+        /* Spans keep the heap: otlp_udp's values are not all released with the batch. */
+        struct jarena *arena = jarena_use(NULL);
         p->reject = otlp_udp_parse(p->body, p->body_len, received_at, &p->otel, &p->err);
+        jarena_use(arena);
+        jarena_note_heap(p->otel ? arena : NULL);
     } else if (p->reject == SEGMENT_OK) {
         p->reject = segment_parse(p->body, p->body_len, &p->seg, &p->err);
     }
+}
+
+/* The batch's segment documents live in one arena (jarena.h): made current on the parse stage
+ * for the batch's parses, read by the writer and the pool, and freed by the writer once the
+ * batch is done. Per-document malloc and free were about a sixth of fluoro's CPU on UDP ingest. */
+static void *parse_begin(void)
+{
+    struct jarena *a = jarena_new();
+    jarena_use(a);
+    return a;
+}
+
+static void parse_end(void *batch)
+{
+    (void)batch;
+    jarena_use(NULL);
+}
+
+/* When the arena holds every document of the batch (nothing here adds to a parsed document), it
+ * goes as a whole and no tree is walked: that walk was 5% of fluoro's CPU. A batch with ADOT
+ * spans or a document the arena could not hold is torn down slot by slot first. */
+static bool batch_release(void *batch, bool slots_released)
+{
+    struct jarena *a = batch;
+    if (!slots_released && !jarena_pure(a)) {
+        return false;
+    }
+    jarena_free(a);
+    return true;
 }
 
 static void release_datagram(void *slot)
@@ -210,10 +245,13 @@ static void derive_one(void *ctx, size_t i)
     json_t *parsed = json_array(); /* owns the documents parsed here */
     size_t used = 0;
     for (size_t k = 0; k < n; k++) {
-        /* Documents this batch stored are already parsed: share them. */
+        /* Documents this batch stored are already parsed (their text was not even copied out):
+         * share them. */
         json_t *doc = json_object_get(job->trace->fresh, job->docs.ids[k]);
-        if (!doc) {
-            doc = json_loads(job->docs.texts[k], 0, NULL);
+        if (!doc && job->docs.texts[k]) {
+            const char *text = job->docs.texts[k];
+            doc = jparse_object(text, strlen(text));
+            doc = doc ? doc : json_loads(text, 0, NULL);
             json_array_append_new(parsed, doc);
         }
         if (doc) {
@@ -247,7 +285,7 @@ static int derive_dirty(struct writer_txn *txn)
     for (size_t i = 0; i < x->ndirty_slots && rc == 0; i++) {
         if (x->dirty[i].trace_id) {
             jobs[n].trace = &x->dirty[i];
-            rc = xray_db_load_docs(rw, x->dirty[i].trace_id, &jobs[n].docs);
+            rc = xray_db_load_docs(rw, x->dirty[i].trace_id, x->dirty[i].fresh, &jobs[n].docs);
             n++;
         }
     }
@@ -285,4 +323,7 @@ const struct writer_ingest xray_ingest_hooks = {
     .batch_end = derive_dirty,
     .batch_done = batch_done,
     .release = release_datagram,
+    .parse_begin = parse_begin,
+    .parse_end = parse_end,
+    .batch_release = batch_release,
 };

@@ -22,12 +22,18 @@
 #include "log.h"
 
 #define CHECKPOINT_INTERVAL_MS 500
-/* A WAL longer than this after a passive checkpoint is restarted (see restart_wal). */
-#define CHECKPOINT_RESTART_FRAMES 4096
+/* A WAL longer than this after a passive checkpoint is restarted (see restart_wal): 4 MiB of
+ * 4 KiB pages. A short WAL stays in the page cache; UDP ingest measured its best CPU per segment
+ * at this length (bench/README.md, issue 13). */
+#define CHECKPOINT_RESTART_FRAMES 1024
 /* How long the checkpoint connection waits on a lock: in general (the busy_timeout it had
  * before restart_wal), and for a RESTART, which holds the writer off while it waits. */
 #define CHECKPOINT_BUSY_MS 5000
 #define CHECKPOINT_RESTART_WAIT_MS 100
+/* After a RESTART that could not get the writer lock or the readers in time, this many passes
+ * stay passive: a reader holding its snapshot for long must not cost the writer a stall every
+ * pass. */
+#define CHECKPOINT_RESTART_BACKOFF_PASSES 4
 
 struct checkpointer {
     sqlite3 *db;
@@ -38,6 +44,7 @@ struct checkpointer {
     bool stop;
     int restarted_frames; /* the WAL's length at the last RESTART (checkpoint thread only) */
     int busy_ms;          /* busy_retry's limit (checkpoint thread, or stop after the join) */
+    int restart_skip;     /* passes left without a RESTART after one that timed out */
 };
 
 /* Whether the file system holding the WAL has room for a checkpoint to copy all of it into the
@@ -76,9 +83,14 @@ static int busy_retry(void *arg, int tries)
  * A RESTART checkpoint makes the next commit write from the start of the file again, but it
  * holds the writer off while it copies and then while readers move to the newest snapshot, so
  * a second passive pass first leaves it little to copy, and it gives up after
- * CHECKPOINT_RESTART_WAIT_MS (a long read then only postpones the restart to the next pass). */
+ * CHECKPOINT_RESTART_WAIT_MS (a long read then postpones the restart by a few passes, so it does
+ * not cost the writer a stall every pass). */
 static void restart_wal(struct checkpointer *c)
 {
+    if (c->restart_skip > 0) {
+        c->restart_skip--;
+        return;
+    }
     int log_frames = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     if (rc == SQLITE_OK) {
@@ -88,7 +100,9 @@ static void restart_wal(struct checkpointer *c)
     }
     if (rc == SQLITE_OK) {
         c->restarted_frames = log_frames; /* until the writer writes again, nothing to do */
-    } else if (rc != SQLITE_BUSY) {
+    } else if (rc == SQLITE_BUSY) {
+        c->restart_skip = CHECKPOINT_RESTART_BACKOFF_PASSES;
+    } else {
         log_ratelimited(LOG_WARN, "wal checkpoint failed", "error=\"%s\"", sqlite3_errmsg(c->db));
     }
 }

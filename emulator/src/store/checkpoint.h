@@ -5,7 +5,8 @@
  * with PASSIVE checkpoints, which never block the writer or readers. When a passive pass leaves
  * more than CHECKPOINT_RESTART_FRAMES in the WAL (a writer committing steadily), a RESTART
  * checkpoint follows so the writer goes back to the start of the WAL; it holds the writer off
- * while it copies the last frames and waits at most CHECKPOINT_RESTART_WAIT_MS for locks.
+ * while it copies the last frames and waits at most CHECKPOINT_RESTART_WAIT_MS for locks; after
+ * one that timed out, a few passes stay passive.
  */
 #ifndef CHECKPOINT_H
 #define CHECKPOINT_H

@@ -62,6 +62,14 @@ struct writer_ingest {
     void (*batch_done)(struct writer_txn *txn, bool committed);
     /* A pool thread, after batch_done: frees what parse made. */
     void (*release)(void *slot);
+    /* Parse stage, optional: parse_begin runs before a batch's first parse and returns its
+     * per-batch parse state (the X-Ray ingest's allocation arena), parse_end after its last. */
+    void *(*parse_begin)(void);
+    void (*parse_end)(void *batch);
+    /* Writer thread, optional, after batch_done: first with slots_released false, returning
+     * true when freeing the batch state alone drops every slot's parse results (release is then
+     * not called); otherwise release runs for each slot and this again with true, to free it. */
+    bool (*batch_release)(void *batch, bool slots_released);
 };
 
 /* Inside a writer_fn or an ingest hook: the read-write connection, the ingest context given to

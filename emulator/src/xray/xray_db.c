@@ -267,7 +267,8 @@ static int insert_facts_row(struct store *rw, const char *trace_id,
     return store_step_done(rw, st, "widen trace span");
 }
 
-int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out)
+int xray_db_load_docs(struct store *s, const char *trace_id, const json_t *known,
+                      struct xray_db_docs *out)
 {
     size_t cap = 0;
     memset(out, 0, sizeof(*out));
@@ -283,9 +284,12 @@ int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs
             out->ids = xrealloc(out->ids, cap * sizeof(char *));
             out->texts = xrealloc(out->texts, cap * sizeof(char *));
         }
-        out->texts[out->n] =
-            xstrndup((const char *)sqlite3_column_text(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-        out->ids[out->n] = xstrdup((const char *)sqlite3_column_text(st, 1));
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        out->texts[out->n] = known && json_object_get(known, id)
+                                 ? NULL
+                                 : xstrndup((const char *)sqlite3_column_text(st, 0),
+                                            (size_t)sqlite3_column_bytes(st, 0));
+        out->ids[out->n] = xstrdup(id);
         out->n++;
     }
     sqlite3_reset(st);
@@ -307,7 +311,7 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 {
     struct xray_db_docs d;
     json_t *docs = json_array();
-    if (xray_db_load_docs(ro, trace_id, &d) < 0) {
+    if (xray_db_load_docs(ro, trace_id, NULL, &d) < 0) {
         return docs;
     }
     for (size_t i = 0; i < d.n; i++) {

@@ -28,11 +28,14 @@ int64_t xray_db_max_seq(struct store *rw);
 struct xray_db_docs {
     size_t n;
     char **ids;   /* owned */
-    char **texts; /* owned, NUL-terminated */
+    char **texts; /* owned, NUL-terminated; NULL for a document the caller already knows */
 };
 
-/* Reads the trace's documents into *out (release with xray_db_docs_fini). */
-int xray_db_load_docs(struct store *s, const char *trace_id, struct xray_db_docs *out) MUST_CHECK;
+/* Reads the trace's documents into *out (release with xray_db_docs_fini). A document whose id
+ * is a key of `known` (borrowed, may be NULL: the writer's already-parsed documents) gets a NULL
+ * text instead of a copy. */
+int xray_db_load_docs(struct store *s, const char *trace_id, const json_t *known,
+                      struct xray_db_docs *out) MUST_CHECK;
 void xray_db_docs_fini(struct xray_db_docs *d);
 
 /* A trace's derived row: the scalar columns SQL filters and orders by, and the encoded view
