@@ -4,9 +4,9 @@
  * thread has an arena in use (jarena_use) is carved from that arena; every other allocation is
  * an ordinary xmalloc. Freeing a pointer that lies in the arenas' reserved address range does
  * nothing, so reference counting works unchanged, and jarena_free() returns the arena's memory
- * in one go. The parse stage parses each UDP batch into its own arena (xray_ingest.c, through the writer's
- * parse_begin hook): per-document
- * malloc and free were about a sixth of fluoro's CPU on UDP ingest.
+ * in one go. The parse stage parses each UDP batch into its own arena (xray_ingest.c, through the
+ * writer's parse_begin hook): per-document malloc and free were about a sixth of fluoro's CPU on
+ * UDP ingest.
  *
  * The rule that makes it safe: no json_t allocated in an arena may be used after jarena_free().
  * Values that threads without an arena add to an arena's documents are ordinary heap blocks and
