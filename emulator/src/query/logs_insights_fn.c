@@ -244,19 +244,24 @@ static struct ival fn_trim(const struct fcall *c)
     return out;
 }
 
+/* v as an index or count in [0, max]: negative and NaN are 0, anything past max is max (a
+ * double beyond size_t's range must not be converted at all). */
+static size_t clamp_count(double v, size_t max)
+{
+    return !(v > 0) ? 0 : v >= (double)max ? max : (size_t)v;
+}
+
 static struct ival fn_substr(const struct fcall *c)
 {
     double y = 0, count = 0;
     if (!inode_eval_number(c->e->args[1], c->r, &y)) {
         return (struct ival){0};
     }
-    size_t len = strlen(c->s), start = y < 0 ? 0 : (size_t)y;
-    size_t take = len;
+    size_t len = strlen(c->s), start = clamp_count(y, len);
+    size_t take = len - start;
     if (c->n > 2 && inode_eval_number(c->e->args[2], c->r, &count)) {
-        take = count < 0 ? 0 : (size_t)count;
+        take = clamp_count(count, len - start);
     }
-    start = start > len ? len : start;
-    take = take > len - start ? len - start : take;
     return (struct ival){.t = IV_STR, .str = xstrndup(c->s + start, take)};
 }
 
