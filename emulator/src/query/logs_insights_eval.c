@@ -45,8 +45,15 @@ struct ival ival_num(double x)
     return (struct ival){.t = isfinite(x) ? IV_NUM : IV_NULL, .num = x};
 }
 
+/* Beyond +-8.64e15 ms (the ECMAScript date range, year 275760) a time is null: it could not be
+ * printed, and converting such a double to int64_t is undefined. */
+#define MAX_TIME_MS 8.64e15
+
 struct ival ival_time(double ms)
 {
+    if (!(ms >= -MAX_TIME_MS && ms <= MAX_TIME_MS)) {
+        return (struct ival){0};
+    }
     return (struct ival){.t = IV_TIME, .num = ms};
 }
 
