@@ -6,9 +6,51 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "queue.h"
+#include "store.h"
 #include "trace.h"
 #include "trace_facts.h"
+#include "writer.h"
+#include "xray_ingest.h"
+
+void helpers_db_tmpdir(struct helpers_db *db, const char *name)
+{
+    snprintf(db->dir, sizeof(db->dir), "/tmp/fluoro-%s-XXXXXX", name);
+    cr_assert_not_null(mkdtemp(db->dir));
+    snprintf(db->path, sizeof(db->path), "%s/t.db", db->dir);
+}
+
+void helpers_db_open(struct helpers_db *db, const char *name)
+{
+    helpers_db_tmpdir(db, name);
+    cr_assert_eq(store_open_rw(db->path, &db->rw), 0);
+}
+
+void helpers_db_start_writer(struct helpers_db *db, const struct writer_ingest *hooks, void *ctx)
+{
+    db->q = queue_new(64);
+    cr_assert_eq(writer_start(db->q, db->rw, hooks, ctx, &db->w), 0);
+}
+
+void helpers_db_start_xray(struct helpers_db *db)
+{
+    cr_assert_eq(xray_ingest_new(db->rw, &db->xray), 0);
+    helpers_db_start_writer(db, &xray_ingest_hooks, db->xray);
+}
+
+void helpers_db_close(struct helpers_db *db)
+{
+    char cmd[200];
+    writer_stop(db->w);
+    xray_ingest_free(db->xray);
+    queue_free(db->q);
+    store_close(db->rw);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", db->dir);
+    cr_expect_eq(system(cmd), 0);
+    memset(db, 0, sizeof(*db));
+}
 
 json_t *helpers_derive_json(json_t *const *docs, size_t n)
 {
