@@ -61,6 +61,29 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 
 static struct inode *parse_expr(struct iparser *p);
 
+/* Parses `item (, item)*` into n's arguments up to the token `close`, which it leaves current;
+ * `expect` names what may follow an item in the error ("',' or ')'"). */
+static bool parse_args(struct iparser *p, struct inode *n, enum itok close,
+                       struct inode *(*item)(struct iparser *p), const char *expect)
+{
+    while (p->t != close) {
+        struct inode *a = item(p);
+        if (!a) {
+            return false;
+        }
+        add_arg(n, a);
+        if (p->t == IT_COMMA) {
+            if (!insights_lex_next(p)) {
+                return false;
+            }
+        } else if (p->t != close) {
+            insights_lex_fail_token(p, expect);
+            return false;
+        }
+    }
+    return true;
+}
+
 static struct inode *regex_node(struct iparser *p)
 {
     char msg[200];
@@ -136,22 +159,8 @@ static struct inode *parse_primary(struct iparser *p)
         if (!insights_lex_next(p)) {
             goto fail;
         }
-    } else {
-        while (p->t != IT_RPAREN) {
-            struct inode *a = parse_expr(p);
-            if (!a) {
-                goto fail;
-            }
-            add_arg(n, a);
-            if (p->t == IT_COMMA) {
-                if (!insights_lex_next(p)) {
-                    goto fail;
-                }
-            } else if (p->t != IT_RPAREN) {
-                insights_lex_fail_token(p, "',' or ')'");
-                goto fail;
-            }
-        }
+    } else if (!parse_args(p, n, IT_RPAREN, parse_expr, "',' or ')'")) {
+        goto fail;
     }
     if (p->t != IT_RPAREN) {
         insights_lex_fail_token(p, "')'");
@@ -249,22 +258,7 @@ static struct inode *parse_in(struct iparser *p, struct inode *l, bool negate)
     if (!insights_lex_next(p)) {
         goto fail;
     }
-    while (p->t != IT_RBRACK) {
-        struct inode *a = parse_add(p);
-        if (!a) {
-            goto fail;
-        }
-        add_arg(n, a);
-        if (p->t == IT_COMMA) {
-            if (!insights_lex_next(p)) {
-                goto fail;
-            }
-        } else if (p->t != IT_RBRACK) {
-            insights_lex_fail_token(p, "',' or ']'");
-            goto fail;
-        }
-    }
-    if (insights_lex_next(p)) {
+    if (parse_args(p, n, IT_RBRACK, parse_add, "',' or ']'") && insights_lex_next(p)) {
         return n;
     }
 fail:
