@@ -267,46 +267,6 @@ static struct logs_db_opt opt_col(sqlite3_stmt *st, int col)
     return o;
 }
 
-static char *text_col(sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? xstrdup(t) : NULL;
-}
-
-/* Makes room for one more row of `size` bytes in rows (n used, *cap allocated). */
-static void *grow(void *rows, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap) {
-        return rows;
-    }
-    *cap = *cap ? *cap * 2 : 16;
-    return xrealloc(rows, *cap * size);
-}
-
-/* Copies the current row of a statement into one caller-owned row struct. */
-typedef void (*row_reader)(sqlite3_stmt *st, void *row);
-
-/* Steps st (already bound) and reads its rows with `read` into a new array of `size`-byte rows
- * (*rows, *n; zeroed before reading). When more is not NULL the statement asks for limit + 1
- * rows: reading stops at limit and *more says whether another row followed. Resets st. */
-static int collect_rows(sqlite3_stmt *st, size_t size, row_reader read, int64_t limit, bool *more,
-                        void **rows, size_t *n)
-{
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (more && (int64_t)*n == limit) {
-            *more = true;
-            break;
-        }
-        *rows = grow(*rows, *n, &cap, size);
-        void *row = (char *)*rows + (*n)++ * size;
-        memset(row, 0, size);
-        read(st, row);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
 void logs_db_group_rows_free(struct logs_db_group_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -328,14 +288,14 @@ void logs_db_stream_rows_free(struct logs_db_stream_row *rows, size_t n)
 static void group_describe_read(sqlite3_stmt *st, void *row)
 {
     struct logs_db_group_row *g = row;
-    g->name = text_col(st, 0);
+    g->name = store_column_dup(st, 0);
     g->created = sqlite3_column_int64(st, 1);
     g->retention_days = opt_col(st, 2);
-    g->kms_key_id = text_col(st, 3);
+    g->kms_key_id = store_column_dup(st, 3);
     g->stored_bytes = sqlite3_column_int64(st, 4);
     g->metric_filters = sqlite3_column_int64(st, 5);
     g->data_protection = sqlite3_column_int64(st, 6) > 0;
-    g->log_group_class = text_col(st, 7);
+    g->log_group_class = store_column_dup(st, 7);
 }
 
 int logs_db_describe_groups(struct store *s, const char *prefix, const char *substr, int64_t offset,
@@ -359,7 +319,7 @@ int logs_db_describe_groups(struct store *s, const char *prefix, const char *sub
     store_bind_text(st, 2, substr);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    int rc = collect_rows(st, sizeof(**rows), group_describe_read, limit, more, &v, n);
+    int rc = store_read_rows(st, sizeof(**rows), group_describe_read, limit, more, &v, n);
     *rows = v;
     return rc;
 }
@@ -377,7 +337,7 @@ static const char *const SQL_STREAMS[2][2] = {
 static void stream_read(sqlite3_stmt *st, void *row)
 {
     struct logs_db_stream_row *r = row;
-    r->name = text_col(st, 0);
+    r->name = store_column_dup(st, 0);
     r->created = sqlite3_column_int64(st, 1);
     r->first_event = opt_col(st, 2);
     r->last_event = opt_col(st, 3);
@@ -400,7 +360,7 @@ int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, b
     store_bind_text(st, 2, prefix);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    int rc = collect_rows(st, sizeof(**rows), stream_read, limit, more, &v, n);
+    int rc = store_read_rows(st, sizeof(**rows), stream_read, limit, more, &v, n);
     *rows = v;
     return rc;
 }
@@ -408,7 +368,7 @@ int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, b
 static void group_summary_read(sqlite3_stmt *st, void *row)
 {
     struct logs_db_group_row *g = row;
-    g->name = text_col(st, 0);
+    g->name = store_column_dup(st, 0);
     g->created = sqlite3_column_int64(st, 1);
     g->retention_days = opt_col(st, 2);
     g->stored_bytes = sqlite3_column_int64(st, 3);
@@ -429,7 +389,7 @@ int logs_db_group_summaries(struct store *s, struct logs_db_group_row **rows, si
     if (!st) {
         return ERR_INTERNAL;
     }
-    int rc = collect_rows(st, sizeof(**rows), group_summary_read, -1, NULL, &v, n);
+    int rc = store_read_rows(st, sizeof(**rows), group_summary_read, -1, NULL, &v, n);
     *rows = v;
     return rc;
 }
@@ -453,7 +413,7 @@ int logs_db_stream_summaries(struct store *s, int64_t gid, struct logs_db_stream
         return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, gid);
-    int rc = collect_rows(st, sizeof(**rows), stream_summary_read, -1, NULL, &v, n);
+    int rc = store_read_rows(st, sizeof(**rows), stream_summary_read, -1, NULL, &v, n);
     *rows = v;
     return rc;
 }

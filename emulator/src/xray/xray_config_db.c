@@ -89,30 +89,10 @@ static const char SQL_POLICY_DELETE[] = "DELETE FROM xray_resource_policies WHER
 
 /* ---- helpers ---- */
 
-/* A new copy of a text column, NULL for SQL NULL. */
-static char *column_dup(sqlite3_stmt *st, int i)
-{
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    return t ? xstrdup(t) : NULL;
-}
-
-/* Makes room for one more row of `size` bytes in *rows (n used, *cap allocated). */
-static void *grow(void *rows, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap) {
-        return rows;
-    }
-    *cap = *cap ? *cap * 2 : 8;
-    return xrealloc(rows, *cap * size);
-}
-
-/* Copies the current row of a statement into one caller-owned row struct. */
-typedef void (*row_reader)(sqlite3_stmt *st, void *row);
-
-/* The row_reader for a single text column: a new string (or NULL) into a char *. */
+/* The store_row_fn for a single text column: a new string (or NULL) into a char *. */
 static void text_read(sqlite3_stmt *st, void *row)
 {
-    *(char **)row = column_dup(st, 0);
+    *(char **)row = store_column_dup(st, 0);
 }
 
 /* Binds ?1 = a and ?2 = b, as many of them as the statement has; NULL binds SQL NULL (store_stmt
@@ -158,8 +138,8 @@ static int write_text2(struct store *rw, const char *sql, const char *a, const c
 
 /* Reads the first row of a query binding up to two text parameters into *out with `read`: 0, or
  * ERR_NOTFOUND when there is no row (out untouched). */
-static int find_row(struct store *s, const char *sql, const char *a, const char *b, row_reader read,
-                    void *out)
+static int find_row(struct store *s, const char *sql, const char *a, const char *b,
+                    store_row_fn read, void *out)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
     int rc = ERR_NOTFOUND;
@@ -178,22 +158,16 @@ static int find_row(struct store *s, const char *sql, const char *a, const char 
 /* Reads every row of a query with an optional text parameter into a new array of `size`-byte
  * rows (*rows, *n; the caller frees it with the kind's _free, also after an error). */
 static int list_rows(struct store *s, const char *sql, const char *arg, size_t size,
-                     row_reader read, void **rows, size_t *n)
+                     store_row_fn read, void **rows, size_t *n)
 {
     sqlite3_stmt *st = store_stmt(s, sql);
-    size_t cap = 0;
     *rows = NULL;
     *n = 0;
     if (!st) {
         return ERR_INTERNAL;
     }
     bind_args(st, arg, NULL);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, size);
-        read(st, (char *)*rows + (*n)++ * size);
-    }
-    sqlite3_reset(st);
-    return 0;
+    return store_read_rows(st, size, read, -1, NULL, rows, n);
 }
 
 /* ---- groups ---- */
@@ -217,9 +191,9 @@ void xray_config_groups_free(struct xray_config_group *rows, size_t n)
 static void group_read(sqlite3_stmt *st, void *row)
 {
     struct xray_config_group *g = row;
-    g->name = column_dup(st, 0);
-    g->arn = column_dup(st, 1);
-    g->filter = column_dup(st, 2);
+    g->name = store_column_dup(st, 0);
+    g->arn = store_column_dup(st, 1);
+    g->filter = store_column_dup(st, 2);
     g->insights = sqlite3_column_int(st, 3) != 0;
     g->notifications = sqlite3_column_int(st, 4) != 0;
 }
@@ -310,8 +284,8 @@ int xray_config_db_tags_delete_all(struct store *rw, const char *arn)
 static void tag_read(sqlite3_stmt *st, void *row)
 {
     struct xray_config_tag *t = row;
-    t->key = column_dup(st, 0);
-    t->value = column_dup(st, 1);
+    t->key = store_column_dup(st, 0);
+    t->value = store_column_dup(st, 1);
 }
 
 int xray_config_db_tag_list(struct store *s, const char *arn, struct xray_config_tag **rows,
@@ -353,7 +327,7 @@ void xray_config_rules_free(struct xray_config_rule *rows, size_t n)
 static void rule_read(sqlite3_stmt *st, void *row)
 {
     struct xray_config_rule *r = row;
-    r->rule = column_dup(st, 0);
+    r->rule = store_column_dup(st, 0);
     r->created = sqlite3_column_double(st, 1);
     r->modified = sqlite3_column_double(st, 2);
 }
@@ -470,7 +444,7 @@ void xray_config_stat_summaries_free(struct xray_config_stat_summary *rows, size
 static void summary_read(sqlite3_stmt *st, void *row)
 {
     struct xray_config_stat_summary *r = row;
-    r->rule = column_dup(st, 0);
+    r->rule = store_column_dup(st, 0);
     r->timestamp = sqlite3_column_double(st, 1);
     r->requests = sqlite3_column_int64(st, 2);
     r->borrowed = sqlite3_column_int64(st, 3);
@@ -515,8 +489,8 @@ void xray_config_policies_free(struct xray_config_policy *rows, size_t n)
 static void policy_read(sqlite3_stmt *st, void *row)
 {
     struct xray_config_policy *p = row;
-    p->name = column_dup(st, 0);
-    p->doc = column_dup(st, 1);
+    p->name = store_column_dup(st, 0);
+    p->doc = store_column_dup(st, 1);
     p->revision = sqlite3_column_int64(st, 2);
     p->updated = sqlite3_column_double(st, 3);
 }
