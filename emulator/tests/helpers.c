@@ -15,6 +15,24 @@
 #include "writer.h"
 #include "xray_ingest.h"
 
+FILE *helpers_open_case(const char *name)
+{
+    /* __FILE__ is relative to the directory make ran in, and helpers.c sits beside cases/. */
+    const char *slash = strrchr(__FILE__, '/');
+    const char *const dirs[] = {"tests/cases", "emulator/tests/cases"};
+    char path[512];
+    FILE *f = NULL;
+    if (slash) {
+        snprintf(path, sizeof(path), "%.*s/cases/%s", (int)(slash - __FILE__), __FILE__, name);
+        f = fopen(path, "r");
+    }
+    for (size_t i = 0; !f && i < ARRAY_LEN(dirs); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+        f = fopen(path, "r");
+    }
+    return f;
+}
+
 void helpers_db_tmpdir(struct helpers_db *db, const char *name)
 {
     snprintf(db->dir, sizeof(db->dir), "/tmp/fluoro-%s-XXXXXX", name);

@@ -5,6 +5,7 @@
 #define HELPERS_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 struct writer_ingest;
 
@@ -19,6 +20,10 @@ struct helpers_db {
     struct xray_ingest *xray;
     struct writer *w;
 };
+
+/* Opens tests/cases/<name> for reading, wherever the runner started (emulator/, the repository
+ * root, or as __FILE__ says), or returns NULL. The caller fcloses it. */
+FILE *helpers_open_case(const char *name);
 
 /* Creates /tmp/fluoro-<name>-XXXXXX and sets db->dir and db->path (nothing opened yet). */
 void helpers_db_tmpdir(struct helpers_db *db, const char *name);
