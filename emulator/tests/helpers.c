@@ -6,9 +6,69 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "queue.h"
+#include "store.h"
 #include "trace.h"
 #include "trace_facts.h"
+#include "writer.h"
+#include "xray_ingest.h"
+
+FILE *helpers_open_case(const char *name)
+{
+    /* __FILE__ is relative to the directory make ran in, and helpers.c sits beside cases/. */
+    const char *slash = strrchr(__FILE__, '/');
+    const char *const dirs[] = {"tests/cases", "emulator/tests/cases"};
+    char path[512];
+    FILE *f = NULL;
+    if (slash) {
+        snprintf(path, sizeof(path), "%.*s/cases/%s", (int)(slash - __FILE__), __FILE__, name);
+        f = fopen(path, "r");
+    }
+    for (size_t i = 0; !f && i < ARRAY_LEN(dirs); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+        f = fopen(path, "r");
+    }
+    return f;
+}
+
+void helpers_db_tmpdir(struct helpers_db *db, const char *name)
+{
+    snprintf(db->dir, sizeof(db->dir), "/tmp/fluoro-%s-XXXXXX", name);
+    cr_assert_not_null(mkdtemp(db->dir));
+    snprintf(db->path, sizeof(db->path), "%s/t.db", db->dir);
+}
+
+void helpers_db_open(struct helpers_db *db, const char *name)
+{
+    helpers_db_tmpdir(db, name);
+    cr_assert_eq(store_open_rw(db->path, &db->rw), 0);
+}
+
+void helpers_db_start_writer(struct helpers_db *db, const struct writer_ingest *hooks, void *ctx)
+{
+    db->q = queue_new(64);
+    cr_assert_eq(writer_start(db->q, db->rw, hooks, ctx, &db->w), 0);
+}
+
+void helpers_db_start_xray(struct helpers_db *db)
+{
+    cr_assert_eq(xray_ingest_new(db->rw, &db->xray), 0);
+    helpers_db_start_writer(db, &xray_ingest_hooks, db->xray);
+}
+
+void helpers_db_close(struct helpers_db *db)
+{
+    char cmd[200];
+    writer_stop(db->w);
+    xray_ingest_free(db->xray);
+    queue_free(db->q);
+    store_close(db->rw);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", db->dir);
+    cr_expect_eq(system(cmd), 0);
+    memset(db, 0, sizeof(*db));
+}
 
 json_t *helpers_derive_json(json_t *const *docs, size_t n)
 {

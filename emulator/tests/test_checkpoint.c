@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "checkpoint.h"
+#include "helpers.h"
 #include "store.h"
 
 TestSuite(checkpoint);
@@ -46,16 +47,13 @@ static double now_s(void)
 
 Test(checkpoint, a_writer_committing_back_to_back_gets_its_wal_restarted, .timeout = 60)
 {
-    char dir[64], path[96];
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-checkpoint-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/ckpt.db", dir);
-    struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    struct helpers_db env = {0};
+    helpers_db_open(&env, "checkpoint");
+    struct store *rw = env.rw;
     cr_assert_eq(store_exec(rw, "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)"), 0);
     struct wal_seen seen = {0};
     sqlite3_wal_hook(store_db(rw), on_commit, &seen);
-    struct checkpointer *c = checkpoint_start(path);
+    struct checkpointer *c = checkpoint_start(env.path);
     cr_assert_not_null(c);
 
     /* Random keys, a page each: every commit dirties fresh leaves, like trace-id keyed rows. */
@@ -86,12 +84,11 @@ Test(checkpoint, a_writer_committing_back_to_back_gets_its_wal_restarted, .timeo
     sqlite3_finalize(st);
     checkpoint_stop(c);
     store_close(rw);
+    env.rw = NULL;
     cr_assert_geq(seen.restarts, 1,
                   "the WAL never went back to its start: %d frames long after %lld written",
                   seen.last, seen.written);
     cr_assert_lt(seen.max, seen.written, "max %d written %lld", seen.max, seen.written);
     cr_log_info("%lld frames written, the WAL at most %d long", seen.written, seen.max);
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }

@@ -11,27 +11,9 @@
 #include <string.h>
 
 #include "fpattern.h"
+#include "helpers.h"
 
 TestSuite(fpattern);
-
-static FILE *open_cases(void)
-{
-    /* The runner may start from emulator/ or the repository root; __FILE__ is relative to the
-     * directory make ran in. */
-    static const char *const paths[] = {"tests/cases/fpattern.txt",
-                                        "emulator/tests/cases/fpattern.txt"};
-    char here[512];
-    const char *slash = strrchr(__FILE__, '/');
-    FILE *f = NULL;
-    if (slash) {
-        snprintf(here, sizeof(here), "%.*s/cases/fpattern.txt", (int)(slash - __FILE__), __FILE__);
-        f = fopen(here, "r");
-    }
-    for (size_t i = 0; !f && i < sizeof(paths) / sizeof(paths[0]); i++) {
-        f = fopen(paths[i], "r");
-    }
-    return f;
-}
 
 struct runner {
     FILE *f;
@@ -133,7 +115,7 @@ static void run_case(struct runner *r)
 Test(fpattern, cases_from_the_reference)
 {
     struct runner r = {0};
-    r.f = open_cases();
+    r.f = helpers_open_case("fpattern.txt");
     cr_assert_not_null(r.f, "tests/cases/fpattern.txt not found");
     while (next_line(&r)) {
         if (r.line[0] == '\0' || r.line[0] == '#') {

@@ -10,26 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "logs_insights.h"
 
 TestSuite(insights);
-
-static FILE *open_cases(void)
-{
-    static const char *const paths[] = {"tests/cases/insights.txt",
-                                        "emulator/tests/cases/insights.txt"};
-    char here[512];
-    const char *slash = strrchr(__FILE__, '/');
-    FILE *f = NULL;
-    if (slash) {
-        snprintf(here, sizeof(here), "%.*s/cases/insights.txt", (int)(slash - __FILE__), __FILE__);
-        f = fopen(here, "r");
-    }
-    for (size_t i = 0; !f && i < sizeof(paths) / sizeof(paths[0]); i++) {
-        f = fopen(paths[i], "r");
-    }
-    return f;
-}
 
 #define MAX_EVENTS 64
 
@@ -178,7 +162,7 @@ static void start_case(struct runner *r)
 Test(insights, cases_from_file)
 {
     struct runner r = {0};
-    r.f = open_cases();
+    r.f = helpers_open_case("insights.txt");
     cr_assert(r.f, "cannot open tests/cases/insights.txt");
     while (next_line(&r)) {
         if (r.line[0] == '#' || r.line[0] == '\0') {

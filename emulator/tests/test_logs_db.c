@@ -16,36 +16,21 @@
 #include "queue.h"
 #include "writer.h"
 #include "xray_ingest.h"
+#include "helpers.h"
 
 TestSuite(logs_db);
 
-static char dir[64];
-static char path[128];
-static struct store *rw;
-static struct queue *q;
-static struct writer *w;
-static struct xray_ingest *xray;
+static struct helpers_db env;
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-logsdb-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
-    q = queue_new(64);
-    cr_assert_eq(xray_ingest_new(rw, &xray), 0);
-    cr_assert_eq(writer_start(q, rw, &xray_ingest_hooks, xray, &w), 0);
+    helpers_db_open(&env, "logsdb");
+    helpers_db_start_xray(&env);
 }
 
 static void teardown(void)
 {
-    writer_stop(w);
-    xray_ingest_free(xray);
-    queue_free(q);
-    store_close(rw);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }
 
 #define DAY INT64_C(86400000)
@@ -95,14 +80,14 @@ static bool take(void *arg, const struct logs_db_row *row)
 static struct store *reader(void)
 {
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     return ro;
 }
 
 Test(logs_db, stream_cursor_walks_by_time_then_insertion_order, .init = setup, .fini = teardown)
 {
     struct seed s = {.now = now_epoch_ms()};
-    cr_assert_eq(writer_call(w, seed_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, seed_fn, &s), 0);
     struct store *ro = reader();
     struct rows fwd = {0}, back = {0};
     cr_assert_eq(logs_db_stream_events(ro, s.sid, 0, INT64_MAX, -1, 0, true, 3, take, &fwd), 0);
@@ -133,7 +118,7 @@ static bool count_row(void *arg, const struct logs_db_row *row)
 Test(logs_db, bloom_prefilter_trace_index_and_scan_order, .init = setup, .fini = teardown)
 {
     struct seed s = {.now = now_epoch_ms()};
-    cr_assert_eq(writer_call(w, seed_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, seed_fn, &s), 0);
     struct store *ro = reader();
     struct rows r = {0};
     /* The pre-filter skips chunks only: the 2-day-old event has a chunk of its own (more than a
@@ -174,15 +159,15 @@ static int retention_fn(struct writer_txn *txn, void *arg)
 Test(logs_db, retention_pass_deletes_only_expired_events, .init = setup, .fini = teardown)
 {
     struct seed s = {.now = now_epoch_ms()};
-    cr_assert_eq(writer_call(w, seed_fn, &s), 0);
-    cr_assert_eq(writer_call(w, logs_db_expire_run, NULL), 0);
+    cr_assert_eq(writer_call(env.w, seed_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, logs_db_expire_run, NULL), 0);
     struct store *ro = reader();
     int n = 0;
     struct logs_db_scan all = {.gid = s.gid, .end = INT64_MAX, .cur_ts = -1};
     cr_assert_eq(logs_db_scan(ro, &all, count_row, &n), 0);
     cr_expect_eq(n, 5, "no retention set: nothing expires");
-    cr_assert_eq(writer_call(w, retention_fn, &s), 0);
-    cr_assert_eq(writer_call(w, logs_db_expire_run, NULL), 0);
+    cr_assert_eq(writer_call(env.w, retention_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, logs_db_expire_run, NULL), 0);
     n = 0;
     cr_assert_eq(logs_db_scan(ro, &all, count_row, &n), 0);
     cr_expect_eq(n, 4, "the 10-day-old event is past a 3-day retention");
@@ -212,8 +197,8 @@ static int delete_missing_fn(struct writer_txn *txn, void *arg)
 
 Test(logs_db, configuration_rows_upsert_list_and_page, .init = setup, .fini = teardown)
 {
-    cr_assert_eq(writer_call(w, config_fn, NULL), 0);
-    cr_expect_eq(writer_call(w, delete_missing_fn, NULL), ERR_NOTFOUND);
+    cr_assert_eq(writer_call(env.w, config_fn, NULL), 0);
+    cr_expect_eq(writer_call(env.w, delete_missing_fn, NULL), ERR_NOTFOUND);
     struct store *ro = reader();
     bool more = false;
     json_t *page = logs_db_config_list(ro, "metric", 7, NULL, 0, 1, &more);
@@ -308,7 +293,7 @@ static bool check_order(void *arg, const struct logs_db_row *row)
 Test(logs_db, stream_walk_crosses_chunk_boundaries, .init = setup, .fini = teardown)
 {
     struct bulk b = {.base = now_epoch_ms() - 3600000, .n = 5000, .step = 10};
-    cr_assert_eq(writer_call(w, bulk_fn, &b), 0);
+    cr_assert_eq(writer_call(env.w, bulk_fn, &b), 0);
     struct store *ro = reader();
     struct ordered all = {0};
     cr_assert_eq(
@@ -364,7 +349,7 @@ static bool count_rare(void *arg, const struct logs_db_row *row)
 Test(logs_db, overlapping_chunks_merge_in_time_then_id_order, .init = setup, .fini = teardown)
 {
     struct bulk b = {.base = now_epoch_ms() - 3600000, .n = 6000, .step = 2};
-    cr_assert_eq(writer_call(w, bulk_fn, &b), 0);
+    cr_assert_eq(writer_call(env.w, bulk_fn, &b), 0);
     struct store *ro = reader();
     struct logs_db_scan grp = {.gid = b.gid, .end = INT64_MAX, .cur_ts = -1};
     struct ordered asc = {0};
@@ -425,8 +410,8 @@ static int aged_fn(struct writer_txn *txn, void *arg)
 Test(logs_db, retention_hides_expired_events_of_a_surviving_chunk, .init = setup, .fini = teardown)
 {
     struct aged a = {.now = now_epoch_ms()};
-    cr_assert_eq(writer_call(w, aged_fn, &a), 0);
-    cr_assert_eq(writer_call(w, logs_db_expire_run, NULL), 0);
+    cr_assert_eq(writer_call(env.w, aged_fn, &a), 0);
+    cr_assert_eq(writer_call(env.w, logs_db_expire_run, NULL), 0);
     struct store *ro = reader();
     struct rows r = {0};
     struct logs_db_scan all = {.gid = a.gid, .end = INT64_MAX, .cur_ts = -1};
@@ -457,8 +442,8 @@ static int delete_fn(struct writer_txn *txn, void *arg)
 Test(logs_db, stream_delete_removes_chunks_blooms_and_trace_rows, .init = setup, .fini = teardown)
 {
     struct seed s = {.now = now_epoch_ms()};
-    cr_assert_eq(writer_call(w, seed_fn, &s), 0);
-    cr_assert_eq(writer_call(w, delete_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, seed_fn, &s), 0);
+    cr_assert_eq(writer_call(env.w, delete_fn, &s), 0);
     struct store *ro = reader();
     sqlite3_stmt *st = NULL;
     cr_assert_eq(sqlite3_prepare_v2(store_db(ro),

@@ -18,15 +18,12 @@
 #include "store.h"
 #include "writer.h"
 #include "xray_ingest.h"
+#include "helpers.h"
 
 TestSuite(sampling);
 
-static char dir[64];
-static char path[128];
-static struct store *rw, *ro;
-static struct queue *q;
-static struct writer *w;
-static struct xray_ingest *xray;
+static struct helpers_db env;
+static struct store *ro;
 
 static int exec_sql(struct writer_txn *txn, void *sql)
 {
@@ -46,37 +43,26 @@ static void put_rule(const char *name, int priority, double rate, int reservoir,
     char *sql = sqlite3_mprintf("INSERT INTO sampling_rules(name, arn, rule, created_at,"
                                 " modified_at) VALUES (%Q, 'arn', %Q, %.3f, %.3f)",
                                 name, text, modified, modified);
-    cr_assert_eq(writer_call(w, exec_sql, sql), 0);
+    cr_assert_eq(writer_call(env.w, exec_sql, sql), 0);
     sqlite3_free(sql);
     free(text);
     json_decref(rule);
 }
 
-static void open_db(void)
-{
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-sampling-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
-}
-
 static void start(void)
 {
-    q = queue_new(64);
-    cr_assert_eq(xray_ingest_new(rw, &xray), 0);
-    cr_assert_eq(writer_start(q, rw, &xray_ingest_hooks, xray, &w), 0);
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    helpers_db_open(&env, "sampling");
+    helpers_db_start_xray(&env);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
 }
 
 static void setup_empty(void)
 {
-    open_db();
     start();
 }
 
 static void setup_rules(void)
 {
-    open_db();
     start();
     put_rule("b-rule", 5, 0.5, 10, "web-*", 1700000001);
     put_rule("a-rule", 5, 0.25, 0, "api-?", 1700000002);
@@ -87,13 +73,7 @@ static void setup_rules(void)
 static void teardown(void)
 {
     store_close(ro);
-    writer_stop(w);
-    xray_ingest_free(xray);
-    queue_free(q);
-    store_close(rw);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }
 
 static const json_t *rule_at(const json_t *records, size_t i)
@@ -116,7 +96,7 @@ static json_t *targets(const char *docs_text)
 {
     json_t *docs = json_loads(docs_text, 0, NULL);
     cr_assert_not_null(docs);
-    cr_assert_eq(writer_call(w, sampling_store_statistics, docs), 0);
+    cr_assert_eq(writer_call(env.w, sampling_store_statistics, docs), 0);
     json_t *out = sampling_targets(ro, docs, "us-west-2", "000000000000");
     json_decref(docs);
     return out;
@@ -255,7 +235,7 @@ Test(sampling, statistics_older_than_an_hour_are_trimmed, .init = setup_rules, .
                                 " VALUES ('b-rule', 'old', 0, 1, 1, 0, %.3f),"
                                 " ('b-rule', 'recent', 0, 1, 1, 0, %.3f)",
                                 now_epoch() - 3700, now_epoch() - 3500);
-    cr_assert_eq(writer_call(w, exec_sql, sql), 0);
+    cr_assert_eq(writer_call(env.w, exec_sql, sql), 0);
     sqlite3_free(sql);
     json_t *answer = targets("[{\"RuleName\":\"b-rule\",\"ClientID\":\"c1\",\"RequestCount\":1,"
                              "\"SampledCount\":1,\"BorrowCount\":0}]");

@@ -10,25 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "helpers.h"
 #include "store.h"
 
 TestSuite(store);
 
-static char dir[64];
-static char path[128];
+static struct helpers_db tmp; /* only the directory: each test opens its own stores */
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-store-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
+    helpers_db_tmpdir(&tmp, "store");
 }
 
 static void teardown(void)
 {
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&tmp);
 }
 
 static int64_t pragma_int(struct store *s, const char *sql)
@@ -51,7 +47,7 @@ static char *pragma_text(struct store *s, const char *sql)
 Test(store, a_new_database_is_at_the_latest_schema_in_wal_mode, .init = setup, .fini = teardown)
 {
     struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     cr_expect_eq(pragma_int(rw, "PRAGMA user_version"), store_migration_count);
     char *mode = pragma_text(rw, "PRAGMA journal_mode");
     cr_expect_str_eq(mode, "wal");
@@ -62,7 +58,7 @@ Test(store, a_new_database_is_at_the_latest_schema_in_wal_mode, .init = setup, .
     cr_expect_gt(store_size_bytes(rw), 0);
     store_close(rw);
     /* Opening again migrates nothing and keeps the version. */
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     cr_expect_eq(pragma_int(rw, "PRAGMA user_version"), store_migration_count);
     store_close(rw);
 }
@@ -70,7 +66,7 @@ Test(store, a_new_database_is_at_the_latest_schema_in_wal_mode, .init = setup, .
 Test(store, an_older_database_is_migrated_step_by_step, .init = setup, .fini = teardown)
 {
     sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_open(tmp.path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, store_migrations[0], NULL, NULL, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db,
                               "PRAGMA user_version=1;"
@@ -79,7 +75,7 @@ Test(store, an_older_database_is_migrated_step_by_step, .init = setup, .fini = t
                  SQLITE_OK);
     sqlite3_close(db);
     struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     cr_expect_eq(pragma_int(rw, "PRAGMA user_version"), store_migration_count);
     char *kept = pragma_text(rw, "SELECT value FROM settings WHERE key = 'kept'");
     cr_expect_str_eq(kept, "yes", "rows written before the migrations survive them");
@@ -91,43 +87,43 @@ Test(store, an_older_database_is_migrated_step_by_step, .init = setup, .fini = t
 Test(store, a_database_newer_than_the_code_is_refused, .init = setup, .fini = teardown)
 {
     struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     char *sql = xasprintf("PRAGMA user_version=%d", store_migration_count + 1);
     cr_assert_eq(store_exec(rw, sql), 0);
     free(sql);
     store_close(rw);
-    cr_expect_eq(store_open_rw(path, &rw), ERR_INVALID);
+    cr_expect_eq(store_open_rw(tmp.path, &rw), ERR_INVALID);
     cr_expect_null(rw);
 }
 
 Test(store, files_that_are_not_fluoro_databases_are_refused, .init = setup, .fini = teardown)
 {
     struct store *rw = NULL;
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(tmp.path, "w");
     cr_assert_not_null(f);
     fclose(f);
-    cr_expect_eq(store_open_rw(path, &rw), ERR_INVALID, "an empty file");
-    f = fopen(path, "w");
+    cr_expect_eq(store_open_rw(tmp.path, &rw), ERR_INVALID, "an empty file");
+    f = fopen(tmp.path, "w");
     fputs("this is not SQLite at all, only text that is long enough\n", f);
     fclose(f);
-    cr_expect_eq(store_open_rw(path, &rw), ERR_INVALID, "a text file");
-    remove(path);
+    cr_expect_eq(store_open_rw(tmp.path, &rw), ERR_INVALID, "a text file");
+    remove(tmp.path);
     sqlite3 *db = NULL;
-    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_open(tmp.path, &db), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(db, "CREATE TABLE theirs(x)", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    cr_expect_eq(store_open_rw(path, &rw), ERR_INVALID, "another program's database");
+    cr_expect_eq(store_open_rw(tmp.path, &rw), ERR_INVALID, "another program's database");
     cr_expect_null(rw);
 }
 
 Test(store, read_only_connections_read_but_never_write, .init = setup, .fini = teardown)
 {
     struct store *rw = NULL, *ro = NULL;
-    cr_expect_neq(store_open_ro(path, &ro), 0, "read-only never creates the file");
+    cr_expect_neq(store_open_ro(tmp.path, &ro), 0, "read-only never creates the file");
     cr_expect_null(ro);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     cr_assert_eq(store_exec(rw, "INSERT INTO settings(key, value) VALUES ('k', 'v')"), 0);
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(tmp.path, &ro), 0);
     char *v = pragma_text(ro, "SELECT value FROM settings WHERE key = 'k'");
     cr_expect_str_eq(v, "v");
     free(v);
@@ -147,7 +143,7 @@ Test(store, cached_statements_come_back_reset_and_cleared, .init = setup, .fini 
 {
     static const char sql[] = "SELECT ?1";
     struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     sqlite3_stmt *a = store_stmt(rw, sql);
     cr_assert_not_null(a);
     sqlite3_bind_int(a, 1, 42);
@@ -178,7 +174,7 @@ Test(store, one_row_helpers_map_rows_to_results, .init = setup, .fini = teardown
 {
     struct store *rw = NULL;
     int64_t v = -1;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
     cr_expect_eq(store_one_int(rw, store_stmt(rw, "SELECT 7"), &v, "seven"), 0);
     cr_expect_eq(v, 7);
     v = -1;
@@ -223,8 +219,8 @@ static void *thread_ro(void *arg)
 Test(store, each_thread_gets_its_own_read_only_connection, .init = setup, .fini = teardown)
 {
     struct store *rw = NULL;
-    cr_assert_eq(store_open_rw(path, &rw), 0);
-    store_set_path(path);
+    cr_assert_eq(store_open_rw(tmp.path, &rw), 0);
+    store_set_path(tmp.path);
     struct store *a[2] = {0}, *b[2] = {0};
     pthread_t ta, tb;
     cr_assert_eq(pthread_create(&ta, NULL, thread_ro, a), 0);

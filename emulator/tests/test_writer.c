@@ -15,15 +15,11 @@
 #include "store.h"
 #include "writer.h"
 #include "xray_ingest.h"
+#include "helpers.h"
 
 TestSuite(writer);
 
-static char dir[64];
-static char path[128];
-static struct store *rw;
-static struct queue *q;
-static struct writer *w;
-static struct xray_ingest *xray;
+static struct helpers_db env;
 
 static int create_table(struct writer_txn *txn, void *arg)
 {
@@ -34,25 +30,14 @@ static int create_table(struct writer_txn *txn, void *arg)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-writer-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
-    q = queue_new(64);
-    cr_assert_eq(xray_ingest_new(rw, &xray), 0);
-    cr_assert_eq(writer_start(q, rw, &xray_ingest_hooks, xray, &w), 0);
-    cr_assert_eq(writer_call(w, create_table, NULL), 0);
+    helpers_db_open(&env, "writer");
+    helpers_db_start_xray(&env);
+    cr_assert_eq(writer_call(env.w, create_table, NULL), 0);
 }
 
 static void teardown(void)
 {
-    writer_stop(w);
-    xray_ingest_free(xray);
-    queue_free(q);
-    store_close(rw);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }
 
 /* Inserts the value *arg (an intptr_t in the pointer) and returns 0. */
@@ -93,7 +78,7 @@ static void count_free(void *arg)
 static char *values(void)
 {
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     sqlite3_stmt *st = NULL;
     cr_assert_eq(sqlite3_prepare_v2(store_db(ro), "SELECT v FROM t ORDER BY seq", -1, &st, NULL),
                  SQLITE_OK);
@@ -119,11 +104,11 @@ static char *values(void)
 
 Test(writer, posted_and_called_commands_run_in_queue_order, .init = setup, .fini = teardown)
 {
-    writer_post(w, insert, V(1), NULL);
-    writer_post(w, insert, V(2), NULL);
-    cr_assert_eq(writer_call(w, insert, V(3)), 0);
-    writer_post(w, insert, V(4), NULL);
-    cr_assert_eq(writer_call(w, insert, V(5)), 0);
+    writer_post(env.w, insert, V(1), NULL);
+    writer_post(env.w, insert, V(2), NULL);
+    cr_assert_eq(writer_call(env.w, insert, V(3)), 0);
+    writer_post(env.w, insert, V(4), NULL);
+    cr_assert_eq(writer_call(env.w, insert, V(5)), 0);
     /* writer_call returns after its own batch committed, so everything queued before is in. */
     char *got = values();
     cr_expect_str_eq(got, "1 2 3 4 5 ");
@@ -133,12 +118,12 @@ Test(writer, posted_and_called_commands_run_in_queue_order, .init = setup, .fini
 Test(writer, a_failing_command_rolls_back_only_itself, .init = setup, .fini = teardown)
 {
     /* Posted back to back, so they usually share one batch and its transaction. */
-    writer_post(w, insert, V(1), NULL);
-    writer_post(w, insert_then_fail, V(2), NULL);
-    writer_post(w, insert, V(3), NULL);
-    cr_expect_eq(writer_call(w, insert_then_fail, V(4)), ERR_CONFLICT,
+    writer_post(env.w, insert, V(1), NULL);
+    writer_post(env.w, insert_then_fail, V(2), NULL);
+    writer_post(env.w, insert, V(3), NULL);
+    cr_expect_eq(writer_call(env.w, insert_then_fail, V(4)), ERR_CONFLICT,
                  "the caller sees fn's error");
-    cr_assert_eq(writer_call(w, insert, V(5)), 0);
+    cr_assert_eq(writer_call(env.w, insert, V(5)), 0);
     char *got = values();
     cr_expect_str_eq(got, "1 3 5 ");
     free(got);
@@ -147,20 +132,20 @@ Test(writer, a_failing_command_rolls_back_only_itself, .init = setup, .fini = te
 Test(writer, the_generation_counts_commits_and_reports_what_changed, .init = setup,
      .fini = teardown)
 {
-    uint64_t g0 = writer_generation(w);
+    uint64_t g0 = writer_generation(env.w);
     unsigned bits = 0;
     /* Nothing committed: the wait runs out and returns the same generation. */
-    cr_expect_eq(writer_wait_change(w, g0, 50, &bits), g0);
+    cr_expect_eq(writer_wait_change(env.w, g0, 50, &bits), g0);
     cr_expect_eq(bits, 0);
-    cr_assert_eq(writer_call(w, mark_logs, NULL), 0);
-    uint64_t g1 = writer_wait_change(w, g0, 1000, &bits);
+    cr_assert_eq(writer_call(env.w, mark_logs, NULL), 0);
+    uint64_t g1 = writer_wait_change(env.w, g0, 1000, &bits);
     cr_expect_gt(g1, g0);
-    cr_expect_eq(writer_generation(w), g1);
+    cr_expect_eq(writer_generation(env.w), g1);
     cr_expect_eq(bits & WRITER_CHANGED_LOGS, WRITER_CHANGED_LOGS);
     cr_expect_eq(bits & WRITER_CHANGED_TRACES, 0);
-    cr_assert_eq(writer_call(w, insert, V(1)), 0);
+    cr_assert_eq(writer_call(env.w, insert, V(1)), 0);
     bits = 0;
-    cr_expect_gt(writer_wait_change(w, g1, 1000, &bits), g1);
+    cr_expect_gt(writer_wait_change(env.w, g1, 1000, &bits), g1);
     cr_expect_eq(bits, 0, "a commit that marked nothing reports no change kind");
 }
 
@@ -172,18 +157,18 @@ Test(writer, wait_idle_returns_once_queued_work_and_datagrams_are_stored, .init 
                                 "\"id\":\"defdfd9912dc5a56\",\"name\":\"svc\","
                                 "\"start_time\":1461096053.37518,\"end_time\":1461096053.4042}";
     for (int i = 0; i < 20; i++) {
-        writer_post(w, insert, V(i), NULL);
+        writer_post(env.w, insert, V(i), NULL);
     }
     /* As udp.c does: counted received, then queued (wait_idle balances the two). */
     METRIC_INC(udp_received);
-    cr_assert(queue_push_datagram(q, dgram, sizeof(dgram) - 1, now_epoch()));
-    cr_assert_eq(writer_wait_idle(w, 20, 10000), 0);
-    cr_expect_eq(queue_pending(q), 0);
+    cr_assert(queue_push_datagram(env.q, dgram, sizeof(dgram) - 1, now_epoch()));
+    cr_assert_eq(writer_wait_idle(env.w, 20, 10000), 0);
+    cr_expect_eq(queue_pending(env.q), 0);
     char *got = values();
     cr_expect_str_eq(got, "0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 ");
     free(got);
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     sqlite3_stmt *st = store_stmt(ro, "SELECT count(*) FROM segments WHERE trace_id ="
                                       " '1-5759e988-bd862e3fe1be46a994272793'");
     int64_t n = 0;
@@ -191,17 +176,17 @@ Test(writer, wait_idle_returns_once_queued_work_and_datagrams_are_stored, .init 
     cr_expect_eq(n, 1, "the datagram was stored before wait_idle returned");
     store_close(ro);
     /* Idle must last idle_ms: a wait shorter than that times out. */
-    cr_expect_eq(writer_wait_idle(w, 5000, 50), ERR_TIMEOUT);
+    cr_expect_eq(writer_wait_idle(env.w, 5000, 50), ERR_TIMEOUT);
 }
 
 Test(writer, stop_drains_everything_queued_before_it, .init = setup)
 {
     atomic_store(&freed, 0);
     for (int i = 0; i < 200; i++) {
-        writer_post(w, insert, V(i), count_free);
+        writer_post(env.w, insert, V(i), count_free);
     }
-    writer_stop(w);
-    w = NULL;
+    writer_stop(env.w);
+    env.w = NULL;
     cr_expect_eq(atomic_load(&freed), 200, "free_arg ran for every posted command");
     char *got = values();
     size_t words = 0;
@@ -212,10 +197,6 @@ Test(writer, stop_drains_everything_queued_before_it, .init = setup)
     cr_expect_eq(strncmp(got, "0 1 2 3 ", 8), 0);
     free(got);
     /* Closed: a later command is refused instead of hanging. */
-    cr_expect_not(queue_push_command(q, NULL));
-    queue_free(q);
-    store_close(rw);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    cr_expect_not(queue_push_command(env.q, NULL));
+    helpers_db_close(&env);
 }

@@ -14,6 +14,7 @@
 
 #include "queue.h"
 #include "writer.h"
+#include "helpers.h"
 
 TestSuite(writer_ingest);
 
@@ -29,11 +30,7 @@ struct fake_slot {
 };
 
 static struct fake fake;
-static char dir[64];
-static char path[128];
-static struct store *rw;
-static struct queue *q;
-static struct writer *w;
+static struct helpers_db env;
 
 static void fake_parse(void *slot, const char *data, size_t len, double received_at)
 {
@@ -126,37 +123,28 @@ static int count_rows(struct writer_txn *txn, void *arg)
 static void setup(void)
 {
     memset(&fake, 0, sizeof(fake));
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-writer-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
-    q = queue_new(64);
-    cr_assert_eq(writer_start(q, rw, &fake_hooks, &fake, &w), 0);
-    cr_assert_eq(writer_call(w, create_table, NULL), 0);
+    helpers_db_open(&env, "writer");
+    helpers_db_start_writer(&env, &fake_hooks, &fake);
+    cr_assert_eq(writer_call(env.w, create_table, NULL), 0);
 }
 
 static void teardown(void)
 {
-    writer_stop(w);
-    queue_free(q);
-    store_close(rw);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }
 
 Test(writer_ingest, datagrams_go_through_the_ingest_hooks_only, .init = setup, .fini = teardown)
 {
     static const char *const texts[] = {"alpha", "bad one", "beta"};
     for (size_t i = 0; i < 3; i++) {
-        cr_assert(queue_push_datagram(q, texts[i], strlen(texts[i]), 1.0));
+        cr_assert(queue_push_datagram(env.q, texts[i], strlen(texts[i]), 1.0));
     }
     /* Commands run in queue order, so this one sees the datagrams' rows. */
-    cr_assert_eq(writer_call(w, count_rows, NULL), 2);
-    cr_assert_eq(writer_call(w, count_rows, "alpha"), 1);
-    cr_assert_eq(writer_call(w, count_rows, "bad one"), 0);
-    writer_stop(w);
-    w = NULL;
+    cr_assert_eq(writer_call(env.w, count_rows, NULL), 2);
+    cr_assert_eq(writer_call(env.w, count_rows, "alpha"), 1);
+    cr_assert_eq(writer_call(env.w, count_rows, "bad one"), 0);
+    writer_stop(env.w);
+    env.w = NULL;
     cr_assert_eq(atomic_load(&fake.parsed), 3);
     cr_assert_eq(atomic_load(&fake.released), 3, "every parsed slot is released");
     cr_assert_geq(atomic_load(&fake.batch_ends), 1);
@@ -168,12 +156,12 @@ Test(writer_ingest, datagrams_go_through_the_ingest_hooks_only, .init = setup, .
 Test(writer_ingest, failing_batch_end_rolls_back_the_whole_batch, .init = setup, .fini = teardown)
 {
     atomic_store(&fake.fail_end, true);
-    cr_assert(queue_push_datagram(q, "lost", 4, 1.0));
-    cr_assert_eq(writer_call(w, insert_row, "also lost"), ERR_INTERNAL,
+    cr_assert(queue_push_datagram(env.q, "lost", 4, 1.0));
+    cr_assert_eq(writer_call(env.w, insert_row, "also lost"), ERR_INTERNAL,
                  "a command's caller learns its batch did not commit");
     cr_assert_geq(atomic_load(&fake.rollbacks), 1);
     atomic_store(&fake.fail_end, false);
-    cr_assert_eq(writer_call(w, count_rows, NULL), 0, "nothing of the failed batch is kept");
-    cr_assert_eq(writer_call(w, insert_row, "kept"), 0);
-    cr_assert_eq(writer_call(w, count_rows, "kept"), 1);
+    cr_assert_eq(writer_call(env.w, count_rows, NULL), 0, "nothing of the failed batch is kept");
+    cr_assert_eq(writer_call(env.w, insert_row, "kept"), 0);
+    cr_assert_eq(writer_call(env.w, count_rows, "kept"), 1);
 }

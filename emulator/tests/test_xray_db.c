@@ -20,9 +20,7 @@
 
 TestSuite(xray_db);
 
-static char dir[64];
-static char path[128];
-static struct store *rw;
+static struct helpers_db env;
 static json_t *views;
 
 /* e on a view given as JSON, through its encoding. */
@@ -55,35 +53,29 @@ static void store_views(void)
 {
     size_t i;
     json_t *v;
-    cr_assert_eq(store_exec(rw, "BEGIN IMMEDIATE"), 0);
+    cr_assert_eq(store_exec(env.rw, "BEGIN IMMEDIATE"), 0);
     json_array_foreach(views, i, v)
     {
         struct xray_db_trace_row row = {0};
         const char *tid = json_string_value(json_object_get(v, "trace_id"));
         row_from_view(&row, v);
-        cr_assert_eq(xray_db_replace_derived(rw, tid, &row), 0);
+        cr_assert_eq(xray_db_replace_derived(env.rw, tid, &row), 0);
         xray_db_trace_row_fini(&row);
     }
-    cr_assert_eq(store_exec(rw, "COMMIT"), 0);
+    cr_assert_eq(store_exec(env.rw, "COMMIT"), 0);
 }
 
 static void setup(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/fluoro-xraydb-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/t.db", dir);
-    cr_assert_eq(store_open_rw(path, &rw), 0);
+    helpers_db_open(&env, "xraydb");
     views = helpers_fixture_views();
     store_views();
 }
 
 static void teardown(void)
 {
-    store_close(rw);
     json_decref(views);
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    cr_expect_eq(system(cmd), 0);
+    helpers_db_close(&env);
 }
 
 struct ordered {
@@ -204,7 +196,7 @@ static void check_all(struct store *ro)
 Test(xray_db, paged_search_equals_brute_force, .init = setup, .fini = teardown)
 {
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     check_all(ro);
     store_close(ro);
 }
@@ -221,15 +213,15 @@ static int64_t count_rows(struct store *s, const char *sql)
 
 Test(xray_db, backfill_restores_missing_facts, .init = setup, .fini = teardown)
 {
-    int64_t traces = count_rows(rw, "SELECT count(*) FROM traces");
+    int64_t traces = count_rows(env.rw, "SELECT count(*) FROM traces");
     int64_t filled = 0;
     cr_assert_gt(traces, 100);
-    cr_assert_eq(count_rows(rw, "SELECT count(*) FROM trace_facts"), traces);
+    cr_assert_eq(count_rows(env.rw, "SELECT count(*) FROM trace_facts"), traces);
     /* A database from before migration 6 kept each view as JSON in traces.derived. */
     size_t i;
     json_t *v;
     sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(store_db(rw),
+    cr_assert_eq(sqlite3_prepare_v2(store_db(env.rw),
                                     "UPDATE traces SET derived = ?1 WHERE trace_id = ?2", -1, &st,
                                     NULL),
                  SQLITE_OK);
@@ -245,18 +237,19 @@ Test(xray_db, backfill_restores_missing_facts, .init = setup, .fini = teardown)
     }
     sqlite3_finalize(st);
     cr_assert_eq(
-        store_exec(rw, "DELETE FROM trace_facts WHERE substr(trace_id, -1) IN ('1', '5', 'a')"), 0);
-    cr_assert_eq(store_exec(rw, "DELETE FROM trace_facts WHERE trace_id < '1-6'"), 0);
-    int64_t left = count_rows(rw, "SELECT count(*) FROM trace_facts");
+        store_exec(env.rw, "DELETE FROM trace_facts WHERE substr(trace_id, -1) IN ('1', '5', 'a')"),
+        0);
+    cr_assert_eq(store_exec(env.rw, "DELETE FROM trace_facts WHERE trace_id < '1-6'"), 0);
+    int64_t left = count_rows(env.rw, "SELECT count(*) FROM trace_facts");
     cr_assert_lt(left, traces);
-    cr_assert_eq(xray_db_backfill_facts(rw, &filled), 0);
+    cr_assert_eq(xray_db_backfill_facts(env.rw, &filled), 0);
     cr_expect_eq(filled, traces - left);
-    cr_expect_eq(count_rows(rw, "SELECT count(*) FROM trace_facts"), traces);
+    cr_expect_eq(count_rows(env.rw, "SELECT count(*) FROM trace_facts"), traces);
     filled = 0;
-    cr_assert_eq(xray_db_backfill_facts(rw, &filled), 0);
+    cr_assert_eq(xray_db_backfill_facts(env.rw, &filled), 0);
     cr_expect_eq(filled, 0, "a second backfill finds nothing to do");
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     check_all(ro);
     store_close(ro);
 }
@@ -270,13 +263,13 @@ Test(xray_db, span_bound_keeps_long_traces_in_event_windows, .init = setup, .fin
     json_object_set_new(v, "end_time", json_real(5e8));
     struct xray_db_trace_row row = {0};
     row_from_view(&row, v);
-    cr_assert_eq(store_exec(rw, "BEGIN IMMEDIATE"), 0);
-    cr_assert_eq(xray_db_replace_derived(rw, "1-00000001-000000000000000000000099", &row), 0);
-    cr_assert_eq(store_exec(rw, "COMMIT"), 0);
+    cr_assert_eq(store_exec(env.rw, "BEGIN IMMEDIATE"), 0);
+    cr_assert_eq(xray_db_replace_derived(env.rw, "1-00000001-000000000000000000000099", &row), 0);
+    cr_assert_eq(store_exec(env.rw, "COMMIT"), 0);
     xray_db_trace_row_fini(&row);
     json_array_append_new(views, v);
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     int pages = 0;
     char *got = paged(ro, NULL, 4e8, 4e8 + 3600, true, 10, &pages);
     cr_expect_str_eq(got, "1-00000001-000000000000000000000099 ");
@@ -301,10 +294,10 @@ Test(xray_db, rederiving_keeps_facts_in_step_with_views, .init = setup, .fini = 
         }
     }
     store_views();
-    cr_assert_eq(count_rows(rw, "SELECT count(*) FROM trace_facts"),
-                 count_rows(rw, "SELECT count(*) FROM traces"));
+    cr_assert_eq(count_rows(env.rw, "SELECT count(*) FROM trace_facts"),
+                 count_rows(env.rw, "SELECT count(*) FROM traces"));
     struct store *ro = NULL;
-    cr_assert_eq(store_open_ro(path, &ro), 0);
+    cr_assert_eq(store_open_ro(env.path, &ro), 0);
     check_all(ro);
     store_close(ro);
 }

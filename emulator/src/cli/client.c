@@ -264,81 +264,121 @@ static const char ASSERT_HELP[] =
     "exist fails the assertion unless --allow-missing is given.\n"
     "Exit status: 0 it held, 1 it did not (the reason on stderr), 2 usage or connection error.\n";
 
+/* Output switches of assert. */
+struct assert_out {
+    bool json, quiet;
+};
+
+/* Reads the assert option at argv[*i] (and its value, advancing *i) into spec, logs or o.
+ * Returns 0, or -1 after printing a usage error. */
+static int assert_option(int argc, char **argv, int *i, json_t *spec, json_t *logs,
+                         struct assert_out *o)
+{
+    const char *v;
+    long long n;
+    int64_t ms;
+    char name[32];
+    const char *arg = argv[*i];
+    if ((v = opt_value(argc, argv, i, "--filter"))) {
+        json_object_set_new(spec, "filter", json_string(v));
+    } else if ((v = opt_value(argc, argv, i, "--min")) || (v = opt_value(argc, argv, i, "--max")) ||
+               (v = opt_value(argc, argv, i, "--count"))) {
+        if (!parse_count(v, &n)) {
+            usage_error("assert", "%s needs a non-negative integer", arg);
+            return -1;
+        }
+        json_object_set_new(spec, opt_name(arg, 2, name, sizeof(name)), json_integer(n));
+    } else if ((v = opt_value(argc, argv, i, "--logs-min")) ||
+               (v = opt_value(argc, argv, i, "--logs-max")) ||
+               (v = opt_value(argc, argv, i, "--logs-count"))) {
+        if (!parse_count(v, &n)) {
+            usage_error("assert", "%s needs a non-negative integer", arg);
+            return -1;
+        }
+        json_object_set_new(logs, opt_name(arg, 7, name, sizeof(name)), json_integer(n));
+    } else if ((v = opt_value(argc, argv, i, "--logs-group")) ||
+               (v = opt_value(argc, argv, i, "--logs-stream")) ||
+               (v = opt_value(argc, argv, i, "--logs-pattern"))) {
+        json_object_set_new(logs, opt_name(arg, 7, name, sizeof(name)), json_string(v));
+    } else if (strcmp(arg, "--logs-correlated") == 0) {
+        json_object_set_new(logs, "correlated", json_true());
+    } else if (strcmp(arg, "--allow-missing") == 0) {
+        json_object_set_new(logs, "allow_missing", json_true());
+    } else if ((v = opt_value(argc, argv, i, "--within"))) {
+        if (config_parse_duration_ms(v, &ms) < 0) {
+            usage_error("assert", "--within needs a duration such as 5s or 500ms (got %s)", v);
+            return -1;
+        }
+        json_object_set_new(spec, "within_ms", json_integer(ms));
+    } else if ((v = opt_value(argc, argv, i, "--since")) ||
+               (v = opt_value(argc, argv, i, "--until"))) {
+        char *end = NULL;
+        double secs = strtod(v, &end);
+        json_object_set_new(spec, strncmp(arg, "--since", 7) == 0 ? "since" : "until",
+                            end != v && *end == '\0' ? json_real(secs) : json_string(v));
+    } else if ((v = opt_value(argc, argv, i, "--tree"))) {
+        json_t *tree = json_arg("assert", "--tree", v);
+        if (!tree) {
+            return -1;
+        }
+        json_object_set_new(spec, "tree", tree);
+    } else if ((v = opt_value(argc, argv, i, "--spec"))) {
+        json_t *base = json_arg("assert", "--spec", v);
+        if (!base) {
+            return -1;
+        }
+        json_object_update_missing(spec, base);
+        json_decref(base);
+    } else if (strcmp(arg, "--any") == 0) {
+        json_object_set_new(spec, "any", json_true());
+    } else if (strcmp(arg, "--json") == 0) {
+        o->json = true;
+    } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
+        o->quiet = true;
+    } else {
+        usage_error("assert", "unknown or incomplete option %s", arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Prints the one-line summary of an assertion that held (j: the 200 answer, borrowed). */
+static void print_held(const json_t *j, const char *filter)
+{
+    const json_t *traces = json_object_get(j, "traces");
+    printf("ok: %lld trace%s matching filter \"%s\" (expected %s)",
+           (long long)json_integer_value(json_object_get(traces, "matched")),
+           json_integer_value(json_object_get(traces, "matched")) == 1 ? "" : "s",
+           filter && *filter ? filter : "(every trace)",
+           json_string_value(json_object_get(traces, "expected")));
+    const json_t *tree = json_object_get(j, "tree");
+    if (tree) {
+        printf("; tree found in %lld",
+               (long long)json_integer_value(json_object_get(tree, "matched")));
+    }
+    size_t k;
+    json_t *l;
+    json_array_foreach(json_object_get(j, "logs"), k, l)
+    {
+        printf("; %lld log event%s in %s",
+               (long long)json_integer_value(json_object_get(l, "matched")),
+               json_integer_value(json_object_get(l, "matched")) == 1 ? "" : "s",
+               json_string_value(json_object_get(l, "group")));
+    }
+    printf("\n");
+}
+
 static int cmd_assert(int argc, char **argv)
 {
     struct common co = {0};
     json_t *spec = json_object(), *logs = json_object();
-    bool json_out = false, quiet = false;
+    struct assert_out o = {0};
     int rc = CLIENT_USAGE;
     char *body = NULL, *url = NULL;
     struct answer a = {0};
     for (int i = 0; i < argc; i++) {
-        const char *v;
-        long long n;
-        int64_t ms;
-        char name[32];
-        const char *arg = argv[i];
-        if (take_common(argc, argv, &i, &co)) {
-            continue;
-        } else if ((v = opt_value(argc, argv, &i, "--filter"))) {
-            json_object_set_new(spec, "filter", json_string(v));
-        } else if ((v = opt_value(argc, argv, &i, "--min")) ||
-                   (v = opt_value(argc, argv, &i, "--max")) ||
-                   (v = opt_value(argc, argv, &i, "--count"))) {
-            if (!parse_count(v, &n)) {
-                usage_error("assert", "%s needs a non-negative integer", arg);
-                goto out;
-            }
-            json_object_set_new(spec, opt_name(arg, 2, name, sizeof(name)), json_integer(n));
-        } else if ((v = opt_value(argc, argv, &i, "--logs-min")) ||
-                   (v = opt_value(argc, argv, &i, "--logs-max")) ||
-                   (v = opt_value(argc, argv, &i, "--logs-count"))) {
-            if (!parse_count(v, &n)) {
-                usage_error("assert", "%s needs a non-negative integer", arg);
-                goto out;
-            }
-            json_object_set_new(logs, opt_name(arg, 7, name, sizeof(name)), json_integer(n));
-        } else if ((v = opt_value(argc, argv, &i, "--logs-group")) ||
-                   (v = opt_value(argc, argv, &i, "--logs-stream")) ||
-                   (v = opt_value(argc, argv, &i, "--logs-pattern"))) {
-            json_object_set_new(logs, opt_name(arg, 7, name, sizeof(name)), json_string(v));
-        } else if (strcmp(arg, "--logs-correlated") == 0) {
-            json_object_set_new(logs, "correlated", json_true());
-        } else if (strcmp(arg, "--allow-missing") == 0) {
-            json_object_set_new(logs, "allow_missing", json_true());
-        } else if ((v = opt_value(argc, argv, &i, "--within"))) {
-            if (config_parse_duration_ms(v, &ms) < 0) {
-                usage_error("assert", "--within needs a duration such as 5s or 500ms (got %s)", v);
-                goto out;
-            }
-            json_object_set_new(spec, "within_ms", json_integer(ms));
-        } else if ((v = opt_value(argc, argv, &i, "--since")) ||
-                   (v = opt_value(argc, argv, &i, "--until"))) {
-            char *end = NULL;
-            double secs = strtod(v, &end);
-            json_object_set_new(spec, strncmp(arg, "--since", 7) == 0 ? "since" : "until",
-                                end != v && *end == '\0' ? json_real(secs) : json_string(v));
-        } else if ((v = opt_value(argc, argv, &i, "--tree"))) {
-            json_t *tree = json_arg("assert", "--tree", v);
-            if (!tree) {
-                goto out;
-            }
-            json_object_set_new(spec, "tree", tree);
-        } else if ((v = opt_value(argc, argv, &i, "--spec"))) {
-            json_t *base = json_arg("assert", "--spec", v);
-            if (!base) {
-                goto out;
-            }
-            json_object_update_missing(spec, base);
-            json_decref(base);
-        } else if (strcmp(arg, "--any") == 0) {
-            json_object_set_new(spec, "any", json_true());
-        } else if (strcmp(arg, "--json") == 0) {
-            json_out = true;
-        } else if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "-q") == 0) {
-            quiet = true;
-        } else {
-            usage_error("assert", "unknown or incomplete option %s", arg);
+        if (!take_common(argc, argv, &i, &co) &&
+            assert_option(argc, argv, &i, spec, logs, &o) < 0) {
             goto out;
         }
     }
@@ -359,35 +399,15 @@ static int cmd_assert(int argc, char **argv)
     const char *filter = json_string_value(json_object_get(spec, "filter"));
     if (a.status == 200) {
         json_t *j = json_loads(a.body.data, 0, NULL);
-        json_t *traces = json_object_get(j, "traces");
-        if (json_out) {
+        if (o.json) {
             printf("%s\n", a.body.data);
-        } else if (!quiet) {
-            printf("ok: %lld trace%s matching filter \"%s\" (expected %s)",
-                   (long long)json_integer_value(json_object_get(traces, "matched")),
-                   json_integer_value(json_object_get(traces, "matched")) == 1 ? "" : "s",
-                   filter && *filter ? filter : "(every trace)",
-                   json_string_value(json_object_get(traces, "expected")));
-            json_t *tree = json_object_get(j, "tree");
-            if (tree) {
-                printf("; tree found in %lld",
-                       (long long)json_integer_value(json_object_get(tree, "matched")));
-            }
-            size_t k;
-            json_t *l;
-            json_array_foreach(json_object_get(j, "logs"), k, l)
-            {
-                printf("; %lld log event%s in %s",
-                       (long long)json_integer_value(json_object_get(l, "matched")),
-                       json_integer_value(json_object_get(l, "matched")) == 1 ? "" : "s",
-                       json_string_value(json_object_get(l, "group")));
-            }
-            printf("\n");
+        } else if (!o.quiet) {
+            print_held(j, filter);
         }
         json_decref(j);
         rc = CLIENT_OK;
     } else if (a.status == 422) {
-        if (json_out) {
+        if (o.json) {
             printf("%s\n", a.body.data);
         }
         print_error("assert", "FAILED: ", &a);

@@ -175,6 +175,20 @@ static void append_event(struct logs_chunk *c, size_t *cap, const struct logs_db
     c->bytes += (int64_t)e->len;
 }
 
+void logs_chunk_link_trace(struct logs_chunk *c, uint32_t index, int64_t ts, const char *trace_id)
+{
+    for (size_t i = 0; i < c->n_traces; i++) {
+        if (c->traces[i].index == index) {
+            return;
+        }
+    }
+    c->traces = xrealloc(c->traces, (c->n_traces + 1) * sizeof(*c->traces));
+    struct logs_chunk_trace *t = &c->traces[c->n_traces++];
+    t->index = index;
+    t->ts = ts;
+    snprintf(t->id, sizeof(t->id), "%s", trace_id);
+}
+
 void logs_chunk_pack_init(struct logs_chunk_pack *pack, const struct logs_db_event *ev, size_t n)
 {
     struct token_set set = {0};

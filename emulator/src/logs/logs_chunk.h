@@ -56,6 +56,10 @@ struct logs_chunk_pack {
 void logs_chunk_pack_init(struct logs_chunk_pack *pack, const struct logs_db_event *ev, size_t n);
 void logs_chunk_pack_fini(struct logs_chunk_pack *pack);
 
+/* Links trace_id (copied, at most 35 characters) to event `index` of chunk c, unless the chunk
+ * already links one to it (the message scan found an X-Ray id first). Whoever owns the pack. */
+void logs_chunk_link_trace(struct logs_chunk *c, uint32_t index, int64_t ts, const char *trace_id);
+
 /* One decoded event: message points into the chunk's data (NUL-terminated there). */
 struct logs_chunk_event {
     int64_t ts;

@@ -267,22 +267,6 @@ static struct logs_db_opt opt_col(sqlite3_stmt *st, int col)
     return o;
 }
 
-static char *text_col(sqlite3_stmt *st, int col)
-{
-    const char *t = (const char *)sqlite3_column_text(st, col);
-    return t ? xstrdup(t) : NULL;
-}
-
-/* Makes room for one more row of `size` bytes in rows (n used, *cap allocated). */
-static void *grow(void *rows, size_t n, size_t *cap, size_t size)
-{
-    if (n < *cap) {
-        return rows;
-    }
-    *cap = *cap ? *cap * 2 : 16;
-    return xrealloc(rows, *cap * size);
-}
-
 void logs_db_group_rows_free(struct logs_db_group_row *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -301,6 +285,19 @@ void logs_db_stream_rows_free(struct logs_db_stream_row *rows, size_t n)
     free(rows);
 }
 
+static void group_describe_read(sqlite3_stmt *st, void *row)
+{
+    struct logs_db_group_row *g = row;
+    g->name = store_column_dup(st, 0);
+    g->created = sqlite3_column_int64(st, 1);
+    g->retention_days = opt_col(st, 2);
+    g->kms_key_id = store_column_dup(st, 3);
+    g->stored_bytes = sqlite3_column_int64(st, 4);
+    g->metric_filters = sqlite3_column_int64(st, 5);
+    g->data_protection = sqlite3_column_int64(st, 6) > 0;
+    g->log_group_class = store_column_dup(st, 7);
+}
+
 int logs_db_describe_groups(struct store *s, const char *prefix, const char *substr, int64_t offset,
                             int64_t limit, struct logs_db_group_row **rows, size_t *n, bool *more)
 {
@@ -311,7 +308,7 @@ int logs_db_describe_groups(struct store *s, const char *prefix, const char *sub
            "  AND c.group_id = g.id), g.log_group_class"
            " FROM log_groups g WHERE (?1 IS NULL OR substr(g.name, 1, length(?1)) = ?1)"
            " AND (?2 IS NULL OR instr(g.name, ?2) > 0) ORDER BY g.name LIMIT ?4 OFFSET ?3");
-    size_t cap = 0;
+    void *v = NULL;
     *rows = NULL;
     *n = 0;
     *more = false;
@@ -322,25 +319,9 @@ int logs_db_describe_groups(struct store *s, const char *prefix, const char *sub
     store_bind_text(st, 2, substr);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if ((int64_t)*n == limit) {
-            *more = true;
-            break;
-        }
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        struct logs_db_group_row *g = &(*rows)[(*n)++];
-        memset(g, 0, sizeof(*g));
-        g->name = text_col(st, 0);
-        g->created = sqlite3_column_int64(st, 1);
-        g->retention_days = opt_col(st, 2);
-        g->kms_key_id = text_col(st, 3);
-        g->stored_bytes = sqlite3_column_int64(st, 4);
-        g->metric_filters = sqlite3_column_int64(st, 5);
-        g->data_protection = sqlite3_column_int64(st, 6) > 0;
-        g->log_group_class = text_col(st, 7);
-    }
-    sqlite3_reset(st);
-    return 0;
+    int rc = store_read_rows(st, sizeof(**rows), group_describe_read, limit, more, &v, n);
+    *rows = v;
+    return rc;
 }
 
 #define STREAM_COLS                                                                                \
@@ -353,10 +334,10 @@ static const char *const SQL_STREAMS[2][2] = {
      STREAM_COLS "ORDER BY coalesce(last_event_ts, 0) DESC, id DESC LIMIT ?4 OFFSET ?3"},
 };
 
-static void stream_read(sqlite3_stmt *st, struct logs_db_stream_row *r)
+static void stream_read(sqlite3_stmt *st, void *row)
 {
-    memset(r, 0, sizeof(*r));
-    r->name = text_col(st, 0);
+    struct logs_db_stream_row *r = row;
+    r->name = store_column_dup(st, 0);
     r->created = sqlite3_column_int64(st, 1);
     r->first_event = opt_col(st, 2);
     r->last_event = opt_col(st, 3);
@@ -368,7 +349,7 @@ int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, b
                              struct logs_db_stream_row **rows, size_t *n, bool *more)
 {
     sqlite3_stmt *st = store_stmt(s, SQL_STREAMS[by_time][descending]);
-    size_t cap = 0;
+    void *v = NULL;
     *rows = NULL;
     *n = 0;
     *more = false;
@@ -379,16 +360,20 @@ int logs_db_describe_streams(struct store *s, int64_t gid, const char *prefix, b
     store_bind_text(st, 2, prefix);
     sqlite3_bind_int64(st, 3, offset);
     sqlite3_bind_int64(st, 4, limit + 1);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if ((int64_t)*n == limit) {
-            *more = true;
-            break;
-        }
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        stream_read(st, &(*rows)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return 0;
+    int rc = store_read_rows(st, sizeof(**rows), stream_read, limit, more, &v, n);
+    *rows = v;
+    return rc;
+}
+
+static void group_summary_read(sqlite3_stmt *st, void *row)
+{
+    struct logs_db_group_row *g = row;
+    g->name = store_column_dup(st, 0);
+    g->created = sqlite3_column_int64(st, 1);
+    g->retention_days = opt_col(st, 2);
+    g->stored_bytes = sqlite3_column_int64(st, 3);
+    g->streams = sqlite3_column_int64(st, 4);
+    g->last_event = opt_col(st, 5);
 }
 
 int logs_db_group_summaries(struct store *s, struct logs_db_group_row **rows, size_t *n)
@@ -398,25 +383,21 @@ int logs_db_group_summaries(struct store *s, struct logs_db_group_row **rows, si
                       " (SELECT count(*) FROM log_streams s WHERE s.group_id = g.id),"
                       " (SELECT max(last_event_ts) FROM log_streams s WHERE s.group_id = g.id)"
                       " FROM log_groups g ORDER BY g.name");
-    size_t cap = 0;
+    void *v = NULL;
     *rows = NULL;
     *n = 0;
     if (!st) {
         return ERR_INTERNAL;
     }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        struct logs_db_group_row *g = &(*rows)[(*n)++];
-        memset(g, 0, sizeof(*g));
-        g->name = text_col(st, 0);
-        g->created = sqlite3_column_int64(st, 1);
-        g->retention_days = opt_col(st, 2);
-        g->stored_bytes = sqlite3_column_int64(st, 3);
-        g->streams = sqlite3_column_int64(st, 4);
-        g->last_event = opt_col(st, 5);
-    }
-    sqlite3_reset(st);
-    return 0;
+    int rc = store_read_rows(st, sizeof(**rows), group_summary_read, -1, NULL, &v, n);
+    *rows = v;
+    return rc;
+}
+
+static void stream_summary_read(sqlite3_stmt *st, void *row)
+{
+    stream_read(st, row);
+    ((struct logs_db_stream_row *)row)->stored_bytes = sqlite3_column_int64(st, 5);
 }
 
 int logs_db_stream_summaries(struct store *s, int64_t gid, struct logs_db_stream_row **rows,
@@ -425,21 +406,16 @@ int logs_db_stream_summaries(struct store *s, int64_t gid, struct logs_db_stream
     sqlite3_stmt *st = store_stmt(
         s, "SELECT name, created_at, first_event_ts, last_event_ts, last_ingest_ts, stored_bytes"
            " FROM log_streams WHERE group_id = ?1 ORDER BY coalesce(last_event_ts, 0) DESC, name");
-    size_t cap = 0;
+    void *v = NULL;
     *rows = NULL;
     *n = 0;
     if (!st) {
         return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, gid);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        struct logs_db_stream_row *r = &(*rows)[(*n)++];
-        stream_read(st, r);
-        r->stored_bytes = sqlite3_column_int64(st, 5);
-    }
-    sqlite3_reset(st);
-    return 0;
+    int rc = store_read_rows(st, sizeof(**rows), stream_summary_read, -1, NULL, &v, n);
+    *rows = v;
+    return rc;
 }
 
 char *logs_db_stream_ids(struct store *s, int64_t gid, const char *names, const char *prefix)

@@ -410,6 +410,45 @@ static bool filter_row(void *arg, const struct logs_db_row *row)
     return true;
 }
 
+/* logStreamNames and logStreamNamePrefix exclude each other, and each name must be a valid
+ * stream name; replies and returns false otherwise. */
+static bool check_stream_selection(struct logs_call *c, const json_t *names, const char *prefix)
+{
+    if (names && prefix) {
+        logs_invalid(c, "logStreamNames and logStreamNamePrefix are mutually exclusive.");
+        return false;
+    }
+    size_t i;
+    const json_t *nm;
+    json_array_foreach(names, i, nm)
+    {
+        if (!json_is_string(nm)) {
+            logs_invalid(c, "Stream names must be strings.");
+            return false;
+        }
+        if (!logs_check(c, "logStreamNames.member", json_string_value(nm), LOGS_PAT_NAME, 1, 512)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Sets q's cursor from a nextToken ("ts.id.hash", hex): false unless it is well formed and was
+ * given out for this scope (the request's group, pattern, streams and time range). */
+static bool read_token(const char *token, const char *scope, struct logs_db_scan *q)
+{
+    unsigned long long ts = 0, id = 0;
+    unsigned int h = 0;
+    int used = 0;
+    if (sscanf(token, "%llx.%llx.%8x%n", &ts, &id, &h, &used) != 3 || token[used] ||
+        h != fnv1a32(scope)) {
+        return false;
+    }
+    q->cur_ts = (int64_t)ts;
+    q->cur_id = (int64_t)id;
+    return true;
+}
+
 static void filter_log_events(struct logs_call *c)
 {
     char buf[513];
@@ -425,21 +464,8 @@ static void filter_log_events(struct logs_call *c)
     if (!logs_group(c, true, buf, &group, &gid, NULL)) {
         goto out;
     }
-    if (names && prefix) {
-        logs_invalid(c, "logStreamNames and logStreamNamePrefix are mutually exclusive.");
+    if (!check_stream_selection(c, names, prefix)) {
         goto out;
-    }
-    size_t i;
-    const json_t *nm;
-    json_array_foreach(names, i, nm)
-    {
-        if (!json_is_string(nm)) {
-            logs_invalid(c, "Stream names must be strings.");
-            goto out;
-        }
-        if (!logs_check(c, "logStreamNames.member", json_string_value(nm), LOGS_PAT_NAME, 1, 512)) {
-            goto out;
-        }
     }
     if (src && *src && fpattern_compile(src, &pattern, &err) < 0) {
         logs_invalid(c, "Invalid filter pattern: %s", err.msg);
@@ -454,17 +480,9 @@ static void filter_log_events(struct logs_call *c)
     scope = xasprintf("%s|%s|%s|%s|%" PRId64 "|%" PRId64, group, src ? src : "",
                       names_text ? names_text : "", prefix ? prefix : "", start, end);
     struct logs_db_scan q = {.gid = gid, .start = start, .end = end, .cur_ts = -1, .cur_id = 0};
-    if (token) {
-        unsigned long long ts = 0, id = 0;
-        unsigned int h = 0;
-        int used = 0;
-        if (sscanf(token, "%llx.%llx.%8x%n", &ts, &id, &h, &used) != 3 || token[used] ||
-            h != fnv1a32(scope)) {
-            logs_invalid(c, "The specified nextToken is invalid.");
-            goto out;
-        }
-        q.cur_ts = (int64_t)ts;
-        q.cur_id = (int64_t)id;
+    if (token && !read_token(token, scope, &q)) {
+        logs_invalid(c, "The specified nextToken is invalid.");
+        goto out;
     }
     if (names || prefix) {
         stream_ids = logs_db_stream_ids(c->ro, gid, names_text, prefix);
@@ -479,6 +497,8 @@ static void filter_log_events(struct logs_call *c)
     json_object_set_new(out, "events", f.k.events);
     f.k.events = NULL;
     json_t *searched = json_array();
+    size_t i;
+    const json_t *nm;
     json_array_foreach(names, i, nm)
     {
         json_array_append_new(searched, json_pack("{s:O, s:b}", "logStreamName", nm,

@@ -316,17 +316,7 @@ static void pack_spans_log(struct otlp_batch *b)
     for (size_t c = 0; c < b->spans_log.n; c++) {
         struct logs_chunk *ch = &b->spans_log.chunks[c];
         for (uint32_t idx = 0; idx < ch->count; idx++, k++) {
-            bool found = false;
-            for (size_t t = 0; t < ch->n_traces && !found; t++) {
-                found = ch->traces[t].index == idx;
-            }
-            if (!found) {
-                ch->traces = xrealloc(ch->traces, (ch->n_traces + 1) * sizeof(*ch->traces));
-                struct logs_chunk_trace *t = &ch->traces[ch->n_traces++];
-                t->index = idx;
-                t->ts = ev[k].ts;
-                snprintf(t->id, sizeof(t->id), "%s", rows[k]->trace_id);
-            }
+            logs_chunk_link_trace(ch, idx, ev[k].ts, rows[k]->trace_id);
         }
     }
     free(rows);

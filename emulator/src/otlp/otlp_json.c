@@ -169,6 +169,63 @@ static int bytes_from_hex(const char *s, size_t len, ProtobufCBinaryData *out)
 static int decode_value(const ProtobufCFieldDescriptor *f, const json_t *v, void *p, int depth,
                         struct errbuf *err);
 
+/* The field a JSON member names (snake_case or lowerCamelCase), or NULL. */
+static const ProtobufCFieldDescriptor *find_field(const ProtobufCMessageDescriptor *desc,
+                                                  const char *key)
+{
+    for (unsigned i = 0; i < desc->n_fields; i++) {
+        if (name_matches(desc->fields[i].name, key)) {
+            return &desc->fields[i];
+        }
+    }
+    return NULL;
+}
+
+/* Decodes the JSON array v into the repeated field f of the message at base. */
+static int decode_repeated(const ProtobufCMessageDescriptor *desc,
+                           const ProtobufCFieldDescriptor *f, const char *key, const json_t *v,
+                           char *base, int depth, struct errbuf *err)
+{
+    if (!json_is_array(v)) {
+        return errbuf_set(err, -1, "%s.%s must be an array", desc->short_name, key);
+    }
+    size_t *count = (size_t *)(base + f->quantifier_offset);
+    void **arr = (void **)(base + f->offset);
+    if (*count) {
+        return errbuf_set(err, -1, "%s.%s appears twice", desc->short_name, key);
+    }
+    size_t es = elem_size(f->type);
+    *arr = xcalloc(json_array_size(v) + 1, es);
+    size_t i;
+    const json_t *e;
+    json_array_foreach((json_t *)v, i, e)
+    {
+        if (decode_value(f, e, (char *)*arr + i * es, depth, err) < 0) {
+            return ERR_INVALID;
+        }
+        (*count)++;
+    }
+    return 0;
+}
+
+/* A string or bytes field named twice (snake and camel) keeps the second value: frees the
+ * first. */
+static void clear_previous(const ProtobufCFieldDescriptor *f, char *base)
+{
+    if (f->type == PROTOBUF_C_TYPE_STRING) {
+        char *old = *(char **)(base + f->offset);
+        if (old != f->default_value) {
+            free(old);
+        }
+        *(const void **)(base + f->offset) = f->default_value;
+    } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
+        ProtobufCBinaryData *b = (ProtobufCBinaryData *)(base + f->offset);
+        free(b->data);
+        b->data = NULL;
+        b->len = 0;
+    }
+}
+
 static ProtobufCMessage *decode_message(const ProtobufCMessageDescriptor *desc, const json_t *doc,
                                         int depth, struct errbuf *err)
 {
@@ -186,38 +243,14 @@ static ProtobufCMessage *decode_message(const ProtobufCMessageDescriptor *desc, 
     const json_t *v;
     json_object_foreach((json_t *)doc, key, v)
     {
-        const ProtobufCFieldDescriptor *f = NULL;
-        for (unsigned i = 0; i < desc->n_fields; i++) {
-            if (name_matches(desc->fields[i].name, key)) {
-                f = &desc->fields[i];
-                break;
-            }
-        }
+        const ProtobufCFieldDescriptor *f = find_field(desc, key);
         if (!f || json_is_null(v)) {
             continue; /* unknown fields are ignored (OTLP/HTTP) */
         }
         char *base = (char *)m;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            if (!json_is_array(v)) {
-                errbuf_set(err, -1, "%s.%s must be an array", desc->short_name, key);
+            if (decode_repeated(desc, f, key, v, base, depth, err) < 0) {
                 goto fail;
-            }
-            size_t *count = (size_t *)(base + f->quantifier_offset);
-            void **arr = (void **)(base + f->offset);
-            if (*count) {
-                errbuf_set(err, -1, "%s.%s appears twice", desc->short_name, key);
-                goto fail;
-            }
-            size_t es = elem_size(f->type);
-            *arr = xcalloc(json_array_size(v) + 1, es);
-            size_t i;
-            const json_t *e;
-            json_array_foreach((json_t *)v, i, e)
-            {
-                if (decode_value(f, e, (char *)*arr + i * es, depth, err) < 0) {
-                    goto fail;
-                }
-                (*count)++;
             }
             continue;
         }
@@ -237,19 +270,7 @@ static ProtobufCMessage *decode_message(const ProtobufCMessageDescriptor *desc, 
             errbuf_set(err, -1, "%s.%s appears twice", desc->short_name, key);
             goto fail;
         }
-        /* A string or bytes field named twice (snake and camel) keeps the second value. */
-        if (f->type == PROTOBUF_C_TYPE_STRING) {
-            char *old = *(char **)(base + f->offset);
-            if (old != f->default_value) {
-                free(old);
-            }
-            *(const void **)(base + f->offset) = f->default_value;
-        } else if (f->type == PROTOBUF_C_TYPE_BYTES) {
-            ProtobufCBinaryData *b = (ProtobufCBinaryData *)(base + f->offset);
-            free(b->data);
-            b->data = NULL;
-            b->len = 0;
-        }
+        clear_previous(f, base);
         if (decode_value(f, v, base + f->offset, depth, err) < 0) {
             goto fail;
         }

@@ -141,16 +141,8 @@ static void link_traces(struct logs_chunk_pack *pack, const struct logs_batch *b
         struct logs_chunk *ch = &pack->chunks[c];
         for (uint32_t idx = 0; idx < ch->count; idx++, k++) {
             const struct record *r = &b->recs[k];
-            bool found = !r->trace[0];
-            for (size_t t = 0; t < ch->n_traces && !found; t++) {
-                found = ch->traces[t].index == idx;
-            }
-            if (!found) {
-                ch->traces = xrealloc(ch->traces, (ch->n_traces + 1) * sizeof(*ch->traces));
-                struct logs_chunk_trace *t = &ch->traces[ch->n_traces++];
-                t->index = idx;
-                t->ts = r->ts;
-                snprintf(t->id, sizeof(t->id), "%s", r->trace);
+            if (r->trace[0]) {
+                logs_chunk_link_trace(ch, idx, r->ts, r->trace);
             }
         }
     }

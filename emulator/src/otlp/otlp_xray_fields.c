@@ -19,6 +19,50 @@ static const struct {
     {"aws_lambda", "AWS::Lambda::Function"},
 };
 
+/* The request URL: http.url / url.full as given, or rebuilt from the scheme, the host (the
+ * server's own name on a server span, the peer's on a client span), a non-default port and the
+ * target or path + query. New string, or NULL when no host is known. */
+static char *http_url(const struct span_ctx *c, bool server, const char *full, const char *scheme,
+                      const char *host, const char *target, const char *path)
+{
+    if (full) {
+        return xstrdup(full);
+    }
+    const char *h = host;
+    int64_t port = 0;
+    bool have_port;
+    if (server) {
+        h = h ? h : first_attr(c, "http.server_name", "net.host.name");
+        h = h ? h : first_attr(c, "server.address", "host.name");
+        have_port = otlp_attr_int(c->attrs, c->nattrs, "net.host.port", &port) ||
+                    otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
+    } else {
+        h = h ? h : first_attr(c, "net.peer.name", "server.address");
+        h = h ? h : attr(c, "net.peer.ip");
+        have_port = otlp_attr_int(c->attrs, c->nattrs, "net.peer.port", &port) ||
+                    otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
+    }
+    if (!h) {
+        return NULL;
+    }
+    const char *sch = scheme ? scheme : "http";
+    bool default_port =
+        (strcmp(sch, "http") == 0 && port == 80) || (strcmp(sch, "https") == 0 && port == 443);
+    const char *query = attr(c, "url.query");
+    char portbuf[24] = "";
+    if (have_port && port && !default_port && !host) {
+        snprintf(portbuf, sizeof(portbuf), ":%lld", (long long)port);
+    }
+    if (target) {
+        return xasprintf("%s://%s%s%s", sch, h, portbuf, target);
+    }
+    if (path) {
+        return xasprintf("%s://%s%s%s%s%s", sch, h, portbuf, path, query ? "?" : "",
+                         query ? query : "");
+    }
+    return xasprintf("%s://%s%s/", sch, h, portbuf);
+}
+
 /* http.request / http.response (http.go makeHTTP, with the current semantic conventions). */
 json_t *otlp_xray_http(const struct span_ctx *c)
 {
@@ -35,7 +79,7 @@ json_t *otlp_xray_http(const struct span_ctx *c)
     const char *host = attr(c, "http.host");
     const char *target = attr(c, "http.target");
     const char *path = attr(c, "url.path");
-    int64_t status = 0, port = 0, length = 0;
+    int64_t status = 0, length = 0;
     bool has_status = otlp_attr_int(c->attrs, c->nattrs, "http.status_code", &status) ||
                       otlp_attr_int(c->attrs, c->nattrs, "http.response.status_code", &status);
     if (!method && !client_ip && !agent && !full && !scheme && !host && !target && !path &&
@@ -49,42 +93,7 @@ json_t *otlp_xray_http(const struct span_ctx *c)
         json_object_set_new(req, "x_forwarded_for", json_true());
     }
     set_str(req, "user_agent", agent);
-    char *url = NULL;
-    if (full) {
-        url = xstrdup(full);
-    } else {
-        const char *h = host;
-        bool have_port;
-        if (server) {
-            h = h ? h : first_attr(c, "http.server_name", "net.host.name");
-            h = h ? h : first_attr(c, "server.address", "host.name");
-            have_port = otlp_attr_int(c->attrs, c->nattrs, "net.host.port", &port) ||
-                        otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
-        } else {
-            h = h ? h : first_attr(c, "net.peer.name", "server.address");
-            h = h ? h : attr(c, "net.peer.ip");
-            have_port = otlp_attr_int(c->attrs, c->nattrs, "net.peer.port", &port) ||
-                        otlp_attr_int(c->attrs, c->nattrs, "server.port", &port);
-        }
-        if (h) {
-            const char *sch = scheme ? scheme : "http";
-            bool default_port = (strcmp(sch, "http") == 0 && port == 80) ||
-                                (strcmp(sch, "https") == 0 && port == 443);
-            const char *query = attr(c, "url.query");
-            char portbuf[24] = "";
-            if (have_port && port && !default_port && !host) {
-                snprintf(portbuf, sizeof(portbuf), ":%lld", (long long)port);
-            }
-            if (target) {
-                url = xasprintf("%s://%s%s%s", sch, h, portbuf, target);
-            } else if (path) {
-                url = xasprintf("%s://%s%s%s%s%s", sch, h, portbuf, path, query ? "?" : "",
-                                query ? query : "");
-            } else {
-                url = xasprintf("%s://%s%s/", sch, h, portbuf);
-            }
-        }
-    }
+    char *url = http_url(c, server, full, scheme, host, target, path);
     set_str(req, "url", url);
     free(url);
     if (has_status) {

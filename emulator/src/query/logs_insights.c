@@ -61,6 +61,29 @@ static bool in_list(const char *name, const char *const *list, size_t n)
 
 static struct inode *parse_expr(struct iparser *p);
 
+/* Parses `item (, item)*` into n's arguments up to the token `close`, which it leaves current;
+ * `expect` names what may follow an item in the error ("',' or ')'"). */
+static bool parse_args(struct iparser *p, struct inode *n, enum itok close,
+                       struct inode *(*item)(struct iparser *p), const char *expect)
+{
+    while (p->t != close) {
+        struct inode *a = item(p);
+        if (!a) {
+            return false;
+        }
+        add_arg(n, a);
+        if (p->t == IT_COMMA) {
+            if (!insights_lex_next(p)) {
+                return false;
+            }
+        } else if (p->t != close) {
+            insights_lex_fail_token(p, expect);
+            return false;
+        }
+    }
+    return true;
+}
+
 static struct inode *regex_node(struct iparser *p)
 {
     char msg[200];
@@ -136,22 +159,8 @@ static struct inode *parse_primary(struct iparser *p)
         if (!insights_lex_next(p)) {
             goto fail;
         }
-    } else {
-        while (p->t != IT_RPAREN) {
-            struct inode *a = parse_expr(p);
-            if (!a) {
-                goto fail;
-            }
-            add_arg(n, a);
-            if (p->t == IT_COMMA) {
-                if (!insights_lex_next(p)) {
-                    goto fail;
-                }
-            } else if (p->t != IT_RPAREN) {
-                insights_lex_fail_token(p, "',' or ')'");
-                goto fail;
-            }
-        }
+    } else if (!parse_args(p, n, IT_RPAREN, parse_expr, "',' or ')'")) {
+        goto fail;
     }
     if (p->t != IT_RPAREN) {
         insights_lex_fail_token(p, "')'");
@@ -249,22 +258,7 @@ static struct inode *parse_in(struct iparser *p, struct inode *l, bool negate)
     if (!insights_lex_next(p)) {
         goto fail;
     }
-    while (p->t != IT_RBRACK) {
-        struct inode *a = parse_add(p);
-        if (!a) {
-            goto fail;
-        }
-        add_arg(n, a);
-        if (p->t == IT_COMMA) {
-            if (!insights_lex_next(p)) {
-                goto fail;
-            }
-        } else if (p->t != IT_RBRACK) {
-            insights_lex_fail_token(p, "',' or ']'");
-            goto fail;
-        }
-    }
-    if (insights_lex_next(p)) {
+    if (parse_args(p, n, IT_RBRACK, parse_add, "',' or ']'") && insights_lex_next(p)) {
         return n;
     }
 fail:
@@ -451,6 +445,92 @@ static bool parse_items(struct iparser *p, struct iitem **items, size_t *n, bool
     }
 }
 
+/* stats: aggregate items, then optionally `by` items. */
+static bool parse_stats(struct iparser *p, struct icmd *c)
+{
+    size_t start = p->start;
+    if (!parse_items(p, &c->items, &c->nitems, false, false)) {
+        return false;
+    }
+    for (size_t i = 0; i < c->nitems; i++) {
+        if (!has_aggregate(c->items[i].expr)) {
+            return insights_lex_fail(p, start, p->start,
+                                     "stats needs an aggregate function such as %s (position %d)",
+                                     "count(*)");
+        }
+    }
+    if (insights_lex_is_kw(p, "by")) {
+        p->prev_operand = false;
+        return insights_lex_next(p) && parse_items(p, &c->by, &c->nby, false, false);
+    }
+    return true;
+}
+
+/* parse [field] "glob" as names | parse [field] /regex-with-named-groups/. */
+static bool parse_parse(struct iparser *p, struct icmd *c)
+{
+    size_t start = p->start;
+    if (p->t == IT_STR || p->t == IT_REGEX) {
+        /* `parse "glob" as …` / `parse /re/` default to @message */
+        c->expr = node(IN_FIELD);
+        c->expr->str = xstrdup("@message");
+    } else if (p->t == IT_IDENT) {
+        /* The source is a field; what follows is a /regex/, never a division. */
+        c->expr = node(IN_FIELD);
+        c->expr->str = xstrdup(p->text);
+        p->prev_operand = false;
+        if (!insights_lex_next(p)) {
+            return false;
+        }
+    } else {
+        return insights_lex_fail_token(p, "the field to parse");
+    }
+    if (p->t == IT_STR) {
+        c->glob = xstrdup(p->text);
+        if (!insights_lex_next(p)) {
+            return false;
+        }
+        if (!insights_lex_is_kw(p, "as")) {
+            return insights_lex_fail_token(p, "'as' and the names of the glob's fields");
+        }
+        if (!insights_lex_next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
+            return false;
+        }
+        size_t stars = 0;
+        for (const char *g = c->glob; *g; g++) {
+            stars += *g == '*';
+        }
+        if (stars != c->nitems) {
+            return insights_lex_fail(
+                p, start, p->start,
+                "parse: the pattern's * count must equal the number of %s (position "
+                "%d)",
+                "fields");
+        }
+        return true;
+    }
+    if (p->t == IT_REGEX) {
+        char msg[200];
+        c->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
+        if (!c->regex) {
+            return insights_lex_fail(p, p->start, p->end,
+                                     "invalid regular expression %s at position %d", msg);
+        }
+        bool named = false;
+        for (size_t i = 1; i <= rx_groups(c->regex); i++) {
+            named = named || rx_group_name(c->regex, i);
+        }
+        if (!named) {
+            return insights_lex_fail(p, p->start, p->end,
+                                     "parse: the regular expression needs named "
+                                     "groups (?<name>...) %s at position %d",
+                                     "");
+        }
+        return insights_lex_next(p);
+    }
+    return insights_lex_fail_token(p, "a \"glob\" pattern or a /regex/");
+}
+
 static bool parse_command(struct iparser *p, struct icmd *c)
 {
     if (p->t != IT_IDENT) {
@@ -498,86 +578,10 @@ static bool parse_command(struct iparser *p, struct icmd *c)
         }
         c->limit = (int64_t)p->num;
         return insights_lex_next(p);
-    case IC_STATS: {
-        size_t start = p->start;
-        if (!parse_items(p, &c->items, &c->nitems, false, false)) {
-            return false;
-        }
-        for (size_t i = 0; i < c->nitems; i++) {
-            if (!has_aggregate(c->items[i].expr)) {
-                return insights_lex_fail(
-                    p, start, p->start,
-                    "stats needs an aggregate function such as %s (position %d)", "count(*)");
-            }
-        }
-        if (insights_lex_is_kw(p, "by")) {
-            p->prev_operand = false;
-            return insights_lex_next(p) && parse_items(p, &c->by, &c->nby, false, false);
-        }
-        return true;
-    }
-    case IC_PARSE: {
-        size_t start = p->start;
-        if (p->t == IT_STR || p->t == IT_REGEX) {
-            /* `parse "glob" as …` / `parse /re/` default to @message */
-            c->expr = node(IN_FIELD);
-            c->expr->str = xstrdup("@message");
-        } else if (p->t == IT_IDENT) {
-            /* The source is a field; what follows is a /regex/, never a division. */
-            c->expr = node(IN_FIELD);
-            c->expr->str = xstrdup(p->text);
-            p->prev_operand = false;
-            if (!insights_lex_next(p)) {
-                return false;
-            }
-        } else {
-            return insights_lex_fail_token(p, "the field to parse");
-        }
-        if (p->t == IT_STR) {
-            c->glob = xstrdup(p->text);
-            if (!insights_lex_next(p)) {
-                return false;
-            }
-            if (!insights_lex_is_kw(p, "as")) {
-                return insights_lex_fail_token(p, "'as' and the names of the glob's fields");
-            }
-            if (!insights_lex_next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
-                return false;
-            }
-            size_t stars = 0;
-            for (const char *g = c->glob; *g; g++) {
-                stars += *g == '*';
-            }
-            if (stars != c->nitems) {
-                return insights_lex_fail(
-                    p, start, p->start,
-                    "parse: the pattern's * count must equal the number of %s (position "
-                    "%d)",
-                    "fields");
-            }
-            return true;
-        }
-        if (p->t == IT_REGEX) {
-            char msg[200];
-            c->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
-            if (!c->regex) {
-                return insights_lex_fail(p, p->start, p->end,
-                                         "invalid regular expression %s at position %d", msg);
-            }
-            bool named = false;
-            for (size_t i = 1; i <= rx_groups(c->regex); i++) {
-                named = named || rx_group_name(c->regex, i);
-            }
-            if (!named) {
-                return insights_lex_fail(p, p->start, p->end,
-                                         "parse: the regular expression needs named "
-                                         "groups (?<name>...) %s at position %d",
-                                         "");
-            }
-            return insights_lex_next(p);
-        }
-        return insights_lex_fail_token(p, "a \"glob\" pattern or a /regex/");
-    }
+    case IC_STATS:
+        return parse_stats(p, c);
+    case IC_PARSE:
+        return parse_parse(p, c);
     }
     return false;
 }

@@ -87,6 +87,20 @@ static int check_attributes(const json_t *attrs, struct errbuf *err)
     return 0;
 }
 
+/* Validates a SamplingRule or SamplingRuleUpdate against its members and its Attributes; replies
+ * and returns false when it is not valid. */
+static bool check_input(struct http_reply *rep, const json_t *input,
+                        const struct aws_member *members, size_t n)
+{
+    struct errbuf err = {{0}, -1};
+    if (aws_validate(input, members, n, &err) < 0 ||
+        check_attributes(json_object_get(input, "Attributes"), &err) < 0) {
+        xray_api_invalid(rep, err.msg);
+        return false;
+    }
+    return true;
+}
+
 /* Copies the request's members onto rule (borrowed request, owned rule). */
 static void copy_members(json_t *rule, const json_t *from)
 {
@@ -115,7 +129,15 @@ static json_t *record_json(json_t *rule_steal, double created, double modified)
 
 /* ---- writes (writer thread) ---- */
 
+struct rule_write;
+
+/* What update or delete does to the rule change_rule() found: steals rule, returns 0 or an error
+ * (writer thread). */
+typedef int (*rule_change)(struct store *rw, struct rule_write *w, json_t *rule, double created,
+                           double modified);
+
 struct rule_write {
+    rule_change change;     /* update/delete: applied to the rule found */
     const char *name, *arn; /* lookup (update/delete); name of the new rule (create) */
     const json_t *input;    /* SamplingRule or SamplingRuleUpdate, borrowed */
     const json_t *tags;
@@ -211,16 +233,21 @@ static int create_rule(struct writer_txn *txn, void *arg)
     return rc;
 }
 
-static int update_rule(struct writer_txn *txn, void *arg)
+/* The writer_fn of update and delete: finds the rule by name or ARN (Default synthesized), then
+ * applies w->change to it. */
+static int change_rule(struct writer_txn *txn, void *arg)
 {
     struct rule_write *w = arg;
     struct store *rw = writer_txn_store(txn);
     json_t *rule = NULL;
     double created = 0, modified = 0;
     int rc = find_rule(rw, w, &rule, &created, &modified);
-    if (rc < 0) {
-        return rc;
-    }
+    return rc < 0 ? rc : w->change(rw, w, rule, created, modified);
+}
+
+static int update_rule(struct store *rw, struct rule_write *w, json_t *rule, double created,
+                       double modified)
+{
     if (strcmp(json_string_value(json_object_get(rule, "RuleName")), "Default") == 0) {
         for (size_t i = 0; i < ARRAY_LEN(copied); i++) {
             const char *m = copied[i].name;
@@ -234,27 +261,20 @@ static int update_rule(struct writer_txn *txn, void *arg)
     }
     copy_members(rule, w->input);
     modified = now_epoch();
-    rc = save_rule(rw, rule, created, modified);
+    int rc = save_rule(rw, rule, created, modified);
     w->record = record_json(rule, created, modified);
     return rc;
 }
 
-static int delete_rule(struct writer_txn *txn, void *arg)
+static int delete_rule(struct store *rw, struct rule_write *w, json_t *rule, double created,
+                       double modified)
 {
-    struct rule_write *w = arg;
-    struct store *rw = writer_txn_store(txn);
-    json_t *rule = NULL;
-    double created = 0, modified = 0;
-    int rc = find_rule(rw, w, &rule, &created, &modified);
-    if (rc < 0) {
-        return rc;
-    }
     const char *name = json_string_value(json_object_get(rule, "RuleName"));
     w->record = record_json(rule, created, modified);
     if (strcmp(name, "Default") == 0) {
         return ERR_CONFLICT;
     }
-    rc = xray_config_db_rule_delete(rw, name);
+    int rc = xray_config_db_rule_delete(rw, name);
     if (rc == 0) {
         rc = xray_tags_delete_all(rw, json_string_value(json_object_get(rule, "RuleARN")));
     }
@@ -304,9 +324,10 @@ void xray_create_sampling_rule(struct http_request *req, struct http_reply *rep)
     if (!body) {
         return;
     }
-    if (aws_validate(input, rule_members, ARRAY_LEN(rule_members), &err) < 0 ||
-        check_attributes(json_object_get(input, "Attributes"), &err) < 0 ||
-        xray_tags_validate(w.tags, &err) < 0) {
+    if (!check_input(rep, input, rule_members, ARRAY_LEN(rule_members))) {
+        goto out;
+    }
+    if (xray_tags_validate(w.tags, &err) < 0) {
         xray_api_invalid(rep, err.msg);
         goto out;
     }
@@ -348,22 +369,15 @@ void xray_update_sampling_rule(struct http_request *req, struct http_reply *rep)
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     json_t *input = json_object_get(body, "SamplingRuleUpdate");
-    struct errbuf err = {{0}, -1};
-    struct rule_write w = {
-        .input = input, .region = req->region, .account_id = req->app->cfg->account_id};
-    if (!body) {
-        return;
-    }
-    if (aws_validate(input, update_members, ARRAY_LEN(update_members), &err) < 0 ||
-        check_attributes(json_object_get(input, "Attributes"), &err) < 0) {
-        xray_api_invalid(rep, err.msg);
-        goto out;
-    }
-    if (check_named(rep, input, &w)) {
-        write_reply(rep, writer_call(req->app->writer, update_rule, &w), &w,
+    struct rule_write w = {.change = update_rule,
+                           .input = input,
+                           .region = req->region,
+                           .account_id = req->app->cfg->account_id};
+    if (body && check_input(rep, input, update_members, ARRAY_LEN(update_members)) &&
+        check_named(rep, input, &w)) {
+        write_reply(rep, writer_call(req->app->writer, change_rule, &w), &w,
                     "Only FixedRate and ReservoirSize of the Default rule can be changed");
     }
-out:
     json_decref(w.record);
     json_decref(body);
 }
@@ -375,9 +389,10 @@ void xray_delete_sampling_rule(struct http_request *req, struct http_reply *rep)
         {"RuleARN", AWS_STRING, false, 1, -1, NULL, NULL},
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
-    struct rule_write w = {.region = req->region, .account_id = req->app->cfg->account_id};
+    struct rule_write w = {
+        .change = delete_rule, .region = req->region, .account_id = req->app->cfg->account_id};
     if (body && check_named(rep, body, &w)) {
-        write_reply(rep, writer_call(req->app->writer, delete_rule, &w), &w,
+        write_reply(rep, writer_call(req->app->writer, change_rule, &w), &w,
                     "The Default rule cannot be deleted");
     }
     json_decref(w.record);

@@ -327,6 +327,33 @@ void store_bind_text(sqlite3_stmt *st, int idx, const char *str)
     }
 }
 
+char *store_column_dup(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? xstrdup(t) : NULL;
+}
+
+int store_read_rows(sqlite3_stmt *st, size_t size, store_row_fn read, int64_t limit, bool *more,
+                    void **rows, size_t *n)
+{
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (more && (int64_t)*n == limit) {
+            *more = true;
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *rows = xrealloc(*rows, cap * size);
+        }
+        void *row = (char *)*rows + (*n)++ * size;
+        memset(row, 0, size);
+        read(st, row);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
 int64_t store_size_bytes(struct store *s)
 {
     sqlite3_stmt *st = store_stmt(s, "SELECT page_count * page_size FROM pragma_page_count(), "

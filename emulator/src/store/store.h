@@ -51,6 +51,19 @@ int store_one_int(struct store *s, sqlite3_stmt *st, int64_t *out, const char *w
 /* Binds helpers: text (NULL binds SQL NULL). Copies. */
 void store_bind_text(sqlite3_stmt *st, int idx, const char *s);
 
+/* A new copy of text column i of the current row, NULL for SQL NULL. */
+char *store_column_dup(sqlite3_stmt *st, int i);
+
+/* Copies the current row of a statement into one caller-owned, zeroed row struct. */
+typedef void (*store_row_fn)(sqlite3_stmt *st, void *row);
+
+/* Steps st (already bound) and reads each row with `read` into a new array of `size`-byte rows
+ * (*rows, *n, owned by the caller; each row zeroed first). When more is not NULL the statement
+ * asks for limit + 1 rows: reading stops at limit and *more says whether another row followed.
+ * Resets st; returns 0. The thread that owns st's connection. */
+int store_read_rows(sqlite3_stmt *st, size_t size, store_row_fn read, int64_t limit, bool *more,
+                    void **rows, size_t *n);
+
 /* Size of the database in bytes (page_count * page_size). */
 int64_t store_size_bytes(struct store *s);
 

@@ -158,14 +158,12 @@ static bool collect(const struct trace_idx *x, int e, int *path, size_t depth, e
     return self || below;
 }
 
-static json_t *slowest_path(const struct trace_idx *x, int *path)
+/* Fills path with the entries from the root down, each step to the child that took longest
+ * (in-progress children skipped); returns how many (at most MAX_PATH). */
+static size_t slowest_walk(const struct trace_idx *x, int *path)
 {
-    json_t *out = json_array();
     size_t len = 0;
     int e = x->root;
-    if (x->ents[e].in_progress) {
-        return out;
-    }
     while (e >= 0 && len < MAX_PATH) {
         path[len++] = e;
         int best = -1;
@@ -178,6 +176,16 @@ static json_t *slowest_path(const struct trace_idx *x, int *path)
         }
         e = best;
     }
+    return len;
+}
+
+static json_t *slowest_path(const struct trace_idx *x, int *path)
+{
+    json_t *out = json_array();
+    if (x->ents[x->root].in_progress) {
+        return out;
+    }
+    size_t len = slowest_walk(x, path);
     json_array_append_new(out, cause_json(x, path, len, KIND_RESPONSE_TIME));
     return out;
 }
@@ -195,24 +203,11 @@ static void put_service(struct tf_out *o, const struct trace_node *nd, size_t ne
 void trace_put_slowest_path(struct tf_out *o, const struct trace_idx *x)
 {
     int path[MAX_PATH];
-    size_t len = 0;
-    int e = x->root;
-    if (e < 0 || x->ents[e].in_progress) {
+    if (x->root < 0 || x->ents[x->root].in_progress) {
         tf_put_varint(o, 0);
         return;
     }
-    while (e >= 0 && len < MAX_PATH) {
-        path[len++] = e;
-        int best = -1;
-        for (int c = x->ents[e].first_child; c >= 0; c = x->ents[c].next_sibling) {
-            const struct trace_ent *ce = &x->ents[c];
-            if (!ce->in_progress &&
-                (best < 0 || ce->end - ce->start > x->ents[best].end - x->ents[best].start)) {
-                best = c;
-            }
-        }
-        e = best;
-    }
+    size_t len = slowest_walk(x, path);
     /* The same walk as cause_json(): a new service at each segment crossed. */
     size_t nsvc = 0;
     for (size_t i = 0; i < len; i++) {

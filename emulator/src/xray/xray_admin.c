@@ -158,17 +158,48 @@ static int64_t current_revision(struct store *s, const char *name)
     return rev;
 }
 
+/* Reads the policy's current revision into *rev (0 when it does not exist): 0, ERR_INTERNAL, or
+ * ERR_CONFLICT when the request named another revision ("0" means "only if it does not exist
+ * yet"). */
+static int check_revision(struct store *rw, const struct policy_write *w, int64_t *rev)
+{
+    *rev = current_revision(rw, w->name);
+    if (*rev < 0) {
+        return ERR_INTERNAL;
+    }
+    if (w->revision && parse_revision(w->revision) != *rev) {
+        return ERR_CONFLICT;
+    }
+    return 0;
+}
+
+/* Maps a writer result other than 0 to its reply; `failed` ends the InternalFailure message. */
+static void policy_write_error(struct http_reply *rep, int rc, const struct policy_write *w,
+                               const char *failed)
+{
+    switch (rc) {
+    case ERR_CONFLICT:
+        aws_err_restjson(rep, 400, "InvalidPolicyRevisionIdException",
+                         "The policy revision id does not match the latest revision of %s",
+                         w->name);
+        break;
+    case ERR_LIMIT:
+        aws_err_restjson(rep, 400, "PolicyCountLimitExceededException",
+                         "An account can have at most %d resource policies", POLICY_MAX_COUNT);
+        break;
+    default:
+        aws_err_restjson(rep, 500, "InternalFailure", "the policy could not be %s", failed);
+    }
+}
+
 static int put_policy(struct writer_txn *txn, void *arg)
 {
     struct policy_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    int64_t rev = current_revision(rw, w->name);
-    if (rev < 0) {
-        return ERR_INTERNAL;
-    }
-    /* A given revision must be the current one; "0" means "only if it does not exist yet". */
-    if (w->revision && parse_revision(w->revision) != rev) {
-        return ERR_CONFLICT;
+    int64_t rev = 0;
+    int rc = check_revision(rw, w, &rev);
+    if (rc < 0) {
+        return rc;
     }
     if (rev == 0) {
         int64_t n = 0;
@@ -239,20 +270,11 @@ void xray_put_resource_policy(struct http_request *req, struct http_reply *rep)
     }
     /* The json_t in w (the result) go to the writer thread and back inside writer_call: the queue
      * mutex orders the hand-over, the writer mutex (command done) the hand-back (writer.h). */
-    switch (writer_call(req->app->writer, put_policy, &w)) {
-    case 0:
+    int rc = writer_call(req->app->writer, put_policy, &w);
+    if (rc == 0) {
         aws_reply(rep, XRAY_API_CT, json_pack("{s:O}", "ResourcePolicy", w.result));
-        break;
-    case ERR_CONFLICT:
-        aws_err_restjson(rep, 400, "InvalidPolicyRevisionIdException",
-                         "The policy revision id does not match the latest revision of %s", w.name);
-        break;
-    case ERR_LIMIT:
-        aws_err_restjson(rep, 400, "PolicyCountLimitExceededException",
-                         "An account can have at most %d resource policies", POLICY_MAX_COUNT);
-        break;
-    default:
-        aws_err_restjson(rep, 500, "InternalFailure", "the policy could not be stored");
+    } else {
+        policy_write_error(rep, rc, &w, "stored");
     }
 out:
     json_decref(w.result);
@@ -290,14 +312,9 @@ static int delete_policy(struct writer_txn *txn, void *arg)
 {
     struct policy_write *w = arg;
     struct store *rw = writer_txn_store(txn);
-    int64_t rev = current_revision(rw, w->name);
-    if (rev < 0) {
-        return ERR_INTERNAL;
-    }
-    if (w->revision && parse_revision(w->revision) != rev) {
-        return ERR_CONFLICT;
-    }
-    return xray_config_db_policy_delete(rw, w->name);
+    int64_t rev = 0;
+    int rc = check_revision(rw, w, &rev);
+    return rc < 0 ? rc : xray_config_db_policy_delete(rw, w->name);
 }
 
 void xray_delete_resource_policy(struct http_request *req, struct http_reply *rep)
@@ -315,16 +332,11 @@ void xray_delete_resource_policy(struct http_request *req, struct http_reply *re
     w.revision = json_string_value(json_object_get(body, "PolicyRevisionId"));
     /* Deleting a policy that does not exist succeeds (nothing to do) unless a revision was
      * named, which then cannot match. */
-    switch (writer_call(req->app->writer, delete_policy, &w)) {
-    case 0:
+    int rc = writer_call(req->app->writer, delete_policy, &w);
+    if (rc == 0) {
         aws_reply(rep, XRAY_API_CT, json_object());
-        break;
-    case ERR_CONFLICT:
-        aws_err_restjson(rep, 400, "InvalidPolicyRevisionIdException",
-                         "The policy revision id does not match the latest revision of %s", w.name);
-        break;
-    default:
-        aws_err_restjson(rep, 500, "InternalFailure", "the policy could not be deleted");
+    } else {
+        policy_write_error(rep, rc, &w, "deleted");
     }
     json_decref(body);
 }

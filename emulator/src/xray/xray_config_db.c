@@ -89,21 +89,23 @@ static const char SQL_POLICY_DELETE[] = "DELETE FROM xray_resource_policies WHER
 
 /* ---- helpers ---- */
 
-/* A new copy of a text column, NULL for SQL NULL. */
-static char *column_dup(sqlite3_stmt *st, int i)
+/* The store_row_fn for a single text column: a new string (or NULL) into a char *. */
+static void text_read(sqlite3_stmt *st, void *row)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
-    return t ? xstrdup(t) : NULL;
+    *(char **)row = store_column_dup(st, 0);
 }
 
-/* Makes room for one more row of `size` bytes in *rows (n used, *cap allocated). */
-static void *grow(void *rows, size_t n, size_t *cap, size_t size)
+/* Binds ?1 = a and ?2 = b, as many of them as the statement has; NULL binds SQL NULL (store_stmt
+ * has cleared the previous use's bindings). */
+static void bind_args(sqlite3_stmt *st, const char *a, const char *b)
 {
-    if (n < *cap) {
-        return rows;
+    int n = sqlite3_bind_parameter_count(st);
+    if (n >= 1) {
+        store_bind_text(st, 1, a);
     }
-    *cap = *cap ? *cap * 2 : 8;
-    return xrealloc(rows, *cap * size);
+    if (n >= 2) {
+        store_bind_text(st, 2, b);
+    }
 }
 
 /* Runs a single-row count query with an optional text parameter. */
@@ -114,9 +116,7 @@ static int count_rows(struct store *s, const char *sql, const char *arg, int64_t
     if (!st) {
         return ERR_INTERNAL;
     }
-    if (arg) {
-        store_bind_text(st, 1, arg);
-    }
+    bind_args(st, arg, NULL);
     if (sqlite3_step(st) == SQLITE_ROW) {
         *n = sqlite3_column_int64(st, 0);
     }
@@ -132,11 +132,42 @@ static int write_text2(struct store *rw, const char *sql, const char *a, const c
     if (!st) {
         return ERR_INTERNAL;
     }
-    store_bind_text(st, 1, a);
-    if (b) {
-        store_bind_text(st, 2, b);
-    }
+    bind_args(st, a, b);
     return store_step_done(rw, st, what);
+}
+
+/* Reads the first row of a query binding up to two text parameters into *out with `read`: 0, or
+ * ERR_NOTFOUND when there is no row (out untouched). */
+static int find_row(struct store *s, const char *sql, const char *a, const char *b,
+                    store_row_fn read, void *out)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    int rc = ERR_NOTFOUND;
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    bind_args(st, a, b);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        read(st, out);
+        rc = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Reads every row of a query with an optional text parameter into a new array of `size`-byte
+ * rows (*rows, *n; the caller frees it with the kind's _free, also after an error). */
+static int list_rows(struct store *s, const char *sql, const char *arg, size_t size,
+                     store_row_fn read, void **rows, size_t *n)
+{
+    sqlite3_stmt *st = store_stmt(s, sql);
+    *rows = NULL;
+    *n = 0;
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    bind_args(st, arg, NULL);
+    return store_read_rows(st, size, read, -1, NULL, rows, n);
 }
 
 /* ---- groups ---- */
@@ -157,11 +188,12 @@ void xray_config_groups_free(struct xray_config_group *rows, size_t n)
     free(rows);
 }
 
-static void group_read(sqlite3_stmt *st, struct xray_config_group *g)
+static void group_read(sqlite3_stmt *st, void *row)
 {
-    g->name = column_dup(st, 0);
-    g->arn = column_dup(st, 1);
-    g->filter = column_dup(st, 2);
+    struct xray_config_group *g = row;
+    g->name = store_column_dup(st, 0);
+    g->arn = store_column_dup(st, 1);
+    g->filter = store_column_dup(st, 2);
     g->insights = sqlite3_column_int(st, 3) != 0;
     g->notifications = sqlite3_column_int(st, 4) != 0;
 }
@@ -169,53 +201,22 @@ static void group_read(sqlite3_stmt *st, struct xray_config_group *g)
 int xray_config_db_group_find(struct store *s, const char *name, const char *arn,
                               struct xray_config_group *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_GROUP_FIND);
-    int rc = ERR_NOTFOUND;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name);
-    store_bind_text(st, 2, arn);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        group_read(st, out);
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return find_row(s, SQL_GROUP_FIND, name, arn, group_read, out);
 }
 
 int xray_config_db_group_list(struct store *s, struct xray_config_group **rows, size_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_GROUP_LIST);
-    size_t cap = 0;
-    *rows = NULL;
-    *n = 0;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        group_read(st, &(*rows)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, SQL_GROUP_LIST, NULL, sizeof(**rows), group_read, &v, n);
+    *rows = v;
+    return rc;
 }
 
 int xray_config_db_group_filter(struct store *s, const char *name_or_arn, bool is_arn, char **expr)
 {
-    sqlite3_stmt *st = store_stmt(s, is_arn ? SQL_GROUP_BY_ARN : SQL_GROUP_BY_NAME);
-    int rc = ERR_NOTFOUND;
     *expr = NULL;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name_or_arn);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *expr = column_dup(st, 0);
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return find_row(s, is_arn ? SQL_GROUP_BY_ARN : SQL_GROUP_BY_NAME, name_or_arn, NULL, text_read,
+                    expr);
 }
 
 static int group_write(struct store *rw, const char *sql, const struct xray_config_group *g)
@@ -280,25 +281,20 @@ int xray_config_db_tags_delete_all(struct store *rw, const char *arn)
     return write_text2(rw, SQL_TAG_DELETE_ALL, arn, NULL, "delete tags");
 }
 
+static void tag_read(sqlite3_stmt *st, void *row)
+{
+    struct xray_config_tag *t = row;
+    t->key = store_column_dup(st, 0);
+    t->value = store_column_dup(st, 1);
+}
+
 int xray_config_db_tag_list(struct store *s, const char *arn, struct xray_config_tag **rows,
                             size_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_TAG_LIST);
-    size_t cap = 0;
-    *rows = NULL;
-    *n = 0;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, arn);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        (*rows)[*n].key = column_dup(st, 0);
-        (*rows)[*n].value = column_dup(st, 1);
-        (*n)++;
-    }
-    sqlite3_reset(st);
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, SQL_TAG_LIST, arn, sizeof(**rows), tag_read, &v, n);
+    *rows = v;
+    return rc;
 }
 
 int xray_config_db_tag_count(struct store *s, const char *arn, int64_t *n)
@@ -328,46 +324,26 @@ void xray_config_rules_free(struct xray_config_rule *rows, size_t n)
     free(rows);
 }
 
-static void rule_read(sqlite3_stmt *st, struct xray_config_rule *r)
+static void rule_read(sqlite3_stmt *st, void *row)
 {
-    r->rule = column_dup(st, 0);
+    struct xray_config_rule *r = row;
+    r->rule = store_column_dup(st, 0);
     r->created = sqlite3_column_double(st, 1);
     r->modified = sqlite3_column_double(st, 2);
 }
 
 int xray_config_db_rule_list(struct store *s, struct xray_config_rule **rows, size_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_RULE_LIST);
-    size_t cap = 0;
-    *rows = NULL;
-    *n = 0;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        rule_read(st, &(*rows)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, SQL_RULE_LIST, NULL, sizeof(**rows), rule_read, &v, n);
+    *rows = v;
+    return rc;
 }
 
 int xray_config_db_rule_find(struct store *s, const char *name, const char *arn,
                              struct xray_config_rule *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_RULE_FIND);
-    int rc = ERR_NOTFOUND;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name);
-    store_bind_text(st, 2, arn);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        rule_read(st, out);
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return find_row(s, SQL_RULE_FIND, name, arn, rule_read, out);
 }
 
 int xray_config_db_rule_count(struct store *s, int64_t *n)
@@ -465,45 +441,33 @@ void xray_config_stat_summaries_free(struct xray_config_stat_summary *rows, size
     free(rows);
 }
 
+static void summary_read(sqlite3_stmt *st, void *row)
+{
+    struct xray_config_stat_summary *r = row;
+    r->rule = store_column_dup(st, 0);
+    r->timestamp = sqlite3_column_double(st, 1);
+    r->requests = sqlite3_column_int64(st, 2);
+    r->borrowed = sqlite3_column_int64(st, 3);
+    r->sampled = sqlite3_column_int64(st, 4);
+}
+
 int xray_config_db_stat_summaries(struct store *s, struct xray_config_stat_summary **rows,
                                   size_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_STATS_SUMMARIES);
-    size_t cap = 0;
-    *rows = NULL;
-    *n = 0;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        struct xray_config_stat_summary *r = &(*rows)[(*n)++];
-        r->rule = column_dup(st, 0);
-        r->timestamp = sqlite3_column_double(st, 1);
-        r->requests = sqlite3_column_int64(st, 2);
-        r->borrowed = sqlite3_column_int64(st, 3);
-        r->sampled = sqlite3_column_int64(st, 4);
-    }
-    sqlite3_reset(st);
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, SQL_STATS_SUMMARIES, NULL, sizeof(**rows), summary_read, &v, n);
+    *rows = v;
+    return rc;
 }
 
 /* ---- settings ---- */
 
 int xray_config_db_setting_get(struct store *s, const char *key, char **value)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_SETTING_GET);
     *value = NULL;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *value = column_dup(st, 0);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return 0;
+    /* An unset key is not an error: *value stays NULL. */
+    int rc = find_row(s, SQL_SETTING_GET, key, NULL, text_read, value);
+    return rc == ERR_NOTFOUND ? 0 : rc;
 }
 
 int xray_config_db_setting_put(struct store *rw, const char *key, const char *value)
@@ -522,28 +486,18 @@ void xray_config_policies_free(struct xray_config_policy *rows, size_t n)
     free(rows);
 }
 
-static void policy_read(sqlite3_stmt *st, struct xray_config_policy *p)
+static void policy_read(sqlite3_stmt *st, void *row)
 {
-    p->name = column_dup(st, 0);
-    p->doc = column_dup(st, 1);
+    struct xray_config_policy *p = row;
+    p->name = store_column_dup(st, 0);
+    p->doc = store_column_dup(st, 1);
     p->revision = sqlite3_column_int64(st, 2);
     p->updated = sqlite3_column_double(st, 3);
 }
 
 int xray_config_db_policy_find(struct store *s, const char *name, struct xray_config_policy *out)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_POLICY_FIND);
-    int rc = ERR_NOTFOUND;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    store_bind_text(st, 1, name);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        policy_read(st, out);
-        rc = 0;
-    }
-    sqlite3_reset(st);
-    return rc;
+    return find_row(s, SQL_POLICY_FIND, name, NULL, policy_read, out);
 }
 
 int xray_config_db_policy_count(struct store *s, int64_t *n)
@@ -566,19 +520,10 @@ int xray_config_db_policy_put(struct store *rw, const struct xray_config_policy 
 
 int xray_config_db_policy_list(struct store *s, struct xray_config_policy **rows, size_t *n)
 {
-    sqlite3_stmt *st = store_stmt(s, SQL_POLICY_LIST);
-    size_t cap = 0;
-    *rows = NULL;
-    *n = 0;
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        *rows = grow(*rows, *n, &cap, sizeof(**rows));
-        policy_read(st, &(*rows)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return 0;
+    void *v = NULL;
+    int rc = list_rows(s, SQL_POLICY_LIST, NULL, sizeof(**rows), policy_read, &v, n);
+    *rows = v;
+    return rc;
 }
 
 int xray_config_db_policy_delete(struct store *rw, const char *name)

@@ -209,6 +209,33 @@ static bool write_outcome(struct http_reply *rep, int rc, const char *conflict_m
     return false;
 }
 
+/* Runs a group write on the writer and replies with the stored group, or with its error.
+ * The json_t in w (tags) go to the writer thread and back inside writer_call: the queue mutex
+ * orders the hand-over, the writer mutex (command done) the hand-back (writer.h). */
+static void write_and_reply(struct http_request *req, struct http_reply *rep, writer_fn fn,
+                            struct group_write *w, const char *conflict_msg)
+{
+    if (write_outcome(rep, writer_call(req->app->writer, fn, w), conflict_msg)) {
+        aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w->result)));
+    }
+}
+
+/* The group_write a request asks for (borrowing from body): each operation reads the members
+ * it declares, the others are absent. */
+static struct group_write group_request(const struct http_request *req, const json_t *body)
+{
+    return (struct group_write){
+        .name = json_string_value(json_object_get(body, "GroupName")),
+        .arn = json_string_value(json_object_get(body, "GroupARN")),
+        .filter = json_string_value(json_object_get(body, "FilterExpression")),
+        .insights = tri(body, "InsightsEnabled"),
+        .notifications = tri(body, "NotificationsEnabled"),
+        .tags = json_object_get(body, "Tags"),
+        .region = req->region,
+        .account_id = req->app->cfg->account_id,
+    };
+}
+
 /* ---- operations ---- */
 
 void xray_create_group(struct http_request *req, struct http_reply *rep)
@@ -222,15 +249,7 @@ void xray_create_group(struct http_request *req, struct http_reply *rep)
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     struct store *ro = body ? xray_api_reader(rep) : NULL;
     struct errbuf err = {{0}, -1};
-    struct group_write w = {
-        .name = json_string_value(json_object_get(body, "GroupName")),
-        .filter = json_string_value(json_object_get(body, "FilterExpression")),
-        .insights = tri(body, "InsightsEnabled"),
-        .notifications = tri(body, "NotificationsEnabled"),
-        .tags = json_object_get(body, "Tags"),
-        .region = req->region,
-        .account_id = req->app->cfg->account_id,
-    };
+    struct group_write w = group_request(req, body);
     if (!ro || !check_group_input(rep, ro, body)) {
         goto out;
     }
@@ -246,13 +265,7 @@ void xray_create_group(struct http_request *req, struct http_reply *rep)
         xray_api_invalid(rep, "A group can have at most 50 tags");
         goto out;
     }
-    /* The json_t in w (tags, the result) go to the writer thread and back inside writer_call: the
-     * queue mutex orders the hand-over, the writer mutex (command done) the hand-back (writer.h).
-     */
-    if (write_outcome(rep, writer_call(req->app->writer, create_group, &w),
-                      "A group with this name already exists")) {
-        aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w.result)));
-    }
+    write_and_reply(req, rep, create_group, &w, "A group with this name already exists");
 out:
     xray_config_group_fini(&w.result);
     json_decref(body);
@@ -345,22 +358,12 @@ void xray_update_group(struct http_request *req, struct http_reply *rep)
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
     struct store *ro = body ? xray_api_reader(rep) : NULL;
-    struct group_write w = {
-        .name = json_string_value(json_object_get(body, "GroupName")),
-        .arn = json_string_value(json_object_get(body, "GroupARN")),
-        .filter = json_string_value(json_object_get(body, "FilterExpression")),
-        .insights = tri(body, "InsightsEnabled"),
-        .notifications = tri(body, "NotificationsEnabled"),
-        .region = req->region,
-        .account_id = req->app->cfg->account_id,
-    };
+    struct group_write w = group_request(req, body);
     if (!ro || !check_named(rep, body) || !check_group_input(rep, ro, body)) {
         goto out;
     }
-    if (write_outcome(rep, writer_call(req->app->writer, update_group, &w),
-                      "The Default group's filter expression cannot be changed")) {
-        aws_reply(rep, XRAY_API_CT, json_pack("{s:o}", "Group", group_json(&w.result)));
-    }
+    write_and_reply(req, rep, update_group, &w,
+                    "The Default group's filter expression cannot be changed");
 out:
     xray_config_group_fini(&w.result);
     json_decref(body);
@@ -373,12 +376,7 @@ void xray_delete_group(struct http_request *req, struct http_reply *rep)
         {"GroupARN", AWS_STRING, false, 1, 400, NULL, NULL},
     };
     json_t *body = xray_api_parse_request(req, rep, members, ARRAY_LEN(members));
-    struct group_write w = {
-        .name = json_string_value(json_object_get(body, "GroupName")),
-        .arn = json_string_value(json_object_get(body, "GroupARN")),
-        .region = req->region,
-        .account_id = req->app->cfg->account_id,
-    };
+    struct group_write w = group_request(req, body);
     if (!body || !check_named(rep, body)) {
         goto out;
     }
