@@ -22,30 +22,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = fuzz_strndup(data, size);
     char *rest = text;
     const char *src = fuzz_next_line(&rest);
-    struct insights_query *q = NULL;
+    struct logs_insights_query *q = NULL;
     struct errbuf err = {{0}, -1};
     int end = 0;
-    if (insights_compile(src, &q, &err, &end) == 0) {
-        struct insights_run *run = insights_run_new(q, 100);
+    if (logs_insights_compile(src, &q, &err, &end) == 0) {
+        struct logs_insights_run *run = logs_insights_run_new(q, 100);
         int64_t ts = 1700000100000;
         int n = 0;
         for (const char *msg = fuzz_next_line(&rest); msg && n < MAX_EVENTS;
              msg = fuzz_next_line(&rest), n++) {
-            struct insights_event ev = {.ts = ts - n * 1000,
-                                        .ingest_ts = ts,
-                                        .message = msg,
-                                        .len = strlen(msg),
-                                        .stream = n % 2 ? "web-1" : "web-2",
-                                        .log = "000000000000:/fuzz",
-                                        .ptr = "ptr"};
-            insights_run_add(run, &ev);
+            struct logs_insights_event ev = {.ts = ts - n * 1000,
+                                             .ingest_ts = ts,
+                                             .message = msg,
+                                             .len = strlen(msg),
+                                             .stream = n % 2 ? "web-1" : "web-2",
+                                             .log = "000000000000:/fuzz",
+                                             .ptr = "ptr"};
+            logs_insights_run_add(run, &ev);
             if (n == 2) {
-                insights_result_free(insights_run_snapshot(run));
+                logs_insights_result_free(logs_insights_run_snapshot(run));
             }
         }
-        insights_result_free(insights_run_finish(run));
+        logs_insights_result_free(logs_insights_run_finish(run));
     }
-    insights_free(q);
+    logs_insights_free(q);
     free(text);
     return 0;
 }

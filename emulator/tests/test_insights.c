@@ -32,8 +32,8 @@ struct runner {
     size_t nevents;
     char query[4096];
     int query_line;
-    struct insights_query *q;
-    struct insights_result *res;
+    struct logs_insights_query *q;
+    struct logs_insights_result *res;
     size_t next_row;
 };
 
@@ -53,29 +53,30 @@ static int by_time_desc(const void *a, const void *b)
     return x->ts < y->ts ? 1 : x->ts > y->ts ? -1 : 0;
 }
 
-static struct insights_result *run(const struct insights_query *q, struct event *events, size_t n)
+static struct logs_insights_result *run(const struct logs_insights_query *q, struct event *events,
+                                        size_t n)
 {
     struct event sorted[MAX_EVENTS];
     memcpy(sorted, events, n * sizeof(*events));
     qsort(sorted, n, sizeof(*sorted), by_time_desc);
-    struct insights_run *run = insights_run_new(q, 0);
+    struct logs_insights_run *run = logs_insights_run_new(q, 0);
     for (size_t i = 0; i < n; i++) {
         char ptr[32];
         snprintf(ptr, sizeof(ptr), "ptr-%zu", i);
-        struct insights_event ev = {.ts = sorted[i].ts,
-                                    .ingest_ts = sorted[i].ts + 5,
-                                    .message = sorted[i].message,
-                                    .len = strlen(sorted[i].message),
-                                    .stream = sorted[i].stream,
-                                    .log = "000000000000:/test",
-                                    .ptr = ptr};
-        insights_run_add(run, &ev);
+        struct logs_insights_event ev = {.ts = sorted[i].ts,
+                                         .ingest_ts = sorted[i].ts + 5,
+                                         .message = sorted[i].message,
+                                         .len = strlen(sorted[i].message),
+                                         .stream = sorted[i].stream,
+                                         .log = "000000000000:/test",
+                                         .ptr = ptr};
+        logs_insights_run_add(run, &ev);
     }
-    return insights_run_finish(run);
+    return logs_insights_run_finish(run);
 }
 
 /* A row without @ptr as "f=v, f=v". */
-static void render(const struct insights_row *row, char *out, size_t n)
+static void render(const struct logs_insights_row *row, char *out, size_t n)
 {
     size_t used = 0;
     out[0] = '\0';
@@ -102,17 +103,17 @@ static void start_case(struct runner *r)
     if (strcmp(r->line, "%%FAIL") == 0) {
         char got[600];
         cr_assert(next_line(r), "line %d: %%%%FAIL needs an error line", r->lineno);
-        int rc = insights_compile(r->query, &r->q, &err, &end);
+        int rc = logs_insights_compile(r->query, &r->q, &err, &end);
         snprintf(got, sizeof(got), "%s (at %d-%d)", err.msg, err.pos, end);
         cr_expect_eq(rc, ERR_INVALID, "line %d: `%s` compiled but should fail", r->query_line,
                      r->query);
         cr_expect_str_eq(got, r->line, "line %d: `%s`: wrong error `%s`", r->query_line, r->query,
                          got);
-        insights_free(r->q);
+        logs_insights_free(r->q);
         r->q = NULL;
         return;
     }
-    int rc = insights_compile(r->query, &r->q, &err, &end);
+    int rc = logs_insights_compile(r->query, &r->q, &err, &end);
     cr_assert_eq(rc, 0, "line %d: `%s` failed to compile: %s (at %d)", r->query_line, r->query,
                  err.msg, err.pos);
     r->res = run(r->q, r->events, r->nevents);
@@ -141,7 +142,7 @@ static void start_case(struct runner *r)
                          r->res->records_scanned);
         } else if (strcmp(l, "%%PTR") == 0) {
             for (size_t i = 0; i < r->res->nrows; i++) {
-                const struct insights_row *row = &r->res->rows[i];
+                const struct logs_insights_row *row = &r->res->rows[i];
                 cr_expect(row->n > 0 && strcmp(row->fields[row->n - 1].field, "@ptr") == 0,
                           "line %d: row %zu has no @ptr", r->lineno, i + 1);
             }
@@ -153,9 +154,9 @@ static void start_case(struct runner *r)
         cr_expect_eq(r->res->nrows, r->next_row, "line %d: `%s`: %zu rows, %zu expected",
                      r->query_line, r->query, r->res->nrows, r->next_row);
     }
-    insights_result_free(r->res);
+    logs_insights_result_free(r->res);
     r->res = NULL;
-    insights_free(r->q);
+    logs_insights_free(r->q);
     r->q = NULL;
 }
 
@@ -192,124 +193,125 @@ Test(insights, cases_from_file)
 
 Test(insights, empty_query_is_malformed)
 {
-    struct insights_query *q = NULL;
+    struct logs_insights_query *q = NULL;
     struct errbuf err = {{0}, -1};
-    cr_expect_eq(insights_compile("", &q, &err, NULL), ERR_INVALID);
-    cr_expect_eq(insights_compile("  # only a comment\n", &q, &err, NULL), ERR_INVALID);
+    cr_expect_eq(logs_insights_compile("", &q, &err, NULL), ERR_INVALID);
+    cr_expect_eq(logs_insights_compile("  # only a comment\n", &q, &err, NULL), ERR_INVALID);
     cr_expect_null(q);
 }
 
 Test(insights, timestamps_render_as_utc_with_milliseconds)
 {
     char out[32];
-    insights_format_time(1716099035743LL, out);
+    logs_insights_format_time(1716099035743LL, out);
     cr_expect_str_eq(out, "2024-05-19 06:10:35.743");
-    insights_format_time(0, out);
+    logs_insights_format_time(0, out);
     cr_expect_str_eq(out, "1970-01-01 00:00:00.000");
 }
 
 Test(insights, default_row_cap_is_1000_and_limit_overrides_it)
 {
-    struct insights_query *q = NULL;
+    struct logs_insights_query *q = NULL;
     struct errbuf err = {{0}, -1};
-    cr_assert_eq(insights_compile("fields @message", &q, &err, NULL), 0);
-    struct insights_run *r = insights_run_new(q, 0);
+    cr_assert_eq(logs_insights_compile("fields @message", &q, &err, NULL), 0);
+    struct logs_insights_run *r = logs_insights_run_new(q, 0);
     for (int i = 0; i < 1500; i++) {
-        struct insights_event ev = {
+        struct logs_insights_event ev = {
             .ts = 1500 - i, .message = "m", .len = 1, .stream = "s", .log = "a:g"};
-        insights_run_add(r, &ev);
+        logs_insights_run_add(r, &ev);
     }
-    struct insights_result *res = insights_run_finish(r);
+    struct logs_insights_result *res = logs_insights_run_finish(r);
     cr_expect_eq(res->nrows, 1000);
     cr_expect_eq(res->records_matched, 1500);
-    insights_result_free(res);
-    r = insights_run_new(q, 5);
-    struct insights_event ev = {.ts = 1, .message = "m", .len = 1, .stream = "s", .log = "a:g"};
+    logs_insights_result_free(res);
+    r = logs_insights_run_new(q, 5);
+    struct logs_insights_event ev = {
+        .ts = 1, .message = "m", .len = 1, .stream = "s", .log = "a:g"};
     for (int i = 0; i < 10; i++) {
-        insights_run_add(r, &ev);
+        logs_insights_run_add(r, &ev);
     }
-    res = insights_run_finish(r);
+    res = logs_insights_run_finish(r);
     cr_expect_eq(res->nrows, 5);
-    insights_result_free(res);
-    insights_free(q);
+    logs_insights_result_free(res);
+    logs_insights_free(q);
 }
 
 /* Feeds n events "m<i>" (i counting down with the timestamp) into r. */
-static void feed(struct insights_run *r, int from, int n)
+static void feed(struct logs_insights_run *r, int from, int n)
 {
     for (int i = from; i < from + n; i++) {
         char msg[16];
         snprintf(msg, sizeof(msg), "%s%d", i % 2 ? "odd" : "even", i);
-        struct insights_event ev = {
+        struct logs_insights_event ev = {
             .ts = 100000 - i, .message = msg, .len = strlen(msg), .stream = "s", .log = "a:g"};
-        insights_run_add(r, &ev);
+        logs_insights_run_add(r, &ev);
     }
 }
 
 Test(insights, a_running_query_shows_its_result_so_far)
 {
-    struct insights_query *rows = NULL, *stats = NULL;
+    struct logs_insights_query *rows = NULL, *stats = NULL;
     struct errbuf err = {{0}, -1};
     cr_assert_eq(
-        insights_compile("filter @message like /odd/ | fields @message", &rows, &err, NULL), 0,
+        logs_insights_compile("filter @message like /odd/ | fields @message", &rows, &err, NULL), 0,
         "%s", err.msg);
-    cr_assert_eq(insights_compile("stats count(*) by bin(1m)", &stats, &err, NULL), 0, "%s",
+    cr_assert_eq(logs_insights_compile("stats count(*) by bin(1m)", &stats, &err, NULL), 0, "%s",
                  err.msg);
-    struct insights_run *r = insights_run_new(rows, 3);
+    struct logs_insights_run *r = logs_insights_run_new(rows, 3);
     feed(r, 0, 4);
-    struct insights_result *part = insights_run_snapshot(r);
+    struct logs_insights_result *part = logs_insights_run_snapshot(r);
     cr_expect_eq(part->nrows, 2, "odd1 and odd3 so far");
     cr_expect_eq(part->records_scanned, 4);
     cr_expect_eq(part->records_matched, 2);
     cr_expect_str_eq(part->rows[0].fields[0].value, "odd1");
-    insights_result_free(part);
+    logs_insights_result_free(part);
     feed(r, 4, 10);
-    part = insights_run_snapshot(r);
+    part = logs_insights_run_snapshot(r);
     cr_expect_eq(part->nrows, 3, "capped at the query's limit like the final result");
     cr_expect_eq(part->records_scanned, 14);
-    insights_result_free(part);
-    struct insights_result *done = insights_run_finish(r);
+    logs_insights_result_free(part);
+    struct logs_insights_result *done = logs_insights_run_finish(r);
     cr_expect_eq(done->nrows, 3);
     cr_expect_eq(done->records_matched, 7);
-    insights_result_free(done);
+    logs_insights_result_free(done);
 
-    r = insights_run_new(stats, 0);
+    r = logs_insights_run_new(stats, 0);
     feed(r, 0, 50);
-    part = insights_run_snapshot(r);
+    part = logs_insights_run_snapshot(r);
     cr_expect_eq(part->nrows, 0, "a stats result is not known until every row is in");
     cr_expect_eq(part->records_scanned, 50);
-    insights_result_free(part);
-    done = insights_run_finish(r);
+    logs_insights_result_free(part);
+    done = logs_insights_run_finish(r);
     cr_expect_gt(done->nrows, 0);
-    insights_result_free(done);
-    insights_free(rows);
-    insights_free(stats);
+    logs_insights_result_free(done);
+    logs_insights_free(rows);
+    logs_insights_free(stats);
 }
 
 Test(insights, discovered_fields_keep_an_extra_at_and_dotted_paths)
 {
-    struct insights_event ev = {.ts = 1000,
-                                .ingest_ts = 2000,
-                                .message = "{\"@odd\":1,\"a\":{\"b\":\"c\"}}",
-                                .stream = "s",
-                                .log = "1:g"};
+    struct logs_insights_event ev = {.ts = 1000,
+                                     .ingest_ts = 2000,
+                                     .message = "{\"@odd\":1,\"a\":{\"b\":\"c\"}}",
+                                     .stream = "s",
+                                     .log = "1:g"};
     ev.len = strlen(ev.message);
-    struct insights_query *q = NULL;
+    struct logs_insights_query *q = NULL;
     struct errbuf err = {{0}, -1};
-    cr_assert_eq(insights_compile("fields @@odd, a.b, @ingestionTime", &q, &err, NULL), 0);
-    struct insights_run *r = insights_run_new(q, 0);
-    insights_run_add(r, &ev);
-    struct insights_result *res = insights_run_finish(r);
+    cr_assert_eq(logs_insights_compile("fields @@odd, a.b, @ingestionTime", &q, &err, NULL), 0);
+    struct logs_insights_run *r = logs_insights_run_new(q, 0);
+    logs_insights_run_add(r, &ev);
+    struct logs_insights_result *res = logs_insights_run_finish(r);
     cr_assert_eq(res->nrows, 1);
     cr_expect_str_eq(res->rows[0].fields[0].field, "@@odd");
     cr_expect_str_eq(res->rows[0].fields[1].value, "c");
     cr_expect_str_eq(res->rows[0].fields[2].value, "1970-01-01 00:00:02.000");
-    insights_result_free(res);
-    insights_free(q);
+    logs_insights_result_free(res);
+    logs_insights_free(q);
 }
 
 struct shared {
-    const struct insights_query *q;
+    const struct logs_insights_query *q;
     int ok;
 };
 
@@ -318,17 +320,17 @@ static void *thread_main(void *arg)
     struct shared *s = arg;
     int ok = 0;
     for (int round = 0; round < 200; round++) {
-        struct insights_run *r = insights_run_new(s->q, 0);
+        struct logs_insights_run *r = logs_insights_run_new(s->q, 0);
         for (int i = 0; i < 20; i++) {
             char msg[64];
             snprintf(msg, sizeof(msg), "{\"k\":\"%c\",\"v\":%d}", 'a' + i % 3, i);
-            struct insights_event ev = {
+            struct logs_insights_event ev = {
                 .ts = 100 - i, .message = msg, .len = strlen(msg), .stream = "s", .log = "a:g"};
-            insights_run_add(r, &ev);
+            logs_insights_run_add(r, &ev);
         }
-        struct insights_result *res = insights_run_finish(r);
+        struct logs_insights_result *res = logs_insights_run_finish(r);
         ok += res->nrows == 3 && strcmp(res->rows[0].fields[1].value, "7") == 0;
-        insights_result_free(res);
+        logs_insights_result_free(res);
     }
     s->ok = ok;
     return NULL;
@@ -336,10 +338,11 @@ static void *thread_main(void *arg)
 
 Test(insights, one_compiled_query_serves_many_threads)
 {
-    struct insights_query *q = NULL;
+    struct logs_insights_query *q = NULL;
     struct errbuf err = {{0}, -1};
     cr_assert_eq(
-        insights_compile("filter v >= 0 | stats count(*) as n by k | sort k", &q, &err, NULL), 0);
+        logs_insights_compile("filter v >= 0 | stats count(*) as n by k | sort k", &q, &err, NULL),
+        0);
     pthread_t th[4];
     struct shared s[4];
     for (int i = 0; i < 4; i++) {
@@ -350,5 +353,5 @@ Test(insights, one_compiled_query_serves_many_threads)
         pthread_join(th[i], NULL);
         cr_expect_eq(s[i].ok, 200, "thread %d: %d good runs", i, s[i].ok);
     }
-    insights_free(q);
+    logs_insights_free(q);
 }

@@ -51,12 +51,12 @@ struct query_entry {
     int64_t gids[MAX_GROUPS];
     size_t ngids;
     int64_t create_ms, start_ms, end_ms, limit;
-    struct insights_query *q;
+    struct logs_insights_query *q;
     enum qstatus status;
     atomic_bool cancel;
     bool running;  /* a worker holds the entry */
     bool orphaned; /* reset dropped it from the registry while running: the worker frees it */
-    struct insights_result *result;
+    struct logs_insights_result *result;
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,8 +75,8 @@ static void entry_free(struct query_entry *e)
     }
     free(e->group_names);
     free(e->account);
-    insights_free(e->q);
-    insights_result_free(e->result);
+    logs_insights_free(e->q);
+    logs_insights_result_free(e->result);
     free(e);
 }
 
@@ -93,7 +93,7 @@ static struct query_entry *find_entry(const char *id)
 
 struct worker_scan {
     struct query_entry *e;
-    struct insights_run *run;
+    struct logs_insights_run *run;
     size_t rows;
     uint64_t publish_at_ms; /* monotonic time of the next partial result */
     uint64_t deadline_ms;   /* monotonic time the query times out */
@@ -105,12 +105,12 @@ struct worker_scan {
  * query answers with what is known, as AWS does. */
 static void publish_partial(struct worker_scan *w)
 {
-    struct insights_result *partial = insights_run_snapshot(w->run), *old;
+    struct logs_insights_result *partial = logs_insights_run_snapshot(w->run), *old;
     pthread_mutex_lock(&registry_lock);
     old = w->e->result;
     w->e->result = partial;
     pthread_mutex_unlock(&registry_lock);
-    insights_result_free(old);
+    logs_insights_result_free(old);
     w->publish_at_ms = now_mono_ms() + PARTIAL_RESULT_MS;
 }
 
@@ -146,14 +146,14 @@ static bool worker_row(void *arg, const struct logs_db_row *row)
     char ptr[40];
     snprintf(ptr, sizeof(ptr), "fluoro-ptr-%" PRId64, row->id);
     snprintf(w->log, sizeof(w->log), "%s:%s", w->e->account, row->group);
-    struct insights_event ev = {.ts = row->ts,
-                                .ingest_ts = row->ingest_ts,
-                                .message = row->message,
-                                .len = row->len,
-                                .stream = row->stream,
-                                .log = w->log,
-                                .ptr = ptr};
-    insights_run_add(w->run, &ev);
+    struct logs_insights_event ev = {.ts = row->ts,
+                                     .ingest_ts = row->ingest_ts,
+                                     .message = row->message,
+                                     .len = row->len,
+                                     .stream = row->stream,
+                                     .log = w->log,
+                                     .ptr = ptr};
+    logs_insights_run_add(w->run, &ev);
     return true;
 }
 
@@ -166,13 +166,13 @@ static void *worker(void *arg)
         e->status = Q_RUNNING;
     }
     pthread_mutex_unlock(&registry_lock);
-    struct insights_result *res = NULL;
+    struct logs_insights_result *res = NULL;
     bool failed = false, timed_out = false;
     if (!cancelled) {
         METRIC_ADD(insights_running, 1);
         struct store *ro = store_thread_ro();
         struct worker_scan w = {.e = e,
-                                .run = insights_run_new(e->q, e->limit),
+                                .run = logs_insights_run_new(e->q, e->limit),
                                 .publish_at_ms = now_mono_ms() + PARTIAL_RESULT_MS,
                                 .deadline_ms = now_mono_ms() + QUERY_TIMEOUT_MS};
         /* Newest first across every group of the query (the default order, reference B5). */
@@ -186,10 +186,10 @@ static void *worker(void *arg)
         timed_out = w.timed_out;
         if (atomic_load(&e->cancel)) {
             /* Stopped: what was published stands; sorting or aggregating the rest is wasted. */
-            res = insights_run_snapshot(w.run);
-            insights_run_free(w.run);
+            res = logs_insights_run_snapshot(w.run);
+            logs_insights_run_free(w.run);
         } else {
-            res = insights_run_finish(w.run);
+            res = logs_insights_run_finish(w.run);
         }
         atomic_fetch_sub_explicit(&metrics.insights_running, 1, memory_order_relaxed);
     }
@@ -201,12 +201,12 @@ static void *worker(void *arg)
     } else {
         e->status = failed ? Q_FAILED : Q_COMPLETE;
     }
-    struct insights_result *partial = e->result;
+    struct logs_insights_result *partial = e->result;
     e->result = res;
     e->running = false;
     bool orphaned = e->orphaned;
     pthread_mutex_unlock(&registry_lock);
-    insights_result_free(partial);
+    logs_insights_result_free(partial);
     if (orphaned) {
         entry_free(e);
     }
@@ -318,7 +318,7 @@ static void start_query(struct logs_call *c)
                      end, start);
         goto fail;
     }
-    if (insights_compile(qs, &e->q, &err, &end_pos) < 0) {
+    if (logs_insights_compile(qs, &e->q, &err, &end_pos) < 0) {
         int pos = err.pos < 0 ? 0 : err.pos;
         json_t *members =
             json_pack("{s:{s:{s:i, s:i}, s:s}}", "queryCompileError", "location", "startCharOffset",
@@ -370,7 +370,7 @@ static void get_query_results(struct logs_call *c)
     struct query_entry *e = find_entry(logs_str(c, "queryId"));
     if (e) {
         json_t *results = json_array();
-        const struct insights_result *r = e->result;
+        const struct logs_insights_result *r = e->result;
         for (size_t k = 0; r && k < r->nrows; k++) {
             json_t *row = json_array();
             for (size_t i = 0; i < r->rows[k].n; i++) {
@@ -469,13 +469,13 @@ static bool record_row(void *arg, const struct logs_db_row *row)
     struct record_fill *f = arg;
     char log[600];
     snprintf(log, sizeof(log), "%s:%s", f->account, row->group);
-    struct insights_event ev = {.ts = row->ts,
-                                .ingest_ts = row->ingest_ts,
-                                .message = row->message,
-                                .len = row->len,
-                                .stream = row->stream,
-                                .log = log};
-    insights_event_fields(&ev, add_field, f->record);
+    struct logs_insights_event ev = {.ts = row->ts,
+                                     .ingest_ts = row->ingest_ts,
+                                     .message = row->message,
+                                     .len = row->len,
+                                     .stream = row->stream,
+                                     .log = log};
+    logs_insights_event_fields(&ev, add_field, f->record);
     f->found = true;
     return false;
 }
@@ -521,13 +521,13 @@ static void count_field(void *arg, const char *field, const char *value)
 static bool field_row(void *arg, const struct logs_db_row *row)
 {
     struct field_count *f = arg;
-    struct insights_event ev = {.ts = row->ts,
-                                .ingest_ts = row->ingest_ts,
-                                .message = row->message,
-                                .len = row->len,
-                                .stream = row->stream,
-                                .log = row->group};
-    insights_event_fields(&ev, count_field, f->counts);
+    struct logs_insights_event ev = {.ts = row->ts,
+                                     .ingest_ts = row->ingest_ts,
+                                     .message = row->message,
+                                     .len = row->len,
+                                     .stream = row->stream,
+                                     .log = row->group};
+    logs_insights_event_fields(&ev, count_field, f->counts);
     return ++f->sampled < FIELD_SAMPLE;
 }
 

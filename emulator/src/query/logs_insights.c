@@ -1,7 +1,7 @@
 /*
  * logs_insights.c - the Logs Insights query parser (reference/logs-filter-and-insights.md B1-B4):
- * a recursive-descent parser over insights_lex.c's tokens producing the immutable AST of
- * insights_int.h, plus the visible-column bookkeeping GetQueryResults needs.
+ * a recursive-descent parser over logs_insights_lex.c's tokens producing the immutable AST of
+ * logs_insights_int.h, plus the visible-column bookkeeping GetQueryResults needs.
  *
  * Threads: any; compile is pure. Errors carry the offending token's start and end offsets, which
  * StartQuery reports as MalformedQueryException's queryCompileError location.
@@ -73,11 +73,11 @@ static bool parse_args(struct iparser *p, struct inode *n, enum itok close,
         }
         add_arg(n, a);
         if (p->t == IT_COMMA) {
-            if (!insights_lex_next(p)) {
+            if (!logs_insights_lex_next(p)) {
                 return false;
             }
         } else if (p->t != close) {
-            insights_lex_fail_token(p, expect);
+            logs_insights_lex_fail_token(p, expect);
             return false;
         }
     }
@@ -90,7 +90,8 @@ static struct inode *regex_node(struct iparser *p)
     struct inode *n = node(IN_REGEX);
     n->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
     if (!n->regex) {
-        insights_lex_fail(p, p->start, p->end, "invalid regular expression %s at position %d", msg);
+        logs_insights_lex_fail(p, p->start, p->end, "invalid regular expression %s at position %d",
+                               msg);
         inode_free(n);
         return NULL;
     }
@@ -103,35 +104,35 @@ static struct inode *parse_primary(struct iparser *p)
     if (p->t == IT_NUM) {
         n = node(IN_NUM);
         n->num = p->num;
-        return insights_lex_next(p) ? n : (inode_free(n), NULL);
+        return logs_insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
     if (p->t == IT_STR) {
         n = node(IN_STR);
         n->str = xstrdup(p->text);
-        return insights_lex_next(p) ? n : (inode_free(n), NULL);
+        return logs_insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
     if (p->t == IT_REGEX) {
         n = regex_node(p);
-        return n && insights_lex_next(p) ? n : (inode_free(n), NULL);
+        return n && logs_insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
     if (p->t == IT_LPAREN) {
-        if (!insights_lex_next(p) || !(n = parse_expr(p))) {
+        if (!logs_insights_lex_next(p) || !(n = parse_expr(p))) {
             return NULL;
         }
         if (p->t != IT_RPAREN) {
             inode_free(n);
-            return insights_lex_fail_token(p, "')'"), NULL;
+            return logs_insights_lex_fail_token(p, "')'"), NULL;
         }
-        return insights_lex_next(p) ? n : (inode_free(n), NULL);
+        return logs_insights_lex_next(p) ? n : (inode_free(n), NULL);
     }
-    if (p->t != IT_IDENT || insights_lex_is_kw(p, "and") || insights_lex_is_kw(p, "or") ||
-        insights_lex_is_kw(p, "by") || insights_lex_is_kw(p, "as")) {
-        return insights_lex_fail_token(p, "a field, literal or function"), NULL;
+    if (p->t != IT_IDENT || logs_insights_lex_is_kw(p, "and") || logs_insights_lex_is_kw(p, "or") ||
+        logs_insights_lex_is_kw(p, "by") || logs_insights_lex_is_kw(p, "as")) {
+        return logs_insights_lex_fail_token(p, "a field, literal or function"), NULL;
     }
     char *name = xstrdup(p->text);
     size_t name_start = p->start, name_end = p->end;
     bool quoted = p->quoted;
-    if (!insights_lex_next(p)) {
+    if (!logs_insights_lex_next(p)) {
         free(name);
         return NULL;
     }
@@ -141,8 +142,8 @@ static struct inode *parse_primary(struct iparser *p)
         return n;
     }
     bool agg = in_list(name, aggregates, ARRAY_LEN(aggregates));
-    if (!agg && !insights_fn_known(name)) {
-        insights_lex_fail(p, name_start, name_end, "unknown function %s at position %d", name);
+    if (!agg && !logs_insights_fn_known(name)) {
+        logs_insights_lex_fail(p, name_start, name_end, "unknown function %s at position %d", name);
         free(name);
         return NULL;
     }
@@ -152,21 +153,21 @@ static struct inode *parse_primary(struct iparser *p)
     for (char *c = n->str; *c; c++) {
         *c = (char)tolower((unsigned char)*c);
     }
-    if (!insights_lex_next(p)) {
+    if (!logs_insights_lex_next(p)) {
         goto fail;
     }
     if (p->t == IT_STAR) {
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             goto fail;
         }
     } else if (!parse_args(p, n, IT_RPAREN, parse_expr, "',' or ')'")) {
         goto fail;
     }
     if (p->t != IT_RPAREN) {
-        insights_lex_fail_token(p, "')'");
+        logs_insights_lex_fail_token(p, "')'");
         goto fail;
     }
-    if (!insights_lex_next(p)) {
+    if (!logs_insights_lex_next(p)) {
         goto fail;
     }
     return n;
@@ -178,7 +179,7 @@ fail:
 static struct inode *parse_unary(struct iparser *p)
 {
     if (p->t == IT_OP && p->op == OP_SUB) {
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             return NULL;
         }
         struct inode *a = parse_unary(p);
@@ -205,7 +206,7 @@ static struct inode *parse_power(struct iparser *p)
 {
     struct inode *l = parse_unary(p);
     while (l && p->t == IT_OP && p->op == OP_POW) {
-        struct inode *r = insights_lex_next(p) ? parse_unary(p) : NULL;
+        struct inode *r = logs_insights_lex_next(p) ? parse_unary(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -220,7 +221,7 @@ static struct inode *parse_mul(struct iparser *p)
     struct inode *l = parse_power(p);
     while (l && (p->t == IT_STAR || (p->t == IT_OP && (p->op == OP_DIV || p->op == OP_MOD)))) {
         enum iop op = p->t == IT_STAR ? OP_MUL : p->op;
-        struct inode *r = insights_lex_next(p) ? parse_power(p) : NULL;
+        struct inode *r = logs_insights_lex_next(p) ? parse_power(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -235,7 +236,7 @@ static struct inode *parse_add(struct iparser *p)
     struct inode *l = parse_mul(p);
     while (l && p->t == IT_OP && (p->op == OP_ADD || p->op == OP_SUB)) {
         enum iop op = p->op;
-        struct inode *r = insights_lex_next(p) ? parse_mul(p) : NULL;
+        struct inode *r = logs_insights_lex_next(p) ? parse_mul(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -252,13 +253,13 @@ static struct inode *parse_in(struct iparser *p, struct inode *l, bool negate)
     n->negate = negate;
     add_arg(n, l);
     if (p->t != IT_LBRACK) {
-        insights_lex_fail_token(p, "'['");
+        logs_insights_lex_fail_token(p, "'['");
         goto fail;
     }
-    if (!insights_lex_next(p)) {
+    if (!logs_insights_lex_next(p)) {
         goto fail;
     }
-    if (parse_args(p, n, IT_RBRACK, parse_add, "',' or ']'") && insights_lex_next(p)) {
+    if (parse_args(p, n, IT_RBRACK, parse_add, "',' or ']'") && logs_insights_lex_next(p)) {
         return n;
     }
 fail:
@@ -273,24 +274,24 @@ static struct inode *parse_cmp(struct iparser *p)
         return NULL;
     }
     bool negate = false;
-    if (insights_lex_is_kw(p, "not")) {
+    if (logs_insights_lex_is_kw(p, "not")) {
         negate = true;
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             goto fail;
         }
-        if (!insights_lex_is_kw(p, "like") && !insights_lex_is_kw(p, "in")) {
-            insights_lex_fail_token(p, "'like' or 'in'");
+        if (!logs_insights_lex_is_kw(p, "like") && !logs_insights_lex_is_kw(p, "in")) {
+            logs_insights_lex_fail_token(p, "'like' or 'in'");
             goto fail;
         }
     }
-    if (insights_lex_is_kw(p, "in")) {
+    if (logs_insights_lex_is_kw(p, "in")) {
         p->prev_operand = false;
-        return insights_lex_next(p) ? parse_in(p, l, negate) : (inode_free(l), NULL);
+        return logs_insights_lex_next(p) ? parse_in(p, l, negate) : (inode_free(l), NULL);
     }
-    if (insights_lex_is_kw(p, "like") || (p->t == IT_OP && p->op == OP_MATCH)) {
+    if (logs_insights_lex_is_kw(p, "like") || (p->t == IT_OP && p->op == OP_MATCH)) {
         bool match = p->t == IT_OP;
         p->prev_operand = false;
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             goto fail;
         }
         struct inode *r = parse_add(p);
@@ -306,7 +307,7 @@ static struct inode *parse_cmp(struct iparser *p)
     }
     if (p->t == IT_OP && p->op >= OP_EQ && p->op <= OP_GE) {
         enum iop op = p->op;
-        struct inode *r = insights_lex_next(p) ? parse_add(p) : NULL;
+        struct inode *r = logs_insights_lex_next(p) ? parse_add(p) : NULL;
         if (!r) {
             goto fail;
         }
@@ -320,8 +321,8 @@ fail:
 
 static struct inode *parse_not(struct iparser *p)
 {
-    if (insights_lex_is_kw(p, "not")) {
-        if (!insights_lex_next(p)) {
+    if (logs_insights_lex_is_kw(p, "not")) {
+        if (!logs_insights_lex_next(p)) {
             return NULL;
         }
         struct inode *a = parse_not(p);
@@ -338,8 +339,8 @@ static struct inode *parse_not(struct iparser *p)
 static struct inode *parse_and(struct iparser *p)
 {
     struct inode *l = parse_not(p);
-    while (l && insights_lex_is_kw(p, "and")) {
-        struct inode *r = insights_lex_next(p) ? parse_not(p) : NULL;
+    while (l && logs_insights_lex_is_kw(p, "and")) {
+        struct inode *r = logs_insights_lex_next(p) ? parse_not(p) : NULL;
         if (!r) {
             inode_free(l);
             return NULL;
@@ -352,12 +353,13 @@ static struct inode *parse_and(struct iparser *p)
 static struct inode *parse_expr(struct iparser *p)
 {
     if (++p->depth > MAX_DEPTH) {
-        insights_lex_fail(p, p->start, p->end, "query nested too deeply %s at position %d", "");
+        logs_insights_lex_fail(p, p->start, p->end, "query nested too deeply %s at position %d",
+                               "");
         return NULL;
     }
     struct inode *l = parse_and(p);
-    while (l && insights_lex_is_kw(p, "or")) {
-        struct inode *r = insights_lex_next(p) ? parse_and(p) : NULL;
+    while (l && logs_insights_lex_is_kw(p, "or")) {
+        struct inode *r = logs_insights_lex_next(p) ? parse_and(p) : NULL;
         if (!r) {
             inode_free(l);
             l = NULL;
@@ -391,10 +393,10 @@ static bool parse_items(struct iparser *p, struct iitem **items, size_t *n, bool
         struct iitem it = {0};
         if (names_only) {
             if (p->t != IT_IDENT) {
-                return insights_lex_fail_token(p, "a field name");
+                return logs_insights_lex_fail_token(p, "a field name");
             }
             it.name = xstrdup(p->text);
-            if (!insights_lex_next(p)) {
+            if (!logs_insights_lex_next(p)) {
                 free(it.name);
                 return false;
             }
@@ -412,23 +414,23 @@ static bool parse_items(struct iparser *p, struct iitem **items, size_t *n, bool
             it.name = it.expr->kind == IN_FIELD ? xstrdup(it.expr->str)
                                                 : xstrndup(p->src + start, end - start);
         }
-        if (!names_only && insights_lex_is_kw(p, "as")) {
-            if (!insights_lex_next(p) || p->t != IT_IDENT) {
+        if (!names_only && logs_insights_lex_is_kw(p, "as")) {
+            if (!logs_insights_lex_next(p) || p->t != IT_IDENT) {
                 inode_free(it.expr);
                 free(it.name);
-                return p->failed ? false : insights_lex_fail_token(p, "a name after 'as'");
+                return p->failed ? false : logs_insights_lex_fail_token(p, "a name after 'as'");
             }
             free(it.name);
             it.name = xstrdup(p->text);
-            if (!insights_lex_next(p)) {
+            if (!logs_insights_lex_next(p)) {
                 inode_free(it.expr);
                 free(it.name);
                 return false;
             }
         }
-        if (sort && (insights_lex_is_kw(p, "asc") || insights_lex_is_kw(p, "desc"))) {
-            it.desc = insights_lex_is_kw(p, "desc");
-            if (!insights_lex_next(p)) {
+        if (sort && (logs_insights_lex_is_kw(p, "asc") || logs_insights_lex_is_kw(p, "desc"))) {
+            it.desc = logs_insights_lex_is_kw(p, "desc");
+            if (!logs_insights_lex_next(p)) {
                 inode_free(it.expr);
                 free(it.name);
                 return false;
@@ -439,7 +441,7 @@ static bool parse_items(struct iparser *p, struct iitem **items, size_t *n, bool
         if (p->t != IT_COMMA) {
             return true;
         }
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             return false;
         }
     }
@@ -454,14 +456,14 @@ static bool parse_stats(struct iparser *p, struct icmd *c)
     }
     for (size_t i = 0; i < c->nitems; i++) {
         if (!has_aggregate(c->items[i].expr)) {
-            return insights_lex_fail(p, start, p->start,
-                                     "stats needs an aggregate function such as %s (position %d)",
-                                     "count(*)");
+            return logs_insights_lex_fail(
+                p, start, p->start, "stats needs an aggregate function such as %s (position %d)",
+                "count(*)");
         }
     }
-    if (insights_lex_is_kw(p, "by")) {
+    if (logs_insights_lex_is_kw(p, "by")) {
         p->prev_operand = false;
-        return insights_lex_next(p) && parse_items(p, &c->by, &c->nby, false, false);
+        return logs_insights_lex_next(p) && parse_items(p, &c->by, &c->nby, false, false);
     }
     return true;
 }
@@ -479,21 +481,21 @@ static bool parse_parse(struct iparser *p, struct icmd *c)
         c->expr = node(IN_FIELD);
         c->expr->str = xstrdup(p->text);
         p->prev_operand = false;
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             return false;
         }
     } else {
-        return insights_lex_fail_token(p, "the field to parse");
+        return logs_insights_lex_fail_token(p, "the field to parse");
     }
     if (p->t == IT_STR) {
         c->glob = xstrdup(p->text);
-        if (!insights_lex_next(p)) {
+        if (!logs_insights_lex_next(p)) {
             return false;
         }
-        if (!insights_lex_is_kw(p, "as")) {
-            return insights_lex_fail_token(p, "'as' and the names of the glob's fields");
+        if (!logs_insights_lex_is_kw(p, "as")) {
+            return logs_insights_lex_fail_token(p, "'as' and the names of the glob's fields");
         }
-        if (!insights_lex_next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
+        if (!logs_insights_lex_next(p) || !parse_items(p, &c->items, &c->nitems, false, true)) {
             return false;
         }
         size_t stars = 0;
@@ -501,7 +503,7 @@ static bool parse_parse(struct iparser *p, struct icmd *c)
             stars += *g == '*';
         }
         if (stars != c->nitems) {
-            return insights_lex_fail(
+            return logs_insights_lex_fail(
                 p, start, p->start,
                 "parse: the pattern's * count must equal the number of %s (position "
                 "%d)",
@@ -513,28 +515,28 @@ static bool parse_parse(struct iparser *p, struct icmd *c)
         char msg[200];
         c->regex = iregex_compile(p->text, strlen(p->text), msg, sizeof(msg));
         if (!c->regex) {
-            return insights_lex_fail(p, p->start, p->end,
-                                     "invalid regular expression %s at position %d", msg);
+            return logs_insights_lex_fail(p, p->start, p->end,
+                                          "invalid regular expression %s at position %d", msg);
         }
         bool named = false;
         for (size_t i = 1; i <= rx_groups(c->regex); i++) {
             named = named || rx_group_name(c->regex, i);
         }
         if (!named) {
-            return insights_lex_fail(p, p->start, p->end,
-                                     "parse: the regular expression needs named "
-                                     "groups (?<name>...) %s at position %d",
-                                     "");
+            return logs_insights_lex_fail(p, p->start, p->end,
+                                          "parse: the regular expression needs named "
+                                          "groups (?<name>...) %s at position %d",
+                                          "");
         }
-        return insights_lex_next(p);
+        return logs_insights_lex_next(p);
     }
-    return insights_lex_fail_token(p, "a \"glob\" pattern or a /regex/");
+    return logs_insights_lex_fail_token(p, "a \"glob\" pattern or a /regex/");
 }
 
 static bool parse_command(struct iparser *p, struct icmd *c)
 {
     if (p->t != IT_IDENT) {
-        return insights_lex_fail_token(
+        return logs_insights_lex_fail_token(
             p, "a command (fields, filter, stats, sort, limit, parse, display, "
                "dedup)");
     }
@@ -545,15 +547,16 @@ static bool parse_command(struct iparser *p, struct icmd *c)
                 {"stats", IC_STATS},   {"sort", IC_SORT},       {"limit", IC_LIMIT},
                 {"parse", IC_PARSE},   {"dedup", IC_DEDUP},     {"head", IC_LIMIT}};
     size_t k = 0;
-    while (k < ARRAY_LEN(cmds) && !insights_lex_is_kw(p, cmds[k].name)) {
+    while (k < ARRAY_LEN(cmds) && !logs_insights_lex_is_kw(p, cmds[k].name)) {
         k++;
     }
     if (k == ARRAY_LEN(cmds)) {
-        return insights_lex_fail(p, p->start, p->end, "unknown command %s at position %d", p->text);
+        return logs_insights_lex_fail(p, p->start, p->end, "unknown command %s at position %d",
+                                      p->text);
     }
     c->kind = cmds[k].kind;
     p->prev_operand = false;
-    if (!insights_lex_next(p)) {
+    if (!logs_insights_lex_next(p)) {
         return false;
     }
     switch (c->kind) {
@@ -567,17 +570,17 @@ static bool parse_command(struct iparser *p, struct icmd *c)
     case IC_FILTER:
         c->expr = parse_expr(p);
         if (c->expr && has_aggregate(c->expr)) {
-            return insights_lex_fail(p, p->start, p->end,
-                                     "aggregate functions are not allowed in %s (position %d)",
-                                     "filter");
+            return logs_insights_lex_fail(p, p->start, p->end,
+                                          "aggregate functions are not allowed in %s (position %d)",
+                                          "filter");
         }
         return c->expr != NULL;
     case IC_LIMIT:
         if (p->t != IT_NUM || p->num < 1 || p->num > MAX_LIMIT || p->num != floor(p->num)) {
-            return insights_lex_fail_token(p, "a limit between 1 and 10000");
+            return logs_insights_lex_fail_token(p, "a limit between 1 and 10000");
         }
         c->limit = (int64_t)p->num;
-        return insights_lex_next(p);
+        return logs_insights_lex_next(p);
     case IC_STATS:
         return parse_stats(p, c);
     case IC_PARSE:
@@ -603,7 +606,7 @@ static void cmd_fini(struct icmd *c)
     rx_free(c->regex);
 }
 
-void insights_free(struct insights_query *q)
+void logs_insights_free(struct logs_insights_query *q)
 {
     if (!q) {
         return;
@@ -619,7 +622,7 @@ void insights_free(struct insights_query *q)
     free(q);
 }
 
-static void add_column(struct insights_query *q, const char *name)
+static void add_column(struct logs_insights_query *q, const char *name)
 {
     for (size_t i = 0; i < q->ncolumns; i++) {
         if (strcmp(q->columns[i], name) == 0) {
@@ -630,7 +633,7 @@ static void add_column(struct insights_query *q, const char *name)
     q->columns[q->ncolumns++] = xstrdup(name);
 }
 
-static void clear_columns(struct insights_query *q)
+static void clear_columns(struct logs_insights_query *q)
 {
     for (size_t i = 0; i < q->ncolumns; i++) {
         free(q->columns[i]);
@@ -640,7 +643,7 @@ static void clear_columns(struct insights_query *q)
 
 /* The visible columns (reference B3/B5): fields accumulate, the last display wins, stats
  * replaces them with its outputs; without any, @timestamp and @message. */
-static void plan_columns(struct insights_query *q)
+static void plan_columns(struct logs_insights_query *q)
 {
     bool chosen = false, displayed = false;
     for (size_t i = 0; i < q->ncmds; i++) {
@@ -677,16 +680,17 @@ static void plan_columns(struct insights_query *q)
     }
 }
 
-int insights_compile(const char *src, struct insights_query **out, struct errbuf *err, int *end_pos)
+int logs_insights_compile(const char *src, struct logs_insights_query **out, struct errbuf *err,
+                          int *end_pos)
 {
     struct iparser p = {.src = src, .len = strlen(src), .err = err, .end_pos = end_pos};
-    struct insights_query *q = xcalloc(1, sizeof(*q));
+    struct logs_insights_query *q = xcalloc(1, sizeof(*q));
     *out = NULL;
-    if (!insights_lex_next(&p)) {
+    if (!logs_insights_lex_next(&p)) {
         goto fail;
     }
     if (p.t == IT_EOF) {
-        insights_lex_fail(&p, 0, 0, "the query is %s (position %d)", "empty");
+        logs_insights_lex_fail(&p, 0, 0, "the query is %s (position %d)", "empty");
         goto fail;
     }
     for (;;) {
@@ -700,17 +704,17 @@ int insights_compile(const char *src, struct insights_query **out, struct errbuf
             break;
         }
         if (p.t != IT_PIPE) {
-            insights_lex_fail_token(&p, "'|' or the end of the query");
+            logs_insights_lex_fail_token(&p, "'|' or the end of the query");
             goto fail;
         }
         p.prev_operand = false;
-        if (!insights_lex_next(&p)) {
+        if (!logs_insights_lex_next(&p)) {
             goto fail;
         }
     }
     for (size_t i = 0; i + 1 < q->ncmds; i++) {
         if (q->cmds[i].kind == IC_DEDUP && q->cmds[i + 1].kind != IC_LIMIT) {
-            insights_lex_fail(&p, 0, p.len, "only limit may follow %s (position %d)", "dedup");
+            logs_insights_lex_fail(&p, 0, p.len, "only limit may follow %s (position %d)", "dedup");
             goto fail;
         }
     }
@@ -720,9 +724,9 @@ int insights_compile(const char *src, struct insights_query **out, struct errbuf
     return 0;
 fail:
     if (!p.failed) {
-        insights_lex_fail(&p, p.start, p.end, "invalid query %s at position %d", "");
+        logs_insights_lex_fail(&p, p.start, p.end, "invalid query %s at position %d", "");
     }
     free(p.text);
-    insights_free(q);
+    logs_insights_free(q);
     return ERR_INVALID;
 }

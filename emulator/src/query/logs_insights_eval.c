@@ -2,7 +2,7 @@
  * logs_insights_eval.c - Insights values, records and expression evaluation (reference
  * logs-filter-and-insights.md B2, B4): the fields of an event (system fields and discovered JSON
  * fields), comparison and the natural sort order, and the scalar functions. Regular
- * expressions live in insights_regex.c.
+ * expressions live in logs_insights_regex.c.
  *
  * Threads: any; records and values belong to the thread evaluating them.
  */
@@ -57,7 +57,7 @@ struct ival ival_time(double ms)
     return (struct ival){.t = IV_TIME, .num = ms};
 }
 
-void insights_format_time(int64_t ms, char out[32])
+void logs_insights_format_time(int64_t ms, char out[32])
 {
     time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     int frac = (int)(ms - (int64_t)secs * 1000);
@@ -83,7 +83,7 @@ char *ival_text(const struct ival *v)
     case IV_NUM:
         return num_text(v->num);
     case IV_TIME:
-        insights_format_time((int64_t)v->num, buf);
+        logs_insights_format_time((int64_t)v->num, buf);
         return xstrdup(buf);
     case IV_STR:
         return xstrdup(v->str);
@@ -273,7 +273,7 @@ static void flatten(struct irec *r, const char *prefix, json_t *v, size_t *count
     }
 }
 
-void irec_from_event(struct irec *r, const struct insights_event *ev)
+void irec_from_event(struct irec *r, const struct logs_insights_event *ev)
 {
     irec_init(r);
     r->ts = ev->ts;
@@ -300,8 +300,9 @@ void irec_from_event(struct irec *r, const struct insights_event *ev)
     }
 }
 
-void insights_event_fields(const struct insights_event *ev,
-                           void (*fn)(void *arg, const char *field, const char *value), void *arg)
+void logs_insights_event_fields(const struct logs_insights_event *ev,
+                                void (*fn)(void *arg, const char *field, const char *value),
+                                void *arg)
 {
     struct irec r;
     irec_from_event(&r, ev);
@@ -438,11 +439,11 @@ struct ival inode_eval(const struct inode *e, const struct irec *r)
     case IN_CALL:
         if (e->aggregate) {
             char key[40];
-            insights_agg_key(e, key);
+            logs_insights_agg_key(e, key);
             const struct ival *v = irec_get(r, key);
             return v ? ival_copy(v) : (struct ival){0};
         }
-        return insights_fn_call(e, r);
+        return logs_insights_fn_call(e, r);
     case IN_BINARY:
         break;
     }

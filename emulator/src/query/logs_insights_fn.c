@@ -1,8 +1,8 @@
 /*
  * logs_insights_fn.c - the scalar functions of Logs Insights (reference logs-filter-and-insights.md
  * B4) as one table of {name, argument counts, how the first argument is read, function}: the
- * parser accepts exactly its names (insights_fn_known) and inode_eval calls through it
- * (insights_fn_call). A call with an argument count outside the entry's range is NULL, as is a
+ * parser accepts exactly its names (logs_insights_fn_known) and inode_eval calls through it
+ * (logs_insights_fn_call). A call with an argument count outside the entry's range is NULL, as is a
  * function whose first argument is missing, unless the entry says it answers that case.
  *
  * Threads: any; the table is read-only and values belong to the thread evaluating them.
@@ -318,7 +318,7 @@ enum {
 #define ANY SIZE_MAX
 /* Every scalar function of Logs Insights (reference logs-filter-and-insights.md B4): its name,
  * the argument counts it answers (otherwise NULL), and how its first argument is read. The parser
- * accepts exactly these names (insights_fn_known). */
+ * accepts exactly these names (logs_insights_fn_known). */
 static const struct ifunc {
     const char *name;
     size_t min_args, max_args;
@@ -372,12 +372,12 @@ static const struct ifunc *ifunc_find(const char *name)
     return NULL;
 }
 
-bool insights_fn_known(const char *name)
+bool logs_insights_fn_known(const char *name)
 {
     return ifunc_find(name) != NULL;
 }
 
-struct ival insights_fn_call(const struct inode *e, const struct irec *r)
+struct ival logs_insights_fn_call(const struct inode *e, const struct irec *r)
 {
     const struct ifunc *fn = ifunc_find(e->str);
     struct fcall c = {.e = e, .r = r, .f = e->str, .n = e->nargs};

@@ -1,7 +1,7 @@
 /*
  * logs_insights_int.h - what the Insights files share: the AST (insights.c parses it), values and
- * records with expression evaluation (insights_eval.c), and the executor (insights_run.c).
- * Any thread; a compiled AST is immutable.
+ * records with expression evaluation (logs_insights_eval.c), and the executor
+ * (logs_insights_run.c). Any thread; a compiled AST is immutable.
  */
 #ifndef LOGS_INSIGHTS_INT_H
 #define LOGS_INSIGHTS_INT_H
@@ -103,7 +103,7 @@ struct icmd {
     struct rx *regex; /* parse /regex/ */
 };
 
-struct insights_query {
+struct logs_insights_query {
     struct icmd *cmds;
     size_t ncmds;
     char **columns; /* the visible fields, in order (after stats: its outputs) */
@@ -112,7 +112,7 @@ struct insights_query {
     int64_t limit;   /* last `limit`, 0 = none */
 };
 
-/* Values and records (insights_eval.c). */
+/* Values and records (logs_insights_eval.c). */
 void ival_free(struct ival *v);
 struct ival ival_copy(const struct ival *v);
 struct ival ival_str(const char *s);
@@ -131,7 +131,7 @@ const struct ival *irec_get(const struct irec *r, const char *name);
 /* Sets name to v (stolen). */
 void irec_set(struct irec *r, const char *name, struct ival v);
 /* The fields of an event: system fields plus discovered JSON fields. */
-void irec_from_event(struct irec *r, const struct insights_event *ev);
+void irec_from_event(struct irec *r, const struct logs_insights_event *ev);
 
 /* Evaluates e against r (new value). Aggregate calls are not evaluated here. */
 struct ival inode_eval(const struct inode *e, const struct irec *r);
@@ -143,18 +143,18 @@ bool inode_eval_number(const struct inode *e, const struct irec *r, double *x);
 struct ival ival_bool(bool b);
 struct ival ival_time(double ms);
 
-/* insights_fn.c: whether name (any case) is a scalar function, and the value of the IN_CALL e
+/* logs_insights_fn.c: whether name (any case) is a scalar function, and the value of the IN_CALL e
  * (not an aggregate) for record r (new value; NULL for an argument count the function does not
  * take). Any thread. */
-bool insights_fn_known(const char *name);
-struct ival insights_fn_call(const struct inode *e, const struct irec *r);
+bool logs_insights_fn_known(const char *name);
+struct ival logs_insights_fn_call(const struct inode *e, const struct irec *r);
 bool inode_truthy(const struct ival *v);
 
 /* Regex: compiles the PCRE-like dialect Insights uses with rx.h (new, rx_free); NULL with a
  * message in errmsg when it is invalid. */
 struct rx *iregex_compile(const char *src, size_t len, char *errmsg, size_t errlen);
 
-/* The lexer (insights_lex.c): tokens with byte offsets, for the parser in insights.c. */
+/* The lexer (logs_insights_lex.c): tokens with byte offsets, for the parser in insights.c. */
 enum itok {
     IT_EOF,
     IT_PIPE,
@@ -190,17 +190,17 @@ struct iparser {
 };
 
 /* Reads the next token. false after recording an error. */
-bool insights_lex_next(struct iparser *p);
+bool logs_insights_lex_next(struct iparser *p);
 /* Records the first error (fmt has %s for what, then %d for the position); returns false. */
-bool insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
-                       const char *what);
+bool logs_insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
+                            const char *what);
 /* Records "unexpected symbol found <token> ...; expected <expecting>"; returns false. */
-bool insights_lex_fail_token(struct iparser *p, const char *expecting);
+bool logs_insights_lex_fail_token(struct iparser *p, const char *expecting);
 /* True when the current token is the bare identifier kw (any case). */
-bool insights_lex_is_kw(const struct iparser *p, const char *kw);
+bool logs_insights_lex_is_kw(const struct iparser *p, const char *kw);
 
 void inode_free(struct inode *e);
 /* The record key under which stats exposes an aggregate call's result to inode_eval. */
-void insights_agg_key(const struct inode *call, char out[40]);
+void logs_insights_agg_key(const struct inode *call, char out[40]);
 
 #endif

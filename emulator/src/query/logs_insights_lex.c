@@ -14,8 +14,8 @@
 
 #include "logs_insights_int.h"
 
-bool insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
-                       const char *what)
+bool logs_insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *fmt,
+                            const char *what)
 {
     if (!p->failed) {
         p->failed = true;
@@ -27,7 +27,7 @@ bool insights_lex_fail(struct iparser *p, size_t start, size_t end, const char *
     return false;
 }
 
-bool insights_lex_fail_token(struct iparser *p, const char *expecting)
+bool logs_insights_lex_fail_token(struct iparser *p, const char *expecting)
 {
     char shown[64];
     if (p->t == IT_EOF) {
@@ -39,7 +39,7 @@ bool insights_lex_fail_token(struct iparser *p, const char *expecting)
     char fmt[160];
     snprintf(fmt, sizeof(fmt), "unexpected symbol found %%s at position %%d; expected %s",
              expecting);
-    return insights_lex_fail(p, p->start, p->end, fmt, shown);
+    return logs_insights_lex_fail(p, p->start, p->end, fmt, shown);
 }
 
 static bool ident_char(int c)
@@ -48,7 +48,7 @@ static bool ident_char(int c)
 }
 
 /* Reads the next token into p. */
-bool insights_lex_next(struct iparser *p)
+bool logs_insights_lex_next(struct iparser *p)
 {
     free(p->text);
     p->text = NULL;
@@ -97,8 +97,8 @@ bool insights_lex_next(struct iparser *p)
         p->text = out;
         if (i >= p->len) {
             p->end = p->len;
-            return insights_lex_fail(p, p->start, p->len, "unterminated string %s at position %d",
-                                     "literal");
+            return logs_insights_lex_fail(p, p->start, p->len,
+                                          "unterminated string %s at position %d", "literal");
         }
         p->pos = i + 1;
         p->t = IT_STR;
@@ -109,8 +109,8 @@ bool insights_lex_next(struct iparser *p)
         }
         if (i >= p->len) {
             p->end = p->len;
-            return insights_lex_fail(p, p->start, p->len, "unterminated regular %s at position %d",
-                                     "expression");
+            return logs_insights_lex_fail(p, p->start, p->len,
+                                          "unterminated regular %s at position %d", "expression");
         }
         p->text = xstrndup(s + p->pos + 1, i - p->pos - 1);
         p->pos = i + 1;
@@ -121,8 +121,8 @@ bool insights_lex_next(struct iparser *p)
         const char *close = memchr(s + open + 1, '`', p->len - open - 1);
         if (!close) {
             p->end = p->len;
-            return insights_lex_fail(p, p->start, p->len, "unterminated quoted %s at position %d",
-                                     "field");
+            return logs_insights_lex_fail(p, p->start, p->len,
+                                          "unterminated quoted %s at position %d", "field");
         }
         p->text = xasprintf("%s%.*s", at ? "@" : "", (int)(close - s - open - 1), s + open + 1);
         p->pos = (size_t)(close - s) + 1;
@@ -156,7 +156,7 @@ bool insights_lex_next(struct iparser *p)
             }
             if (!found) {
                 p->end = u;
-                return insights_lex_fail(
+                return logs_insights_lex_fail(
                     p, p->start, u, "invalid number or time period %s at position %d", "literal");
             }
             p->text = xstrndup(s + p->start, u - p->start); /* marks a period */
@@ -197,8 +197,8 @@ bool insights_lex_next(struct iparser *p)
             char shown[8];
             snprintf(shown, sizeof(shown), "%c", c);
             p->end = p->pos + 1;
-            return insights_lex_fail(p, p->start, p->pos + 1,
-                                     "unexpected symbol found %s at position %d", shown);
+            return logs_insights_lex_fail(p, p->start, p->pos + 1,
+                                          "unexpected symbol found %s at position %d", shown);
         }
         operand = false;
     }
@@ -207,7 +207,7 @@ bool insights_lex_next(struct iparser *p)
     return true;
 }
 
-bool insights_lex_is_kw(const struct iparser *p, const char *kw)
+bool logs_insights_lex_is_kw(const struct iparser *p, const char *kw)
 {
     return p->t == IT_IDENT && !p->quoted && strcasecmp(p->text, kw) == 0;
 }

@@ -15,8 +15,8 @@
 
 #define DEFAULT_ROWS 1000
 
-struct insights_run {
-    const struct insights_query *q;
+struct logs_insights_run {
+    const struct logs_insights_query *q;
     int64_t max_rows;
     size_t local_end; /* commands before this index run per event */
     bool keep_all;    /* false: only the first max_rows records are needed */
@@ -30,9 +30,10 @@ static bool is_local(enum icmd_kind k)
     return k == IC_FIELDS || k == IC_FILTER || k == IC_PARSE || k == IC_DISPLAY;
 }
 
-struct insights_run *insights_run_new(const struct insights_query *q, int64_t max_rows)
+struct logs_insights_run *logs_insights_run_new(const struct logs_insights_query *q,
+                                                int64_t max_rows)
 {
-    struct insights_run *r = xcalloc(1, sizeof(*r));
+    struct logs_insights_run *r = xcalloc(1, sizeof(*r));
     r->q = q;
     r->max_rows = max_rows > 0 ? max_rows : q->limit > 0 ? q->limit : DEFAULT_ROWS;
     while (r->local_end < q->ncmds && is_local(q->cmds[r->local_end].kind)) {
@@ -143,7 +144,7 @@ static bool apply_local(const struct icmd *c, struct irec *rec)
     }
 }
 
-static void push(struct insights_run *r, struct irec *rec)
+static void push(struct logs_insights_run *r, struct irec *rec)
 {
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
@@ -152,7 +153,7 @@ static void push(struct insights_run *r, struct irec *rec)
     r->recs[r->n++] = *rec;
 }
 
-void insights_run_add(struct insights_run *r, const struct insights_event *ev)
+void logs_insights_run_add(struct logs_insights_run *r, const struct logs_insights_event *ev)
 {
     struct irec rec;
     r->scanned++;
@@ -399,13 +400,13 @@ static void acc_fini(struct acc *a)
     ival_free(&a->pick);
 }
 
-/* The key under which an aggregate's result is visible to inode_eval (insights_eval.c). */
-void insights_agg_key(const struct inode *call, char out[40])
+/* The key under which an aggregate's result is visible to inode_eval (logs_insights_eval.c). */
+void logs_insights_agg_key(const struct inode *call, char out[40])
 {
     snprintf(out, 40, "\x01%p", (const void *)call);
 }
 
-static void run_stats(struct insights_run *r, const struct icmd *c)
+static void run_stats(struct logs_insights_run *r, const struct icmd *c)
 {
     struct stats s = {.c = c};
     for (size_t i = 0; i < c->nitems; i++) {
@@ -428,7 +429,7 @@ static void run_stats(struct insights_run *r, const struct icmd *c)
         }
         for (size_t a = 0; a < s.naggs; a++) {
             char key[40];
-            insights_agg_key(s.aggs[a], key);
+            logs_insights_agg_key(s.aggs[a], key);
             irec_set(&scratch, key, finalize(&s.groups[g].accs[a], s.aggs[a]));
             acc_fini(&s.groups[g].accs[a]);
         }
@@ -466,7 +467,7 @@ static int sort_cmp(const void *a, const void *b, void *arg)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static void run_sort(struct insights_run *r, const struct icmd *c)
+static void run_sort(struct logs_insights_run *r, const struct icmd *c)
 {
     struct sort_key *keys = xcalloc(r->n ? r->n : 1, sizeof(*keys));
     for (size_t k = 0; k < r->n; k++) {
@@ -490,7 +491,7 @@ static void run_sort(struct insights_run *r, const struct icmd *c)
     r->recs = sorted;
 }
 
-static void run_dedup(struct insights_run *r, const struct icmd *c)
+static void run_dedup(struct logs_insights_run *r, const struct icmd *c)
 {
     struct stats seen = {0};
     size_t kept = 0;
@@ -533,14 +534,14 @@ static void run_dedup(struct insights_run *r, const struct icmd *c)
     free(seen.groups);
 }
 
-static void truncate_to(struct insights_run *r, size_t n)
+static void truncate_to(struct logs_insights_run *r, size_t n)
 {
     while (r->n > n) {
         irec_fini(&r->recs[--r->n]);
     }
 }
 
-static void apply_all(struct insights_run *r, const struct icmd *c)
+static void apply_all(struct logs_insights_run *r, const struct icmd *c)
 {
     size_t kept = 0;
     for (size_t k = 0; k < r->n; k++) {
@@ -555,17 +556,17 @@ static void apply_all(struct insights_run *r, const struct icmd *c)
 
 /* Renders the first n records of r as result rows with r's statistics (new); the records stay
  * r's. */
-static struct insights_result *render(const struct insights_run *r, size_t n)
+static struct logs_insights_result *render(const struct logs_insights_run *r, size_t n)
 {
-    const struct insights_query *q = r->q;
-    struct insights_result *res = xcalloc(1, sizeof(*res));
+    const struct logs_insights_query *q = r->q;
+    struct logs_insights_result *res = xcalloc(1, sizeof(*res));
     res->records_matched = r->matched;
     res->records_scanned = r->scanned;
     res->bytes_scanned = r->bytes;
     res->rows = xcalloc(n ? n : 1, sizeof(*res->rows));
     res->nrows = n;
     for (size_t k = 0; k < n; k++) {
-        struct insights_row *row = &res->rows[k];
+        struct logs_insights_row *row = &res->rows[k];
         row->fields = xcalloc(q->ncolumns + 1, sizeof(*row->fields));
         for (size_t i = 0; i < q->ncolumns; i++) {
             const struct ival *v = irec_get(&r->recs[k], q->columns[i]);
@@ -584,9 +585,9 @@ static struct insights_result *render(const struct insights_run *r, size_t n)
     return res;
 }
 
-struct insights_result *insights_run_finish(struct insights_run *r)
+struct logs_insights_result *logs_insights_run_finish(struct logs_insights_run *r)
 {
-    const struct insights_query *q = r->q;
+    const struct logs_insights_query *q = r->q;
     for (size_t i = r->local_end; i < q->ncmds; i++) {
         const struct icmd *c = &q->cmds[i];
         switch (c->kind) {
@@ -608,12 +609,12 @@ struct insights_result *insights_run_finish(struct insights_run *r)
         }
     }
     truncate_to(r, (size_t)r->max_rows);
-    struct insights_result *res = render(r, r->n);
-    insights_run_free(r);
+    struct logs_insights_result *res = render(r, r->n);
+    logs_insights_run_free(r);
     return res;
 }
 
-void insights_run_free(struct insights_run *r)
+void logs_insights_run_free(struct logs_insights_run *r)
 {
     if (!r) {
         return;
@@ -625,7 +626,7 @@ void insights_run_free(struct insights_run *r)
     free(r);
 }
 
-struct insights_result *insights_run_snapshot(const struct insights_run *r)
+struct logs_insights_result *logs_insights_run_snapshot(const struct logs_insights_run *r)
 {
     /* Until every row is in, only row-local queries know any of their rows: a stats or sort
      * result can still change completely, so it shows the statistics alone. */
@@ -633,7 +634,7 @@ struct insights_result *insights_run_snapshot(const struct insights_run *r)
     return render(r, n < (size_t)r->max_rows ? n : (size_t)r->max_rows);
 }
 
-void insights_result_free(struct insights_result *res)
+void logs_insights_result_free(struct logs_insights_result *res)
 {
     if (!res) {
         return;
