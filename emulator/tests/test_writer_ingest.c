@@ -21,6 +21,9 @@ TestSuite(writer_ingest);
 /* The stand-in ingest: stores each datagram's text as one row, refuses texts starting "bad". */
 struct fake {
     atomic_int parsed, released, batch_ends, commits, rollbacks;
+    atomic_int batches_begun, batches_ended, batches_freed;
+    atomic_bool batch_owns; /* what batch_owns_slots answers for batches begun from now on */
+    atomic_bool parse_outside_batch; /* set if a parse ran outside parse_begin/parse_end */
     atomic_bool fail_end;
     atomic_bool wrong_ctx; /* set if a hook saw another context than the one given */
 };
@@ -32,8 +35,19 @@ struct fake_slot {
 static struct fake fake;
 static struct helpers_db env;
 
+static bool fake_hooks_batched; /* set before the writer starts, read by its parse stage */
+
+/* The per-batch parse state of the batch hooks' variant. */
+struct fake_batch {
+    bool owns;
+};
+static _Thread_local bool in_batch;
+
 static void fake_parse(void *slot, const char *data, size_t len, double received_at)
 {
+    if (fake_hooks_batched && !in_batch) {
+        atomic_store(&fake.parse_outside_batch, true);
+    }
     struct fake_slot *s = slot;
     (void)received_at;
     snprintf(s->text, sizeof(s->text), "%.*s", (int)len, data);
@@ -78,6 +92,46 @@ static void fake_release(void *slot)
     (void)slot;
     atomic_fetch_add(&fake.released, 1);
 }
+
+static void *fake_parse_begin(void)
+{
+    struct fake_batch *b = xcalloc(1, sizeof(*b));
+    b->owns = atomic_load(&fake.batch_owns);
+    in_batch = true;
+    atomic_fetch_add(&fake.batches_begun, 1);
+    return b;
+}
+
+static void fake_parse_end(void *batch)
+{
+    (void)batch;
+    in_batch = false;
+    atomic_fetch_add(&fake.batches_ended, 1);
+}
+
+static bool fake_batch_owns_slots(const void *batch)
+{
+    return ((const struct fake_batch *)batch)->owns;
+}
+
+static void fake_batch_free(void *batch)
+{
+    free(batch);
+    atomic_fetch_add(&fake.batches_freed, 1);
+}
+
+static const struct writer_ingest fake_batched_hooks = {
+    .slot_size = sizeof(struct fake_slot),
+    .parse = fake_parse,
+    .store = fake_store,
+    .batch_end = fake_batch_end,
+    .batch_done = fake_batch_done,
+    .release = fake_release,
+    .parse_begin = fake_parse_begin,
+    .parse_end = fake_parse_end,
+    .batch_owns_slots = fake_batch_owns_slots,
+    .batch_free = fake_batch_free,
+};
 
 static const struct writer_ingest fake_hooks = {
     .slot_size = sizeof(struct fake_slot),
@@ -128,9 +182,19 @@ static void setup(void)
     cr_assert_eq(writer_call(env.w, create_table, NULL), 0);
 }
 
+static void setup_batched(void)
+{
+    memset(&fake, 0, sizeof(fake));
+    fake_hooks_batched = true;
+    helpers_db_open(&env, "writer");
+    helpers_db_start_writer(&env, &fake_batched_hooks, &fake);
+    cr_assert_eq(writer_call(env.w, create_table, NULL), 0);
+}
+
 static void teardown(void)
 {
     helpers_db_close(&env);
+    fake_hooks_batched = false;
 }
 
 Test(writer_ingest, datagrams_go_through_the_ingest_hooks_only, .init = setup, .fini = teardown)
@@ -164,4 +228,37 @@ Test(writer_ingest, failing_batch_end_rolls_back_the_whole_batch, .init = setup,
     cr_assert_eq(writer_call(env.w, count_rows, NULL), 0, "nothing of the failed batch is kept");
     cr_assert_eq(writer_call(env.w, insert_row, "kept"), 0);
     cr_assert_eq(writer_call(env.w, count_rows, "kept"), 1);
+}
+
+/* Sends n datagrams, waits for their commit, stops the writer (every batch's state is then freed).
+ */
+static void send_and_stop(int n)
+{
+    for (int i = 0; i < n; i++) {
+        cr_assert(queue_push_datagram(env.q, "row", 3, 1.0));
+    }
+    cr_assert_eq(writer_call(env.w, count_rows, "row"), n);
+    writer_stop(env.w);
+    env.w = NULL;
+    cr_assert_not(atomic_load(&fake.parse_outside_batch),
+                  "every parse runs between parse_begin and parse_end");
+    cr_assert_eq(atomic_load(&fake.batches_ended), atomic_load(&fake.batches_begun));
+    cr_assert_eq(atomic_load(&fake.batches_freed), atomic_load(&fake.batches_begun),
+                 "each batch's parse state is freed once");
+}
+
+Test(writer_ingest, a_batch_state_that_owns_its_slots_replaces_the_slot_releases,
+     .init = setup_batched, .fini = teardown)
+{
+    atomic_store(&fake.batch_owns, true);
+    send_and_stop(5);
+    cr_assert_eq(atomic_load(&fake.parsed), 5);
+    cr_assert_eq(atomic_load(&fake.released), 0, "no slot is released one by one");
+}
+
+Test(writer_ingest, a_batch_state_that_does_not_own_its_slots_gets_them_released_first,
+     .init = setup_batched, .fini = teardown)
+{
+    send_and_stop(5);
+    cr_assert_eq(atomic_load(&fake.released), 5, "every slot is released, then the state freed");
 }

@@ -407,3 +407,9 @@ json_t *jparse_object(const char *text, size_t len)
     free(c.scratch);
     return v;
 }
+
+json_t *jparse_loadb(const char *text, size_t len, size_t flags, json_error_t *err)
+{
+    json_t *v = jparse_object(text, len);
+    return v ? v : json_loadb(text, len, flags, err);
+}

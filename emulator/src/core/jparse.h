@@ -19,5 +19,8 @@
 /* New reference: the object that text[0..len) holds, or NULL when the fast path gives up (then
  * parse it with json_loadb). */
 json_t *jparse_object(const char *text, size_t len);
+/* json_loadb with the fast path first: what every caller that parses a stored or received
+ * document uses (the value, or jansson's error in *err, may be NULL). New reference or NULL. */
+json_t *jparse_loadb(const char *text, size_t len, size_t flags, json_error_t *err);
 
 #endif

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "export_int.h"
+#include "jparse.h"
 #include "logs_chunk.h"
 #include "otlp_decode.h"
 
@@ -449,7 +450,7 @@ int export_otlp_traces_build(struct export_target *t, const struct export_batch 
     uint64_t items = 0;
     for (size_t i = 0; i < b->nsegs; i++) {
         uint8_t tid[16];
-        docs[i] = json_loadb(b->segs[i].doc, b->segs[i].len, 0, NULL);
+        docs[i] = jparse_loadb(b->segs[i].doc, b->segs[i].len, 0, NULL);
         if (json_is_true(json_object_get(docs[i], "in_progress"))) {
             continue;
         }

@@ -473,10 +473,7 @@ enum segment_reject segment_parse(const char *body, size_t len, struct segment *
     }
     /* The common shape takes the fast path (jparse.h); jansson decides everything else.
      * DECODE_ANY so that a bare string or number is reported as "not an object", not "not JSON". */
-    doc = jparse_object(body, len);
-    if (!doc) {
-        doc = json_loadb(body, len, JSON_DECODE_ANY, &jerr);
-    }
+    doc = jparse_loadb(body, len, JSON_DECODE_ANY, &jerr);
     if (!doc) {
         errbuf_set(err, jerr.position, "the document is not JSON: %s", jerr.text);
         r = SEGMENT_REJECT_NOT_JSON;

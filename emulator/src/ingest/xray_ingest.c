@@ -184,14 +184,14 @@ static void parse_end(void *batch)
 /* When the arena holds every document of the batch (nothing here adds to a parsed document), it
  * goes as a whole and no tree is walked: that walk was 5% of fluoro's CPU. A batch with ADOT
  * spans or a document the arena could not hold is torn down slot by slot first. */
-static bool batch_release(void *batch, bool slots_released)
+static bool batch_owns_slots(const void *batch)
 {
-    struct jarena *a = batch;
-    if (!slots_released && !jarena_pure(a)) {
-        return false;
-    }
-    jarena_free(a);
-    return true;
+    return jarena_pure(batch);
+}
+
+static void batch_free(void *batch)
+{
+    jarena_free(batch);
 }
 
 static void release_datagram(void *slot)
@@ -250,8 +250,7 @@ static void derive_one(void *ctx, size_t i)
         json_t *doc = json_object_get(job->trace->fresh, job->docs.ids[k]);
         if (!doc && job->docs.texts[k]) {
             const char *text = job->docs.texts[k];
-            doc = jparse_object(text, strlen(text));
-            doc = doc ? doc : json_loads(text, 0, NULL);
+            doc = jparse_loadb(text, strlen(text), 0, NULL);
             json_array_append_new(parsed, doc);
         }
         if (doc) {
@@ -325,5 +324,6 @@ const struct writer_ingest xray_ingest_hooks = {
     .release = release_datagram,
     .parse_begin = parse_begin,
     .parse_end = parse_end,
-    .batch_release = batch_release,
+    .batch_owns_slots = batch_owns_slots,
+    .batch_free = batch_free,
 };

@@ -31,18 +31,26 @@ size_t otlp_count_spans(const OTLP_TRACE_REQ *req)
     return n;
 }
 
+/* AWS's time rules for one span start relative to now (epoch seconds): TOO_NEW, TOO_OLD, or
+ * OTLP_SPAN_REJECT_COUNT when the span passes. The one place the window is decided. */
+static enum otlp_span_reject start_time_rule(uint64_t start_unix_nano, double now)
+{
+    double start = (double)start_unix_nano / 1e9;
+    return start > now + OTLP_MAX_FUTURE_S ? OTLP_SPAN_REJECT_TOO_NEW
+           : start < now - OTLP_MAX_PAST_S ? OTLP_SPAN_REJECT_TOO_OLD
+                                           : OTLP_SPAN_REJECT_COUNT;
+}
+
 double otlp_start_gap(const OTLP_TRACE_REQ *req, double now)
 {
     uint64_t lo = UINT64_MAX, hi = 0;
-    uint64_t oldest = now > OTLP_MAX_PAST_S ? (uint64_t)((now - OTLP_MAX_PAST_S) * 1e9) : 0;
-    uint64_t newest = (uint64_t)((now + OTLP_MAX_FUTURE_S) * 1e9);
     for (size_t i = 0; i < req->n_resource_spans; i++) {
         const OTLP_RESOURCE_SPANS *rs = req->resource_spans[i];
         for (size_t k = 0; k < rs->n_scope_spans; k++) {
             const OTLP_SCOPE_SPANS *ss = rs->scope_spans[k];
             for (size_t s = 0; s < ss->n_spans; s++) {
                 uint64_t t = ss->spans[s]->start_time_unix_nano;
-                if (t < oldest || t > newest) {
+                if (start_time_rule(t, now) != OTLP_SPAN_REJECT_COUNT) {
                     continue;
                 }
                 lo = t < lo ? t : lo;
@@ -189,17 +197,13 @@ static char *span_prefix(const OTLP_RESOURCE *res, const OTLP_SCOPE *scope)
 static bool span_allowed(struct otlp_batch *b, const OTLP_SPAN *span, double now)
 {
     char detail[160];
-    double start = (double)span->start_time_unix_nano / 1e9;
-    if (start > now + OTLP_MAX_FUTURE_S) {
-        snprintf(detail, sizeof(detail), "span %s starts more than 2 hours in the future",
-                 span->name ? span->name : "");
-        otlp_batch_reject(b, OTLP_SPAN_REJECT_TOO_NEW, 1, detail);
-        return false;
-    }
-    if (start < now - OTLP_MAX_PAST_S) {
-        snprintf(detail, sizeof(detail), "span %s starts more than 14 days in the past",
-                 span->name ? span->name : "");
-        otlp_batch_reject(b, OTLP_SPAN_REJECT_TOO_OLD, 1, detail);
+    enum otlp_span_reject time_rule = start_time_rule(span->start_time_unix_nano, now);
+    if (time_rule != OTLP_SPAN_REJECT_COUNT) {
+        snprintf(detail, sizeof(detail), "span %s starts more than %s",
+                 span->name ? span->name : "",
+                 time_rule == OTLP_SPAN_REJECT_TOO_NEW ? "2 hours in the future"
+                                                       : "14 days in the past");
+        otlp_batch_reject(b, time_rule, 1, detail);
         return false;
     }
     size_t size = protobuf_c_message_get_packed_size(&span->base);

@@ -207,11 +207,11 @@ static int exec_cached(struct store *s, const char *sql)
 static void release_batch(struct writer *w, struct staged *st)
 {
     const struct writer_ingest *in = w->ingest;
-    if (!in->batch_release || !in->batch_release(st->batch, false)) {
+    if (!in->batch_owns_slots || !in->batch_owns_slots(st->batch)) {
         pool_run(w->pool, release_one, st, st->nparsed);
-        if (in->batch_release) {
-            in->batch_release(st->batch, true);
-        }
+    }
+    if (in->batch_free) {
+        in->batch_free(st->batch);
     }
 }
 

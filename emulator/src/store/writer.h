@@ -66,10 +66,11 @@ struct writer_ingest {
      * per-batch parse state (the X-Ray ingest's allocation arena), parse_end after its last. */
     void *(*parse_begin)(void);
     void (*parse_end)(void *batch);
-    /* Writer thread, optional, after batch_done: first with slots_released false, returning
-     * true when freeing the batch state alone drops every slot's parse results (release is then
-     * not called); otherwise release runs for each slot and this again with true, to free it. */
-    bool (*batch_release)(void *batch, bool slots_released);
+    /* Writer thread, optional, after batch_done: whether freeing the batch state alone drops
+     * every slot's parse results (release is then not called for the slots), and, after any
+     * releases, freeing it. */
+    bool (*batch_owns_slots)(const void *batch);
+    void (*batch_free)(void *batch);
 };
 
 /* Inside a writer_fn or an ingest hook: the read-write connection, the ingest context given to

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jparse.h"
 #include "trace_facts.h"
 
 static const char SQL_SEGMENT_STATE[] =
@@ -315,7 +316,7 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
         return docs;
     }
     for (size_t i = 0; i < d.n; i++) {
-        json_t *doc = json_loads(d.texts[i], 0, NULL);
+        json_t *doc = jparse_loadb(d.texts[i], strlen(d.texts[i]), 0, NULL);
         if (doc) {
             json_array_append_new(docs, doc);
         }
