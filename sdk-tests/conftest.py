@@ -188,6 +188,56 @@ def all_summaries(xray, **kw):
 AWS_CLI = "/usr/bin/aws" if os.path.exists("/usr/bin/aws") else "aws"
 
 
+# Migration 10 undone: per-trace tables keyed by trace id again, no trace_ids. Tests of older
+# migrations build their old database from one today's code wrote, and start from schema 9.
+SCHEMA_9 = (
+    "CREATE TABLE s9(trace_id TEXT NOT NULL, id TEXT NOT NULL, parent_id TEXT,"
+    " is_subsegment INTEGER NOT NULL, in_progress INTEGER NOT NULL, start_time REAL NOT NULL,"
+    " end_time REAL, received_at REAL NOT NULL, doc TEXT NOT NULL, seq INTEGER,"
+    " PRIMARY KEY(trace_id, id)) WITHOUT ROWID;"
+    "INSERT INTO s9 SELECT trace_id, id, parent_id, is_subsegment, in_progress, start_time,"
+    " end_time, received_at, doc, seq FROM segments;"
+    "DROP TABLE segments; ALTER TABLE s9 RENAME TO segments;"
+    "CREATE INDEX segments_by_seq ON segments(seq);"
+    "CREATE TABLE t9(trace_id TEXT PRIMARY KEY, id_time REAL NOT NULL,"
+    " start_time REAL, end_time REAL, duration REAL, response_time REAL,"
+    " root_name TEXT, root_type TEXT, has_error INTEGER, has_fault INTEGER,"
+    " has_throttle INTEGER, partial INTEGER, http_status INTEGER, http_method TEXT,"
+    " http_url TEXT, segment_count INTEGER, revision INTEGER, updated_at REAL,"
+    " derived TEXT NOT NULL);"
+    "INSERT INTO t9 SELECT trace_id, id_time, start_time, end_time, duration, response_time,"
+    " root_name, root_type, has_error, has_fault, has_throttle, partial, http_status,"
+    " http_method, http_url, segment_count, revision, updated_at, derived FROM traces;"
+    "DROP TABLE traces; ALTER TABLE t9 RENAME TO traces;"
+    "CREATE INDEX traces_by_end ON traces(end_time);"
+    "CREATE TABLE f9(trace_id TEXT PRIMARY KEY, id_time REAL NOT NULL, start_time REAL,"
+    " end_time REAL, facts BLOB NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO f9 SELECT trace_id, id_time, start_time, end_time, facts FROM trace_facts;"
+    "DROP TABLE trace_facts; ALTER TABLE f9 RENAME TO trace_facts;"
+    "CREATE INDEX trace_facts_by_start ON trace_facts(start_time, trace_id, end_time);"
+    "CREATE INDEX trace_facts_by_id_time ON trace_facts(id_time);"
+    "CREATE TABLE m9(trace_id TEXT PRIMARY KEY, summary BLOB NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO m9 SELECT i.trace_id, s.summary FROM trace_summaries s"
+    " JOIN trace_ids i ON i.no = s.trace_no;"
+    "DROP TABLE trace_summaries; ALTER TABLE m9 RENAME TO trace_summaries;"
+    "CREATE TABLE l9(trace_id TEXT NOT NULL, ts INTEGER NOT NULL, event_id INTEGER NOT NULL,"
+    " chunk_id INTEGER NOT NULL REFERENCES log_chunks(id) ON DELETE CASCADE,"
+    " PRIMARY KEY(trace_id, ts, event_id)) WITHOUT ROWID;"
+    "INSERT INTO l9 SELECT i.trace_id, l.ts, l.event_id, l.chunk_id FROM log_event_traces l"
+    " JOIN trace_ids i ON i.no = l.trace_no;"
+    "DROP TABLE log_event_traces; ALTER TABLE l9 RENAME TO log_event_traces;"
+    "CREATE INDEX log_event_traces_by_chunk ON log_event_traces(chunk_id);"
+    "DROP TABLE trace_ids;"
+    "PRAGMA user_version=9;")
+
+
+def to_schema_9(con):
+    """Turns a schema-10 database (closed by fluoro) back into the schema 9 it migrated from."""
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 10
+    con.executescript(SCHEMA_9)
+    con.commit()
+
+
 @pytest.fixture
 def fluoro():
     f = Fluoro()

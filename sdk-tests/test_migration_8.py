@@ -7,13 +7,13 @@ data/schema7_derived.jsonl.gz holds the traces.derived rows that the last schema
 (ea09629, the parent of the merge that added migration 8) wrote for the demo fixture's traces and
 every eighth trace of fixtures/large.jsonl. The schema-7 database is built the way
 test_otlp_kept_spans.py builds a schema-8 one: today's code ingests the same segments, and the
-tables and indexes migrations 8 and 9 changed are put back, with those JSON rows in derived."""
+tables and indexes migrations 8, 9 and 10 changed are put back, with those JSON rows in derived."""
 import gzip
 import json
 import os
 import sqlite3
 
-from conftest import Fluoro, all_summaries, aws_client
+from conftest import Fluoro, all_summaries, aws_client, to_schema_9
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(os.path.dirname(HERE), "fixtures")
@@ -100,7 +100,7 @@ def test_schema_7_json_views_convert_and_answer_as_a_fresh_ingest(fluoro_factory
     # Back to schema 7: JSON views in traces.derived, no encoded ones, migration 8's dropped
     # indexes and migration 9's dropped otel_spans back.
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 9
+    to_schema_9(con)
     assert con.execute("SELECT count(*) FROM traces").fetchone()[0] == len(rows)
     con.executescript(
         "DROP TABLE trace_summaries;"
@@ -126,7 +126,7 @@ def test_schema_7_json_views_convert_and_answer_as_a_fresh_ingest(fluoro_factory
     finally:
         assert migrated.stop() == 0
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 10
     # Every JSON view was converted: an encoded facts and summary part each, derived emptied.
     assert con.execute("SELECT count(*) FROM trace_facts").fetchone()[0] == len(rows)
     assert con.execute("SELECT count(*) FROM trace_summaries").fetchone()[0] == len(rows)

@@ -7,7 +7,7 @@ import json
 import sqlite3
 import time
 
-from conftest import Fluoro, aws_client, new_trace_id
+from conftest import Fluoro, aws_client, new_trace_id, to_schema_9
 from test_otlp import json_request, json_span, post_traces, w3c
 
 
@@ -68,7 +68,7 @@ def test_database_from_before_migration_9_opens_and_serves_spans(fluoro_factory)
     assert f.stop() == 0
     # Put the database back to schema 8: the otel_spans table and its trigger, one row.
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 9
+    to_schema_9(con)
     con.executescript(
         "CREATE TABLE otel_spans(id INTEGER PRIMARY KEY, trace_id TEXT NOT NULL,"
         " span_id TEXT NOT NULL, start_time REAL NOT NULL, received_at REAL NOT NULL,"
@@ -88,7 +88,7 @@ def test_database_from_before_migration_9_opens_and_serves_spans(fluoro_factory)
     finally:
         assert g.stop() == 0
     con = sqlite3.connect(db)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 10
     assert con.execute("SELECT count(*) FROM sqlite_schema WHERE name LIKE '%otel_spans%'"
                        ).fetchone()[0] == 0
     con.close()

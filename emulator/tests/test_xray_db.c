@@ -301,3 +301,48 @@ Test(xray_db, rederiving_keeps_facts_in_step_with_views, .init = setup, .fini = 
     check_all(ro);
     store_close(ro);
 }
+
+/* Retention takes a trace's number with its rows, unless a log event still links to the trace
+ * (schema.c migration 10): the link must keep resolving to that trace's id. */
+Test(xray_db, expiry_drops_numbers_nothing_refers_to, .init = setup, .fini = teardown)
+{
+    int64_t traces = count_rows(env.rw, "SELECT count(*) FROM traces");
+    cr_assert_gt(traces, 1);
+    cr_assert_eq(count_rows(env.rw, "SELECT count(*) FROM trace_ids"), traces);
+    cr_assert_eq(store_exec(env.rw,
+                            "INSERT INTO log_groups(id, name, created_at) VALUES (1, 'g', 0);"
+                            "INSERT INTO log_streams(id, group_id, name, created_at)"
+                            " VALUES (1, 1, 's', 0);"
+                            "INSERT INTO log_chunks(id, group_id, stream_id, min_ts, max_ts,"
+                            " ingest_ts, count, bytes, traces) VALUES (1, 1, 1, 0, 0, 0, 1,"
+                            " 1, 1);"
+                            "INSERT INTO log_event_traces(trace_no, ts, event_id, chunk_id)"
+                            " SELECT min(no), 0, 65536, 1 FROM trace_ids"),
+                 0);
+    char *linked = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(store_db(env.rw),
+                                    "SELECT trace_id FROM trace_ids ORDER BY no LIMIT 1", -1, &st,
+                                    NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    linked = xstrdup((const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+
+    int64_t deleted = 0;
+    cr_assert_eq(store_exec(env.rw, "BEGIN IMMEDIATE"), 0);
+    cr_assert_eq(xray_db_expire(env.rw, 1e12, &deleted), 0);
+    cr_assert_eq(store_exec(env.rw, "COMMIT"), 0);
+    cr_expect_eq(deleted, traces);
+    cr_expect_eq(count_rows(env.rw, "SELECT count(*) FROM traces"), 0);
+    cr_expect_eq(count_rows(env.rw, "SELECT count(*) FROM trace_facts"), 0);
+    cr_expect_eq(count_rows(env.rw, "SELECT count(*) FROM trace_summaries"), 0);
+    cr_assert_eq(count_rows(env.rw, "SELECT count(*) FROM trace_ids"), 1);
+    cr_assert_eq(
+        sqlite3_prepare_v2(store_db(env.rw), "SELECT trace_id FROM trace_ids", -1, &st, NULL),
+        SQLITE_OK);
+    cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+    cr_expect_str_eq((const char *)sqlite3_column_text(st, 0), linked);
+    sqlite3_finalize(st);
+    free(linked);
+}

@@ -106,7 +106,9 @@ int logs_db_put_event_autocreate(struct store *rw, const char *group, const char
 
 int logs_db_reset(struct store *rw)
 {
-    return store_exec(rw, "DELETE FROM log_event_traces; DELETE FROM log_chunk_blooms;"
+    return store_exec(rw, "DELETE FROM log_event_traces; DELETE FROM trace_ids WHERE NOT EXISTS"
+                          " (SELECT 1 FROM segments s WHERE s.trace_no = trace_ids.no);"
+                          "DELETE FROM log_chunk_blooms;"
                           "DELETE FROM log_chunk_data; DELETE FROM log_chunks;"
                           "DELETE FROM log_streams; DELETE FROM log_groups;"
                           "DELETE FROM log_config; DELETE FROM log_tags;");

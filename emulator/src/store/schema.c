@@ -176,6 +176,68 @@ const char *const store_migrations[] = {
      * that had otel_spans wrote every span to aws/spans too, so nothing served is lost. */
     ("DROP TRIGGER segments_ad_otel_spans;"
      "DROP TABLE otel_spans"),
+    /* 10: per-trace rows keyed by an arrival-ordered trace number instead of the trace id.
+     * Trace ids are random within their second (W3C ids entirely), so each new trace wrote one
+     * random leaf page in each of five trees keyed by them (segments, the traces id index,
+     * trace_facts, trace_summaries, log_event_traces): about two 4 KB WAL frames per OTLP span,
+     * the largest part of the writer's time (bench/README.md, "OTLP ingest"). Now trace_ids is
+     * the one tree a new id lands in at random; the rest append. A number is given the first
+     * time an id is seen (a document or a log event naming it) and its row goes when nothing
+     * refers to it any more (xray_db.c, logs_db.c); a number is never re-used while referred
+     * to. The tables keep their trace_id column where reads return it (and for readability). */
+    ("CREATE TABLE trace_ids(no INTEGER PRIMARY KEY, trace_id TEXT NOT NULL UNIQUE);"
+     "INSERT INTO trace_ids(trace_id) SELECT trace_id FROM segments UNION"
+     "  SELECT trace_id FROM traces UNION SELECT trace_id FROM log_event_traces;"
+     "CREATE TABLE segments_by_no("
+     "  trace_no INTEGER NOT NULL, id TEXT NOT NULL, trace_id TEXT NOT NULL, parent_id TEXT,"
+     "  is_subsegment INTEGER NOT NULL, in_progress INTEGER NOT NULL,"
+     "  start_time REAL NOT NULL, end_time REAL, received_at REAL NOT NULL, doc TEXT NOT NULL,"
+     "  seq INTEGER, PRIMARY KEY(trace_no, id)) WITHOUT ROWID;"
+     "INSERT INTO segments_by_no SELECT i.no, s.id, s.trace_id, s.parent_id, s.is_subsegment,"
+     "  s.in_progress, s.start_time, s.end_time, s.received_at, s.doc, s.seq"
+     "  FROM segments s JOIN trace_ids i USING (trace_id);"
+     "DROP TABLE segments;"
+     "ALTER TABLE segments_by_no RENAME TO segments;"
+     "CREATE INDEX segments_by_seq ON segments(seq);"
+     "CREATE TABLE traces_by_no("
+     "  trace_no INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, id_time REAL NOT NULL,"
+     "  start_time REAL, end_time REAL, duration REAL, response_time REAL,"
+     "  root_name TEXT, root_type TEXT, has_error INTEGER, has_fault INTEGER,"
+     "  has_throttle INTEGER, partial INTEGER, http_status INTEGER, http_method TEXT,"
+     "  http_url TEXT, segment_count INTEGER, revision INTEGER, updated_at REAL,"
+     "  derived TEXT NOT NULL);"
+     "INSERT INTO traces_by_no SELECT i.no, t.trace_id, t.id_time, t.start_time, t.end_time,"
+     "  t.duration, t.response_time, t.root_name, t.root_type, t.has_error, t.has_fault,"
+     "  t.has_throttle, t.partial, t.http_status, t.http_method, t.http_url, t.segment_count,"
+     "  t.revision, t.updated_at, t.derived FROM traces t JOIN trace_ids i USING (trace_id);"
+     "DROP TABLE traces;"
+     "ALTER TABLE traces_by_no RENAME TO traces;"
+     "CREATE INDEX traces_by_end ON traces(end_time);"
+     /* The id-time index carries trace_id: it is the ORDER BY's tie-break, which the old
+      * table's primary key gave the index for free. */
+     "CREATE TABLE trace_facts_by_no("
+     "  trace_no INTEGER PRIMARY KEY, trace_id TEXT NOT NULL, id_time REAL NOT NULL,"
+     "  start_time REAL, end_time REAL, facts BLOB NOT NULL);"
+     "INSERT INTO trace_facts_by_no SELECT i.no, f.trace_id, f.id_time, f.start_time,"
+     "  f.end_time, f.facts FROM trace_facts f JOIN trace_ids i USING (trace_id);"
+     "DROP TABLE trace_facts;"
+     "ALTER TABLE trace_facts_by_no RENAME TO trace_facts;"
+     "CREATE INDEX trace_facts_by_start ON trace_facts(start_time, trace_id, end_time);"
+     "CREATE INDEX trace_facts_by_id_time ON trace_facts(id_time, trace_id);"
+     "CREATE TABLE trace_summaries_by_no(trace_no INTEGER PRIMARY KEY, summary BLOB NOT NULL);"
+     "INSERT INTO trace_summaries_by_no SELECT i.no, s.summary"
+     "  FROM trace_summaries s JOIN trace_ids i USING (trace_id);"
+     "DROP TABLE trace_summaries;"
+     "ALTER TABLE trace_summaries_by_no RENAME TO trace_summaries;"
+     "CREATE TABLE log_event_traces_by_no("
+     "  trace_no INTEGER NOT NULL, ts INTEGER NOT NULL, event_id INTEGER NOT NULL,"
+     "  chunk_id INTEGER NOT NULL REFERENCES log_chunks(id) ON DELETE CASCADE,"
+     "  PRIMARY KEY(trace_no, ts, event_id)) WITHOUT ROWID;"
+     "INSERT INTO log_event_traces_by_no SELECT i.no, l.ts, l.event_id, l.chunk_id"
+     "  FROM log_event_traces l JOIN trace_ids i USING (trace_id);"
+     "DROP TABLE log_event_traces;"
+     "ALTER TABLE log_event_traces_by_no RENAME TO log_event_traces;"
+     "CREATE INDEX log_event_traces_by_chunk ON log_event_traces(chunk_id)"),
 };
 
 const int store_migration_count = (int)ARRAY_LEN(store_migrations);

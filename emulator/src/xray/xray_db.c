@@ -11,32 +11,46 @@
 #include "jparse.h"
 #include "trace_facts.h"
 
+/* Per-trace rows are keyed by the trace's number (schema.c migration 10); a statement that
+ * names a trace by id finds its number through trace_ids with this subquery on ?1. */
+#define TRACE_NO "(SELECT no FROM trace_ids WHERE trace_id = ?1)"
+
+static const char SQL_TRACE_NO[] = "SELECT no FROM trace_ids WHERE trace_id = ?1";
+static const char SQL_NEW_TRACE_NO[] = "INSERT INTO trace_ids(trace_id) VALUES (?1)";
+/* A trace's number goes with its last row: log events may still name it (logs_db.c). */
+static const char SQL_DROP_TRACE_NO[] =
+    "DELETE FROM trace_ids WHERE trace_id = ?1 AND NOT EXISTS"
+    " (SELECT 1 FROM log_event_traces l WHERE l.trace_no = trace_ids.no)";
 static const char SQL_SEGMENT_STATE[] =
-    "SELECT in_progress FROM segments WHERE trace_id = ?1 AND id = ?2";
+    "SELECT in_progress FROM segments WHERE trace_no = ?1 AND id = ?2";
 static const char SQL_SEGMENT_UPSERT[] =
-    "INSERT INTO segments(trace_id, id, parent_id, is_subsegment, in_progress, start_time,"
-    " end_time, received_at, doc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
-    " ON CONFLICT(trace_id, id) DO UPDATE SET parent_id = excluded.parent_id,"
+    "INSERT INTO segments(trace_no, id, trace_id, parent_id, is_subsegment, in_progress,"
+    " start_time, end_time, received_at, doc, seq)"
+    " VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    " ON CONFLICT(trace_no, id) DO UPDATE SET parent_id = excluded.parent_id,"
     " is_subsegment = excluded.is_subsegment, in_progress = excluded.in_progress,"
     " start_time = excluded.start_time, end_time = excluded.end_time,"
     " received_at = excluded.received_at, doc = excluded.doc, seq = excluded.seq"
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
-static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_id = ?1";
-static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_id = ?1";
-static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_id = ?1";
-static const char SQL_DELETE_SUMMARY[] = "DELETE FROM trace_summaries WHERE trace_id = ?1";
+static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_no = " TRACE_NO;
+/* The writer's statements below take the trace's number as ?1 (trace_number()). */
+static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_no = ?1";
+static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_no = ?1";
+static const char SQL_DELETE_SUMMARY[] = "DELETE FROM trace_summaries WHERE trace_no = ?1";
+static const char SQL_DELETE_SEGMENTS[] = "DELETE FROM segments WHERE trace_no = ?1";
 static const char SQL_PUT_SUMMARY[] =
-    "INSERT OR REPLACE INTO trace_summaries(trace_id, summary) VALUES (?1, ?2)";
+    "INSERT OR REPLACE INTO trace_summaries(trace_no, summary) VALUES (?1, ?2)";
 static const char SQL_TRACE_VIEW[] =
-    "SELECT f.facts, s.summary FROM trace_facts f JOIN trace_summaries s USING (trace_id)"
-    " WHERE f.trace_id = ?1";
-static const char SQL_TRACE_SUMMARY[] = "SELECT summary FROM trace_summaries WHERE trace_id = ?1";
+    "SELECT f.facts, s.summary FROM trace_facts f JOIN trace_summaries s USING (trace_no)"
+    " WHERE f.trace_no = " TRACE_NO;
+static const char SQL_TRACE_SUMMARY[] =
+    "SELECT summary FROM trace_summaries WHERE trace_no = " TRACE_NO;
 static const char SQL_INSERT_FACTS[] =
-    "INSERT INTO trace_facts(trace_id, id_time, start_time, end_time, facts)"
-    " VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO trace_facts(trace_no, trace_id, id_time, start_time, end_time, facts)"
+    " VALUES (?1, ?6, ?2, ?3, ?4, ?5)";
 /* Re-deriving a trace usually leaves its times alone (later documents nest inside the root's
  * span), so the facts are rewritten in place without touching either index. */
-static const char SQL_UPDATE_FACTS[] = "UPDATE trace_facts SET facts = ?2 WHERE trace_id = ?1"
+static const char SQL_UPDATE_FACTS[] = "UPDATE trace_facts SET facts = ?2 WHERE trace_no = ?1"
                                        " AND start_time IS ?3 AND end_time IS ?4";
 static const char SQL_WIDEN_SPAN[] =
     "UPDATE trace_span SET max_span = ?1 WHERE id = 0 AND max_span < ?1";
@@ -51,20 +65,20 @@ static const char SQL_FACTS_BY_ID_TIME[] =
     " ORDER BY id_time DESC, trace_id DESC LIMIT -1 OFFSET ?3";
 static const char SQL_MISSING_FACTS[] =
     "SELECT t.trace_id FROM traces t"
-    " WHERE NOT EXISTS (SELECT 1 FROM trace_facts f WHERE f.trace_id = t.trace_id)";
-static const char SQL_DELETE_SEGMENTS[] = "DELETE FROM segments WHERE trace_id = ?1";
+    " WHERE NOT EXISTS (SELECT 1 FROM trace_facts f WHERE f.trace_no = t.trace_no)";
 static const char SQL_INSERT_TRACE[] =
-    "INSERT INTO traces(trace_id, id_time, start_time, end_time, duration, response_time,"
-    " root_name, root_type, has_error, has_fault, has_throttle, partial, http_status,"
-    " http_method, http_url, segment_count, revision, updated_at, derived)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+    "INSERT INTO traces(trace_no, trace_id, id_time, start_time, end_time, duration,"
+    " response_time, root_name, root_type, has_error, has_fault, has_throttle, partial,"
+    " http_status, http_method, http_url, segment_count, revision, updated_at, derived)"
+    " VALUES (?1, ?20, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
     " ?18, ?19)";
 /* traces.derived holds a JSON view only in databases written before migration 8 and not yet
  * converted; new rows store ''. */
-static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_id = ?1";
+static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_no = " TRACE_NO;
 static const char SQL_CLEAR_DERIVED[] = "UPDATE traces SET derived = '' WHERE derived != ''";
 
-static const char SQL_TRACE_TIMES[] = "SELECT start_time, end_time FROM traces WHERE trace_id = ?1";
+static const char SQL_TRACE_TIMES[] =
+    "SELECT start_time, end_time FROM traces WHERE trace_no = " TRACE_NO;
 static const char SQL_EXPIRED[] = "SELECT trace_id FROM traces WHERE end_time < ?1 LIMIT 5000";
 static const char SQL_OLDEST[] = "SELECT trace_id FROM traces ORDER BY end_time LIMIT ?1";
 static const char SQL_COUNT_TRACES[] = "SELECT count(*) FROM traces";
@@ -75,15 +89,47 @@ static const char SQL_MAX_SEQ[] =
     "SELECT max(coalesce((SELECT max(seq) FROM segments), 0),"
     " coalesce((SELECT max(position) FROM export_cursors WHERE source = 'segments'), 0))";
 
+/* The trace's number in *no: 0 when the id has none and create is false; with create, a new
+ * number (the next one up, so a new trace's rows append to every table keyed by it). */
+static int trace_number(struct store *rw, const char *trace_id, bool create, int64_t *no)
+{
+    sqlite3_stmt *st = store_stmt(rw, SQL_TRACE_NO);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *no = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return store_fail(rw, "find trace number");
+    }
+    if (*no || !create) {
+        return 0;
+    }
+    st = store_stmt(rw, SQL_NEW_TRACE_NO);
+    if (!st) {
+        return ERR_INTERNAL;
+    }
+    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    rc = store_step_done(rw, st, "new trace number");
+    *no = sqlite3_last_insert_rowid(store_db(rw));
+    return rc;
+}
+
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
                         double received_at, int64_t seq, enum xray_db_put *outcome)
 {
     char *dumped = NULL;
+    int64_t no = 0;
+    if (trace_number(rw, seg->trace_id, true, &no) < 0) {
+        return ERR_INTERNAL;
+    }
     sqlite3_stmt *st = store_stmt(rw, SQL_SEGMENT_STATE);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
     sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
     bool existed = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_reset(st);
@@ -100,7 +146,7 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
         text = dumped;
         len = strlen(dumped);
     }
-    sqlite3_bind_text(st, 1, seg->trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
     sqlite3_bind_text(st, 2, seg->id, -1, SQLITE_STATIC);
     store_bind_text(st, 3, seg->parent_id[0] ? seg->parent_id : NULL);
     sqlite3_bind_int(st, 4, seg->is_subsegment);
@@ -114,6 +160,7 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     sqlite3_bind_double(st, 8, received_at);
     sqlite3_bind_text(st, 9, text, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, seq);
+    sqlite3_bind_text(st, 11, seg->trace_id, -1, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "upsert segment");
     sqlite3_clear_bindings(st);
     free(dumped);
@@ -126,29 +173,37 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     return rc;
 }
 
-/* Runs a statement whose only parameter is the trace id. */
-static int by_trace_id(struct store *rw, const char *sql, const char *trace_id)
+/* Runs a statement whose only parameter is the trace's number. */
+static int by_trace_no(struct store *rw, const char *sql, int64_t no)
 {
     sqlite3_stmt *st = store_stmt(rw, sql);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
     return store_step_done(rw, st, sql);
 }
 
+/* The derived rows, and with documents_too the documents and then the number. */
 static int delete_trace_rows(struct store *rw, const char *trace_id, bool documents_too)
 {
     const char *const sqls[] = {SQL_DELETE_TRACE, SQL_DELETE_FACTS, SQL_DELETE_SUMMARY,
                                 SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
-    for (size_t i = 0; i < n; i++) {
-        int rc = by_trace_id(rw, sqls[i], trace_id);
-        if (rc < 0) {
-            return rc;
-        }
+    int64_t no = 0;
+    int rc = trace_number(rw, trace_id, false, &no);
+    for (size_t i = 0; rc == 0 && no && i < n; i++) {
+        rc = by_trace_no(rw, sqls[i], no);
     }
-    return 0;
+    if (rc == 0 && no && documents_too) {
+        sqlite3_stmt *st = store_stmt(rw, SQL_DROP_TRACE_NO);
+        if (!st) {
+            return ERR_INTERNAL;
+        }
+        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+        rc = store_step_done(rw, st, "drop trace number");
+    }
+    return rc;
 }
 
 static double num_or_nan(const struct tf_val *v)
@@ -209,14 +264,15 @@ static void bind_real(sqlite3_stmt *st, int idx, double v)
     }
 }
 
-static int insert_trace_row(struct store *rw, const char *trace_id,
+static int insert_trace_row(struct store *rw, int64_t no, const char *trace_id,
                             const struct xray_db_trace_row *row)
 {
     sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_TRACE);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
+    sqlite3_bind_text(st, 20, trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
     bind_real(st, 3, row->start_time);
     bind_real(st, 4, row->end_time);
@@ -243,14 +299,15 @@ static int insert_trace_row(struct store *rw, const char *trace_id,
 }
 
 /* The facts row mirrors the traces row's time columns, so both select the same traces. */
-static int insert_facts_row(struct store *rw, const char *trace_id,
+static int insert_facts_row(struct store *rw, int64_t no, const char *trace_id,
                             const struct xray_db_trace_row *row)
 {
     sqlite3_stmt *st = store_stmt(rw, SQL_INSERT_FACTS);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
+    sqlite3_bind_text(st, 6, trace_id, -1, SQLITE_STATIC);
     sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
     bind_real(st, 3, row->start_time);
     bind_real(st, 4, row->end_time);
@@ -328,35 +385,34 @@ json_t *xray_db_trace_docs(struct store *ro, const char *trace_id)
 /* Rewrites the facts blob in place when the times are unchanged, else replaces the row. A trace
  * that had no traces row has no facts row either (they are written and deleted together), so
  * its facts are inserted straight away. */
-static int put_summary_row(struct store *rw, const char *trace_id,
-                           const struct xray_db_trace_row *row)
+static int put_summary_row(struct store *rw, int64_t no, const struct xray_db_trace_row *row)
 {
     sqlite3_stmt *st = store_stmt(rw, SQL_PUT_SUMMARY);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
     sqlite3_bind_blob(st, 2, row->summary, (int)row->summary_len, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "put trace summary");
     sqlite3_clear_bindings(st);
     return rc;
 }
 
-static int put_facts_row(struct store *rw, const char *trace_id,
+static int put_facts_row(struct store *rw, int64_t no, const char *trace_id,
                          const struct xray_db_trace_row *row, bool existed)
 {
-    int rc = put_summary_row(rw, trace_id, row);
+    int rc = put_summary_row(rw, no, row);
     if (rc < 0) {
         return rc;
     }
     if (!existed) {
-        return insert_facts_row(rw, trace_id, row);
+        return insert_facts_row(rw, no, trace_id, row);
     }
     sqlite3_stmt *st = store_stmt(rw, SQL_UPDATE_FACTS);
     if (!st) {
         return ERR_INTERNAL;
     }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, no);
     sqlite3_bind_blob(st, 2, row->facts, (int)row->facts_len, SQLITE_STATIC);
     bind_real(st, 3, row->start_time);
     bind_real(st, 4, row->end_time);
@@ -365,8 +421,8 @@ static int put_facts_row(struct store *rw, const char *trace_id,
     if (rc < 0 || sqlite3_changes(store_db(rw)) == 1) {
         return rc;
     }
-    rc = by_trace_id(rw, SQL_DELETE_FACTS, trace_id);
-    return rc < 0 ? rc : insert_facts_row(rw, trace_id, row);
+    rc = by_trace_no(rw, SQL_DELETE_FACTS, no);
+    return rc < 0 ? rc : insert_facts_row(rw, no, trace_id, row);
 }
 
 int xray_db_replace_derived(struct store *rw, const char *trace_id,
@@ -375,13 +431,17 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id,
     if (!row) {
         return delete_trace_rows(rw, trace_id, false);
     }
-    int rc = by_trace_id(rw, SQL_DELETE_TRACE, trace_id);
+    /* Its documents gave the trace its number; create only covers rows written without them
+     * (unit tests that store views alone). */
+    int64_t no = 0;
+    int rc = trace_number(rw, trace_id, true, &no);
+    rc = rc < 0 ? rc : by_trace_no(rw, SQL_DELETE_TRACE, no);
     bool existed = rc == 0 && sqlite3_changes(store_db(rw)) > 0;
     if (rc == 0) {
-        rc = insert_trace_row(rw, trace_id, row);
+        rc = insert_trace_row(rw, no, trace_id, row);
     }
     if (rc == 0) {
-        rc = put_facts_row(rw, trace_id, row, existed);
+        rc = put_facts_row(rw, no, trace_id, row, existed);
     }
     return rc;
 }
@@ -392,7 +452,8 @@ int xray_db_reset(struct store *rw)
      * policies, encryption and indexing settings): CI jobs that reuse names must not see each
      * other's state. test_fidelity.py checks every table of sqlite_master is left empty. */
     return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
-                          "DELETE FROM trace_summaries;"
+                          "DELETE FROM trace_summaries; DELETE FROM trace_ids WHERE NOT EXISTS"
+                          " (SELECT 1 FROM log_event_traces l WHERE l.trace_no = trace_ids.no);"
                           "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
                           "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
                           "DELETE FROM resource_tags; DELETE FROM settings;"
@@ -512,9 +573,13 @@ static int backfill_one(struct store *rw, const char *trace_id)
         return 0; /* not a view this version can read: leave the trace unindexed, as before */
     }
     xray_db_trace_row_init(&row, &v, blob, len);
-    rc = put_summary_row(rw, trace_id, &row);
-    if (rc == 0) {
-        rc = insert_facts_row(rw, trace_id, &row);
+    int64_t no = 0;
+    rc = trace_number(rw, trace_id, false, &no);
+    if (rc == 0 && no) {
+        rc = put_summary_row(rw, no, &row);
+    }
+    if (rc == 0 && no) {
+        rc = insert_facts_row(rw, no, trace_id, &row);
     }
     xray_db_trace_row_fini(&row);
     trace_facts_fini(&v);
