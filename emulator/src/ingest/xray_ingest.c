@@ -155,7 +155,7 @@ static void parse_datagram(void *slot, const char *data, size_t len, double rece
     p->err.pos = -1;
     p->reject = segment_split_datagram(data, len, &p->body, &p->body_len);
     if (p->reject == SEGMENT_OK && otlp_udp_claims(p->body, p->body_len)) {
-        /* Spans keep the heap: otlp_udp's values are not all released with the batch. */
+        /* Spans live in their own batch's arena (otlp_batch), released with their slot. */
         struct jarena *arena = jarena_use(NULL);
         p->reject = otlp_udp_parse(p->body, p->body_len, received_at, &p->otel, &p->err);
         jarena_use(arena);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jarena.h"
 #include "jx.h"
 #include "logs_db.h"
 #include "metrics.h"
@@ -327,9 +328,17 @@ static void pack_spans_log(struct otlp_batch *b)
     free(ev);
 }
 
+/* The translated documents are built in the batch's own arena: the writer and its pool only
+ * read them (and drop their references before the batch's caller is woken), so when the arena
+ * held them all, otlp_batch_fini frees them in one go instead of walking every tree (the walk
+ * and the per-value malloc/free were about a tenth of fluoro's CPU on OTLP ingest). */
 void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
                     const struct otlp_xray_opts *opts, bool keep_spans)
 {
+    if (!b->arena) {
+        b->arena = jarena_new();
+    }
+    struct jarena *outer = jarena_use(b->arena);
     for (size_t i = 0; i < req->n_resource_spans; i++) {
         const OTLP_RESOURCE_SPANS *rs = req->resource_spans[i];
         for (size_t k = 0; k < rs->n_scope_spans; k++) {
@@ -341,6 +350,7 @@ void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
             free(prefix);
         }
     }
+    jarena_use(outer);
     if (keep_spans && b->nspans) {
         pack_spans_log(b);
     }
@@ -348,8 +358,13 @@ void otlp_batch_add(struct otlp_batch *b, const OTLP_TRACE_REQ *req, double now,
 
 void otlp_batch_fini(struct otlp_batch *b)
 {
+    bool arena_holds_all = b->arena && jarena_pure(b->arena);
     for (size_t i = 0; i < b->nsegs; i++) {
-        segment_fini(&b->segs[i]);
+        if (arena_holds_all) {
+            b->segs[i].doc = NULL;
+        } else {
+            segment_fini(&b->segs[i]);
+        }
         free(b->texts[i]);
     }
     free(b->texts);
@@ -359,6 +374,7 @@ void otlp_batch_fini(struct otlp_batch *b)
     free(b->segs);
     free(b->spans);
     logs_chunk_pack_fini(&b->spans_log);
+    jarena_free(b->arena);
     memset(b, 0, sizeof(*b));
 }
 

@@ -15,6 +15,8 @@
 #include "segment.h"
 #include "writer.h"
 
+struct jarena;
+
 /* AWS's per-request and per-span limits (reference/otlp.md §1). */
 #define OTLP_MAX_SPANS_PER_REQUEST 10000
 #define OTLP_MAX_SPAN_BYTES (200 * 1024)
@@ -38,7 +40,8 @@ struct otlp_batch {
     size_t accepted, rejected;
     unsigned rejected_by[OTLP_SPAN_REJECT_COUNT];
     struct logs_chunk_pack spans_log; /* the kept spans as aws/spans log events, packed */
-    char first_error[200];            /* why the first refused span was refused */
+    struct jarena *arena;  /* the documents' jansson values (jarena.h), freed with the batch */
+    char first_error[200]; /* why the first refused span was refused */
 };
 
 /* Counts the spans of a request. */
