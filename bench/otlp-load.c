@@ -11,6 +11,9 @@
  *
  * Build: see bench/run-otlp.sh (links the generated build/gen .pb-c.c files, libprotobuf-c, libcurl).
  * Usage: otlp-load --url http://127.0.0.1:2000 --spans 1000000 --traces 250 --threads 2
+ *                  [--ids xray|w3c]
+ * Trace ids: xray (the default) starts each id with the epoch seconds, as ADOT's AWS X-Ray id
+ * generator does; w3c makes all 16 bytes random, as an OpenTelemetry SDK's default generator.
  */
 #define _GNU_SOURCE
 #include <curl/curl.h>
@@ -31,9 +34,10 @@ struct opts {
     long spans;
     int traces;
     int threads;
+    bool w3c_ids;
 };
 
-static struct opts o = {"http://127.0.0.1:2000", 1000000, 250, 2};
+static struct opts o = {"http://127.0.0.1:2000", 1000000, 250, 2, false};
 static _Atomic long sent_spans, ok_spans, failed_requests;
 
 static double now_s(void)
@@ -81,6 +85,15 @@ struct span_buf {
     uint8_t tid[16], sid[8], pid[8];
 };
 
+/* splitmix64: a bijection, so distinct sequence numbers give distinct random-looking ids. */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
 /* Fills a 4-span trace into s[0..3]; seq makes ids unique. */
 static void make_trace(struct span_buf *s, uint64_t seq, uint64_t t0_ns, char *url)
 {
@@ -95,6 +108,11 @@ static void make_trace(struct span_buf *s, uint64_t seq, uint64_t t0_ns, char *u
         b->tid[3] = (uint8_t)epoch;
         memcpy(b->tid + 4, &seq, 8);
         memset(b->tid + 12, 0x5a, 4);
+        if (o.w3c_ids) {
+            uint64_t hi = mix(seq), lo = mix(~seq);
+            memcpy(b->tid, &hi, 8);
+            memcpy(b->tid + 8, &lo, 8);
+        }
         uint64_t id = seq * 4 + (uint64_t)i + 1;
         memcpy(b->sid, &id, 8);
         b->span.trace_id = (ProtobufCBinaryData){16, b->tid};
@@ -251,6 +269,8 @@ int main(int argc, char **argv)
             o.traces = atoi(argv[i + 1]);
         } else if (strcmp(argv[i], "--threads") == 0) {
             o.threads = atoi(argv[i + 1]);
+        } else if (strcmp(argv[i], "--ids") == 0) {
+            o.w3c_ids = strcmp(argv[i + 1], "w3c") == 0;
         } else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;

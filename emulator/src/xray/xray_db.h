@@ -14,7 +14,8 @@
 
 enum xray_db_put { XRAY_DB_INSERTED, XRAY_DB_REPLACED, XRAY_DB_KEPT_EXISTING };
 
-/* Upserts one validated document by (trace_id, id). A complete document replaces an in-progress
+/* Upserts one validated document by (trace_id, id), giving a trace seen for the first time its
+ * number (schema.c migration 10). A complete document replaces an in-progress
  * one and a later complete one replaces an earlier; an in-progress document never replaces a
  * complete one (then *outcome is XRAY_DB_KEPT_EXISTING). text/len is the document exactly as
  * received, stored as is; NULL means serialize seg->doc (e.g. after fixture time shifting).
