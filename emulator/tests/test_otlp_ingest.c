@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jarena.h"
 #include "otlp_decode.h"
 #include "otlp_ingest.h"
 
@@ -19,75 +20,45 @@ TestSuite(otlp_ingest);
 
 Test(otlp_ingest, kept_spans_are_the_span_json_of_their_resource_and_scope)
 {
+    /* clang-format off: the request reads as JSON only with its line breaks kept */
     const char *json =
         "{\"resourceSpans\":["
-        "{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":{"
-        "\"stringValue\":"
-        "\"a \\\"quoted\\\" "
-        "\\u00e9\"}},{\"key\":\"n\",\"value\":{\"doubleValue\":2.5}}]},"
-        "\"scopeSpans\":[{\"scope\":{\"name\":\"s1\",\"version\":\"1\"},\"spans\":"
-        "[" SPAN("1000000000000001", "one",
-                 ",\"attributes\":[{\"key\":\"k\",\"value\":{\"arrayValue\":{"
-                 "\"values\":[{"
-                 "\"intValue\":\"3\"}]}}}],\"status\":{\"code\":2,\"message\":"
-                 "\"m\"}") "," SPAN("1000000000000002", "two",
-                                    ",\"parentSpanId\":\"1000000000000001\","
-                                    "\"events\":[{\"name\":\"e\"}]") "]},"
-                                                                     "{\"spans\":"
-                                                                     "[" SPAN("1000000000"
-                                                                              "000003",
-                                                                              "three",
-                                                                              "") "]}]},"
-                                                                                  "{\"sco"
-                                                                                  "peSpan"
-                                                                                  "s\":[{"
-                                                                                  "\"scop"
-                                                                                  "e\":{"
-                                                                                  "\"name"
-                                                                                  "\":"
-                                                                                  "\"bare"
-                                                                                  "\"},"
-                                                                                  "\"span"
-                                                                                  "s\":"
-                                                                                  "[" SPAN(
-                                                                                      "10"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "0"
-                                                                                      "4",
-                                                                                      "fo"
-                                                                                      "u"
-                                                                                      "r",
-                                                                                      ","
-                                                                                      "\""
-                                                                                      "li"
-                                                                                      "nk"
-                                                                                      "s"
-                                                                                      "\""
-                                                                                      ":["
-                                                                                      "{"
-                                                                                      "\""
-                                                                                      "sp"
-                                                                                      "an"
-                                                                                      "Id"
-                                                                                      "\""
-                                                                                      ":"
-                                                                                      "\""
-                                                                                      "10"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "00"
-                                                                                      "01"
-                                                                                      "\""
-                                                                                      "}"
-                                                                                      "]") "]}]}]}";
+        "{\"resource\":{\"attributes\":["
+        "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"a \\\"quoted\\\" \\u00e9\"}},"
+        "{\"key\":\"n\",\"value\":{\"doubleValue\":2.5}}]},"
+        "\"scopeSpans\":["
+        "{\"scope\":{\"name\":\"s1\",\"version\":\"1\"},\"spans\":[" SPAN(
+            "1000000000000001", "one",
+            ",\"attributes\":[{\"key\":\"k\",\"value\":{\"arrayValue\":{\"values\":["
+            "{\"intValue\":\"3\"}]}}}],\"status\":{\"code\":2,\"message\":\"m\"}") "," SPAN("100000"
+                                                                                            "000000"
+                                                                                            "0002",
+                                                                                            "two",
+                                                                                            ",\"par"
+                                                                                            "entSpa"
+                                                                                            "nId\":"
+                                                                                            "\"1000"
+                                                                                            "000000"
+                                                                                            "000001"
+                                                                                            "\","
+                                                                                            "\"even"
+                                                                                            "ts\":["
+                                                                                            "{\"nam"
+                                                                                            "e\":"
+                                                                                            "\"e\"}"
+                                                                                            "]") "]"
+                                                                                                 "}"
+                                                                                                 ","
+                                                                                                 "{"
+                                                                                                 "\"spans\":[" SPAN(
+                                                                                                     "1000000000000003",
+                                                                                                     "three",
+                                                                                                     "") "]}]},"
+                                                                                                         "{\"scopeSpans\":[{\"scope\":{\"name\":\"bare\"},\"spans\":[" SPAN(
+                                                                                                             "1000000000000004",
+                                                                                                             "four",
+                                                                                                             ",\"links\":[{\"spanId\":\"1000000000000001\"}]") "]}]}]}";
+    /* clang-format on */
     struct errbuf err = {{0}, -1};
     OTLP_TRACE_REQ *req = otlp_decode_traces(json, strlen(json), OTLP_CONTENT_JSON, &err);
     cr_assert_not_null(req, "%s", err.msg);
@@ -118,6 +89,35 @@ Test(otlp_ingest, kept_spans_are_the_span_json_of_their_resource_and_scope)
     cr_assert(strstr(b.spans[3].json, "{\"resource\":{\"attributes\":{}},\"scope\":{\"name\":"
                                       "\"bare\"},\"traceId\""),
               "%s", b.spans[3].json);
+    otlp_batch_fini(&b);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+}
+
+/* The translated documents are built in the batch's own arena, which holds all of them, so
+ * otlp_batch_fini frees them in one go (unit-asan's leak check covers the rest). */
+Test(otlp_ingest, a_batch_s_documents_live_in_its_own_arena, .init = jarena_install)
+{
+    const char *json = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" SPAN(
+        "1000000000000001", "root",
+        "") "," SPAN("1000000000000002", "child",
+                     ",\"kind\":3,\"parentSpanId\":\"1000000000000001\"") "]}]}]}";
+    struct errbuf err = {{0}, -1};
+    OTLP_TRACE_REQ *req = otlp_decode_traces(json, strlen(json), OTLP_CONTENT_JSON, &err);
+    cr_assert_not_null(req, "%s", err.msg);
+    struct otlp_batch b = {0};
+    static const struct otlp_xray_opts opts = {0};
+    otlp_batch_add(&b, req, 1700000000.0, &opts, true);
+    cr_assert_eq(b.accepted, 2, "%s", b.first_error);
+    cr_assert_eq(b.nsegs, 2);
+    cr_assert_not_null(b.arena);
+    for (size_t i = 0; i < b.nsegs; i++) {
+        cr_expect(jarena_owns(b.segs[i].doc), "document %zu is on the heap", i);
+    }
+    cr_expect(jarena_pure(b.arena));
+    /* The thread's allocations outside the batch stay on the heap. */
+    json_t *after = json_object();
+    cr_expect_not(jarena_owns(after));
+    json_decref(after);
     otlp_batch_fini(&b);
     protobuf_c_message_free_unpacked(&req->base, NULL);
 }

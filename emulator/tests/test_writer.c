@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "queue.h"
 #include "store.h"
+#include "trace_ids.h"
 #include "writer.h"
 #include "xray_ingest.h"
 #include "helpers.h"
@@ -169,8 +170,9 @@ Test(writer, wait_idle_returns_once_queued_work_and_datagrams_are_stored, .init 
     free(got);
     struct store *ro = NULL;
     cr_assert_eq(store_open_ro(env.path, &ro), 0);
-    sqlite3_stmt *st = store_stmt(ro, "SELECT count(*) FROM segments WHERE trace_id ="
-                                      " '1-5759e988-bd862e3fe1be46a994272793'");
+    sqlite3_stmt *st =
+        store_stmt(ro, "SELECT count(*) FROM segments WHERE trace_no = " TRACE_IDS_NO(
+                           "'1-5759e988-bd862e3fe1be46a994272793'"));
     int64_t n = 0;
     cr_assert_eq(store_one_int(ro, st, &n, "count"), 0);
     cr_expect_eq(n, 1, "the datagram was stored before wait_idle returned");

@@ -88,24 +88,34 @@ static const struct option_def options[] = {
 };
 #undef OFF
 
-int config_parse_duration_ms(const char *s, int64_t *ms)
+struct unit {
+    const char *suffix;
+    double factor;
+};
+
+/* A non-negative number followed by one of units' suffixes, scaled by its factor. */
+static int parse_scaled(const char *s, const struct unit *units, size_t n,
+                        int (*same)(const char *, const char *), int64_t *out)
 {
-    static const struct {
-        const char *suffix;
-        double factor;
-    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}, {"", 1000}};
     char *end = NULL;
     double v = strtod(s, &end);
     if (end == s || v < 0) {
         return ERR_INVALID;
     }
-    for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-        if (strcmp(end, units[i].suffix) == 0) {
-            *ms = (int64_t)(v * units[i].factor);
+    for (size_t i = 0; i < n; i++) {
+        if (same(end, units[i].suffix) == 0) {
+            *out = (int64_t)(v * units[i].factor);
             return 0;
         }
     }
     return ERR_INVALID;
+}
+
+int config_parse_duration_ms(const char *s, int64_t *ms)
+{
+    static const struct unit units[] = {{"ms", 1},      {"s", 1000},     {"m", 60000},
+                                        {"h", 3600000}, {"d", 86400000}, {"", 1000}};
+    return parse_scaled(s, units, ARRAY_LEN(units), strcmp, ms);
 }
 
 int config_parse_when(const char *s, double *out)
@@ -126,24 +136,11 @@ int config_parse_when(const char *s, double *out)
 
 int config_parse_size(const char *s, int64_t *bytes)
 {
-    static const struct {
-        const char *suffix;
-        double factor;
-    } units[] = {{"", 1},       {"B", 1},         {"KB", 1e3},        {"MB", 1e6},
-                 {"GB", 1e9},   {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
-                 {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}};
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || v < 0) {
-        return ERR_INVALID;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-        if (strcasecmp(end, units[i].suffix) == 0) {
-            *bytes = (int64_t)(v * units[i].factor);
-            return 0;
-        }
-    }
-    return ERR_INVALID;
+    static const struct unit units[] = {
+        {"", 1},       {"B", 1},         {"KB", 1e3},        {"MB", 1e6},
+        {"GB", 1e9},   {"KiB", 1024.0},  {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+        {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}};
+    return parse_scaled(s, units, ARRAY_LEN(units), strcasecmp, bytes);
 }
 
 int config_split_address(const char *addr, char *host, size_t hostlen, int *port)

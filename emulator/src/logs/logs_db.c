@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "trace_ids.h"
 #include "writer.h"
 
 static const char SQL_GROUP_ID[] = "SELECT id FROM log_groups WHERE name = ?1";
@@ -106,12 +107,11 @@ int logs_db_put_event_autocreate(struct store *rw, const char *group, const char
 
 int logs_db_reset(struct store *rw)
 {
-    return store_exec(rw, "DELETE FROM log_event_traces; DELETE FROM trace_ids WHERE NOT EXISTS"
-                          " (SELECT 1 FROM segments s WHERE s.trace_no = trace_ids.no);"
-                          "DELETE FROM log_chunk_blooms;"
-                          "DELETE FROM log_chunk_data; DELETE FROM log_chunks;"
-                          "DELETE FROM log_streams; DELETE FROM log_groups;"
-                          "DELETE FROM log_config; DELETE FROM log_tags;");
+    int rc = store_exec(rw, "DELETE FROM log_event_traces; DELETE FROM log_chunk_blooms;"
+                            "DELETE FROM log_chunk_data; DELETE FROM log_chunks;"
+                            "DELETE FROM log_streams; DELETE FROM log_groups;"
+                            "DELETE FROM log_config; DELETE FROM log_tags;");
+    return rc < 0 ? rc : trace_ids_drop_unused(rw, 0);
 }
 
 int logs_db_group_find(struct store *s, const char *name, int64_t *id, int *retention_days)

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "logs_chunk.h"
 #include "metrics.h"
+#include "trace_ids.h"
 #include "writer.h"
 
 static const char SQL_CHUNK_INSERT[] =
@@ -28,13 +29,9 @@ static const char SQL_CHUNK_INSERT[] =
 static const char SQL_DATA_INSERT[] = "INSERT INTO log_chunk_data(chunk_id, data) VALUES (?1, ?2)";
 static const char SQL_BLOOM_INSERT[] =
     "INSERT INTO log_chunk_blooms(chunk_id, bloom) VALUES (?1, ?2)";
-/* A trace id's links are keyed by its number (schema.c migration 10), which the first of its
- * documents or log events gives it; the X-Ray side drops the number with its last row. */
-static const char SQL_TRACE_NUMBER[] =
-    "INSERT INTO trace_ids(trace_id) VALUES (?1) ON CONFLICT(trace_id) DO NOTHING";
+/* A trace's links are keyed by its number (trace_ids.h). */
 static const char SQL_TRACE_INSERT[] =
-    "INSERT INTO log_event_traces(trace_no, ts, event_id, chunk_id)"
-    " VALUES ((SELECT no FROM trace_ids WHERE trace_id = ?1), ?2, ?3, ?4)";
+    "INSERT INTO log_event_traces(trace_no, ts, event_id, chunk_id) VALUES (?1, ?2, ?3, ?4)";
 static const char SQL_STREAM_TOUCH[] =
     "UPDATE log_streams SET first_event_ts = min(coalesce(first_event_ts, ?2), ?2),"
     " last_event_ts = max(coalesce(last_event_ts, ?3), ?3), last_ingest_ts = ?4,"
@@ -72,17 +69,15 @@ static int put_chunk(struct store *rw, int64_t gid, int64_t sid, const struct lo
         rc = store_step_done(rw, st, "insert log chunk bloom");
     }
     for (size_t i = 0; rc == 0 && i < c->n_traces; i++) {
-        st = store_stmt(rw, SQL_TRACE_NUMBER);
+        int64_t no = 0;
+        if (trace_ids_number(rw, c->traces[i].id, true, &no) < 0) {
+            return ERR_INTERNAL;
+        }
+        st = store_stmt(rw, SQL_TRACE_INSERT);
         if (!st) {
             return ERR_INTERNAL;
         }
-        sqlite3_bind_text(st, 1, c->traces[i].id, -1, SQLITE_STATIC);
-        rc = store_step_done(rw, st, "number log trace id");
-        st = rc == 0 ? store_stmt(rw, SQL_TRACE_INSERT) : NULL;
-        if (!st) {
-            return rc < 0 ? rc : ERR_INTERNAL;
-        }
-        sqlite3_bind_text(st, 1, c->traces[i].id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, no);
         sqlite3_bind_int64(st, 2, c->traces[i].ts);
         sqlite3_bind_int64(st, 3, id << LOGS_CHUNK_INDEX_BITS | c->traces[i].index);
         sqlite3_bind_int64(st, 4, id);
@@ -533,12 +528,12 @@ int logs_db_stream_events(struct store *s, int64_t sid, int64_t start, int64_t e
 
 /* [scope: all, group][with bloom][descending] */
 #define SCAN_SQL(SCOPE, BLOOM, BLOOM_JOIN, RANGE)                                                  \
-    CHUNK_COLS BLOOM CHUNK_FROM BLOOM_JOIN " WHERE " SCOPE " (?6 IS NULL OR c.stream_id IN"        \
-                                           " (SELECT value FROM json_each(?6))) AND"               \
-                                           " (?8 IS NULL OR c.id IN (SELECT chunk_id FROM"         \
-                                           " log_event_traces WHERE trace_no ="                    \
-                                           " (SELECT no FROM trace_ids WHERE trace_id = ?8)))"     \
-                                           " AND" RANGE
+    CHUNK_COLS BLOOM CHUNK_FROM BLOOM_JOIN                                                         \
+        " WHERE " SCOPE " (?6 IS NULL OR c.stream_id IN"                                           \
+        " (SELECT value FROM json_each(?6))) AND"                                                  \
+        " (?8 IS NULL OR c.id IN (SELECT chunk_id FROM"                                            \
+        " log_event_traces WHERE trace_no = " TRACE_IDS_NO("?8") "))"                              \
+                                                                 " AND" RANGE
 #define SCAN_BLOOM ", b.bloom"
 #define SCAN_BLOOM_JOIN " LEFT JOIN log_chunk_blooms b ON b.chunk_id = c.id"
 #define SCAN_SCOPES(SCOPE)                                                                         \
@@ -611,9 +606,9 @@ static const char SQL_CHUNK_BY_ID[] = CHUNK_COLS CHUNK_FROM " WHERE c.id = ?1" C
 int logs_db_trace_events(struct store *s, const char *trace_id, int64_t limit, logs_db_row_fn fn,
                          void *arg)
 {
-    sqlite3_stmt *st = store_stmt(s, "SELECT event_id FROM log_event_traces WHERE trace_no ="
-                                     " (SELECT no FROM trace_ids WHERE trace_id = ?1)"
-                                     " ORDER BY ts, event_id LIMIT ?2");
+    sqlite3_stmt *st =
+        store_stmt(s, "SELECT event_id FROM log_event_traces WHERE trace_no = " TRACE_IDS_NO(
+                          "?1") " ORDER BY ts, event_id LIMIT ?2");
     if (!st) {
         return ERR_INTERNAL;
     }

@@ -181,19 +181,18 @@ const char *const store_migrations[] = {
      * random leaf page in each of five trees keyed by them (segments, the traces id index,
      * trace_facts, trace_summaries, log_event_traces): about two 4 KB WAL frames per OTLP span,
      * the largest part of the writer's time (bench/README.md, "OTLP ingest"). Now trace_ids is
-     * the one tree a new id lands in at random; the rest append. A number is given the first
-     * time an id is seen (a document or a log event naming it) and its row goes when nothing
-     * refers to it any more (xray_db.c, logs_db.c); a number is never re-used while referred
-     * to. The tables keep their trace_id column where reads return it (and for readability). */
+     * the one tree a new id lands in at random; the rest append (trace_ids.h says when numbers
+     * come and go). traces and trace_facts keep their trace_id column: searches and retention
+     * return it, and it breaks ties in the facts indexes' order. */
     ("CREATE TABLE trace_ids(no INTEGER PRIMARY KEY, trace_id TEXT NOT NULL UNIQUE);"
      "INSERT INTO trace_ids(trace_id) SELECT trace_id FROM segments UNION"
      "  SELECT trace_id FROM traces UNION SELECT trace_id FROM log_event_traces;"
      "CREATE TABLE segments_by_no("
-     "  trace_no INTEGER NOT NULL, id TEXT NOT NULL, trace_id TEXT NOT NULL, parent_id TEXT,"
+     "  trace_no INTEGER NOT NULL, id TEXT NOT NULL, parent_id TEXT,"
      "  is_subsegment INTEGER NOT NULL, in_progress INTEGER NOT NULL,"
      "  start_time REAL NOT NULL, end_time REAL, received_at REAL NOT NULL, doc TEXT NOT NULL,"
      "  seq INTEGER, PRIMARY KEY(trace_no, id)) WITHOUT ROWID;"
-     "INSERT INTO segments_by_no SELECT i.no, s.id, s.trace_id, s.parent_id, s.is_subsegment,"
+     "INSERT INTO segments_by_no SELECT i.no, s.id, s.parent_id, s.is_subsegment,"
      "  s.in_progress, s.start_time, s.end_time, s.received_at, s.doc, s.seq"
      "  FROM segments s JOIN trace_ids i USING (trace_id);"
      "DROP TABLE segments;"

@@ -10,30 +10,23 @@
 
 #include "jparse.h"
 #include "trace_facts.h"
+#include "trace_ids.h"
 
-/* Per-trace rows are keyed by the trace's number (schema.c migration 10); a statement that
- * names a trace by id finds its number through trace_ids with this subquery on ?1. */
-#define TRACE_NO "(SELECT no FROM trace_ids WHERE trace_id = ?1)"
+/* Per-trace rows are keyed by the trace's number (trace_ids.h): the writer's statements take it
+ * as ?1; reads that name a trace by id find it with this subquery on ?1. */
+#define TRACE_NO TRACE_IDS_NO("?1")
 
-static const char SQL_TRACE_NO[] = "SELECT no FROM trace_ids WHERE trace_id = ?1";
-static const char SQL_NEW_TRACE_NO[] = "INSERT INTO trace_ids(trace_id) VALUES (?1)";
-/* A trace's number goes with its last row: log events may still name it (logs_db.c). */
-static const char SQL_DROP_TRACE_NO[] =
-    "DELETE FROM trace_ids WHERE trace_id = ?1 AND NOT EXISTS"
-    " (SELECT 1 FROM log_event_traces l WHERE l.trace_no = trace_ids.no)";
 static const char SQL_SEGMENT_STATE[] =
     "SELECT in_progress FROM segments WHERE trace_no = ?1 AND id = ?2";
 static const char SQL_SEGMENT_UPSERT[] =
-    "INSERT INTO segments(trace_no, id, trace_id, parent_id, is_subsegment, in_progress,"
-    " start_time, end_time, received_at, doc, seq)"
-    " VALUES (?1, ?2, ?11, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+    "INSERT INTO segments(trace_no, id, parent_id, is_subsegment, in_progress, start_time,"
+    " end_time, received_at, doc, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     " ON CONFLICT(trace_no, id) DO UPDATE SET parent_id = excluded.parent_id,"
     " is_subsegment = excluded.is_subsegment, in_progress = excluded.in_progress,"
     " start_time = excluded.start_time, end_time = excluded.end_time,"
     " received_at = excluded.received_at, doc = excluded.doc, seq = excluded.seq"
     " WHERE excluded.in_progress = 0 OR segments.in_progress = 1";
 static const char SQL_TRACE_DOCS[] = "SELECT doc, id FROM segments WHERE trace_no = " TRACE_NO;
-/* The writer's statements below take the trace's number as ?1 (trace_number()). */
 static const char SQL_DELETE_TRACE[] = "DELETE FROM traces WHERE trace_no = ?1";
 static const char SQL_DELETE_FACTS[] = "DELETE FROM trace_facts WHERE trace_no = ?1";
 static const char SQL_DELETE_SUMMARY[] = "DELETE FROM trace_summaries WHERE trace_no = ?1";
@@ -47,7 +40,7 @@ static const char SQL_TRACE_SUMMARY[] =
     "SELECT summary FROM trace_summaries WHERE trace_no = " TRACE_NO;
 static const char SQL_INSERT_FACTS[] =
     "INSERT INTO trace_facts(trace_no, trace_id, id_time, start_time, end_time, facts)"
-    " VALUES (?1, ?6, ?2, ?3, ?4, ?5)";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 /* Re-deriving a trace usually leaves its times alone (later documents nest inside the root's
  * span), so the facts are rewritten in place without touching either index. */
 static const char SQL_UPDATE_FACTS[] = "UPDATE trace_facts SET facts = ?2 WHERE trace_no = ?1"
@@ -70,8 +63,8 @@ static const char SQL_INSERT_TRACE[] =
     "INSERT INTO traces(trace_no, trace_id, id_time, start_time, end_time, duration,"
     " response_time, root_name, root_type, has_error, has_fault, has_throttle, partial,"
     " http_status, http_method, http_url, segment_count, revision, updated_at, derived)"
-    " VALUES (?1, ?20, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-    " ?18, ?19)";
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+    " ?19, ?20)";
 /* traces.derived holds a JSON view only in databases written before migration 8 and not yet
  * converted; new rows store ''. */
 static const char SQL_TRACE_DERIVED[] = "SELECT derived FROM traces WHERE trace_no = " TRACE_NO;
@@ -89,40 +82,12 @@ static const char SQL_MAX_SEQ[] =
     "SELECT max(coalesce((SELECT max(seq) FROM segments), 0),"
     " coalesce((SELECT max(position) FROM export_cursors WHERE source = 'segments'), 0))";
 
-/* The trace's number in *no: 0 when the id has none and create is false; with create, a new
- * number (the next one up, so a new trace's rows append to every table keyed by it). */
-static int trace_number(struct store *rw, const char *trace_id, bool create, int64_t *no)
-{
-    sqlite3_stmt *st = store_stmt(rw, SQL_TRACE_NO);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *no = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return store_fail(rw, "find trace number");
-    }
-    if (*no || !create) {
-        return 0;
-    }
-    st = store_stmt(rw, SQL_NEW_TRACE_NO);
-    if (!st) {
-        return ERR_INTERNAL;
-    }
-    sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-    rc = store_step_done(rw, st, "new trace number");
-    *no = sqlite3_last_insert_rowid(store_db(rw));
-    return rc;
-}
-
 int xray_db_put_segment(struct store *rw, const struct segment *seg, const char *text, size_t len,
                         double received_at, int64_t seq, enum xray_db_put *outcome)
 {
     char *dumped = NULL;
     int64_t no = 0;
-    if (trace_number(rw, seg->trace_id, true, &no) < 0) {
+    if (trace_ids_number(rw, seg->trace_id, true, &no) < 0) {
         return ERR_INTERNAL;
     }
     sqlite3_stmt *st = store_stmt(rw, SQL_SEGMENT_STATE);
@@ -160,7 +125,6 @@ int xray_db_put_segment(struct store *rw, const struct segment *seg, const char 
     sqlite3_bind_double(st, 8, received_at);
     sqlite3_bind_text(st, 9, text, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 10, seq);
-    sqlite3_bind_text(st, 11, seg->trace_id, -1, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "upsert segment");
     sqlite3_clear_bindings(st);
     free(dumped);
@@ -191,19 +155,11 @@ static int delete_trace_rows(struct store *rw, const char *trace_id, bool docume
                                 SQL_DELETE_SEGMENTS};
     size_t n = documents_too ? ARRAY_LEN(sqls) : ARRAY_LEN(sqls) - 1;
     int64_t no = 0;
-    int rc = trace_number(rw, trace_id, false, &no);
+    int rc = trace_ids_number(rw, trace_id, false, &no);
     for (size_t i = 0; rc == 0 && no && i < n; i++) {
         rc = by_trace_no(rw, sqls[i], no);
     }
-    if (rc == 0 && no && documents_too) {
-        sqlite3_stmt *st = store_stmt(rw, SQL_DROP_TRACE_NO);
-        if (!st) {
-            return ERR_INTERNAL;
-        }
-        sqlite3_bind_text(st, 1, trace_id, -1, SQLITE_STATIC);
-        rc = store_step_done(rw, st, "drop trace number");
-    }
-    return rc;
+    return rc == 0 && no && documents_too ? trace_ids_drop_unused(rw, no) : rc;
 }
 
 static double num_or_nan(const struct tf_val *v)
@@ -272,27 +228,27 @@ static int insert_trace_row(struct store *rw, int64_t no, const char *trace_id,
         return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, no);
-    sqlite3_bind_text(st, 20, trace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
-    bind_real(st, 3, row->start_time);
-    bind_real(st, 4, row->end_time);
-    bind_real(st, 5, row->duration);
-    bind_real(st, 6, row->response_time);
-    store_bind_text(st, 7, row->root_name);
-    store_bind_text(st, 8, row->root_type);
-    sqlite3_bind_int(st, 9, row->has_error);
-    sqlite3_bind_int(st, 10, row->has_fault);
-    sqlite3_bind_int(st, 11, row->has_throttle);
-    sqlite3_bind_int(st, 12, row->partial);
+    sqlite3_bind_text(st, 2, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, segment_trace_id_time(trace_id));
+    bind_real(st, 4, row->start_time);
+    bind_real(st, 5, row->end_time);
+    bind_real(st, 6, row->duration);
+    bind_real(st, 7, row->response_time);
+    store_bind_text(st, 8, row->root_name);
+    store_bind_text(st, 9, row->root_type);
+    sqlite3_bind_int(st, 10, row->has_error);
+    sqlite3_bind_int(st, 11, row->has_fault);
+    sqlite3_bind_int(st, 12, row->has_throttle);
+    sqlite3_bind_int(st, 13, row->partial);
     if (row->http_status >= 0) {
-        sqlite3_bind_int64(st, 13, row->http_status);
+        sqlite3_bind_int64(st, 14, row->http_status);
     }
-    store_bind_text(st, 14, row->http_method);
-    store_bind_text(st, 15, row->http_url);
-    sqlite3_bind_int64(st, 16, row->ndocs);
+    store_bind_text(st, 15, row->http_method);
+    store_bind_text(st, 16, row->http_url);
     sqlite3_bind_int64(st, 17, row->ndocs);
-    sqlite3_bind_double(st, 18, now_epoch());
-    sqlite3_bind_text(st, 19, "", 0, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 18, row->ndocs);
+    sqlite3_bind_double(st, 19, now_epoch());
+    sqlite3_bind_text(st, 20, "", 0, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "insert trace");
     sqlite3_clear_bindings(st);
     return rc;
@@ -307,11 +263,11 @@ static int insert_facts_row(struct store *rw, int64_t no, const char *trace_id,
         return ERR_INTERNAL;
     }
     sqlite3_bind_int64(st, 1, no);
-    sqlite3_bind_text(st, 6, trace_id, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 2, segment_trace_id_time(trace_id));
-    bind_real(st, 3, row->start_time);
-    bind_real(st, 4, row->end_time);
-    sqlite3_bind_blob(st, 5, row->facts, (int)row->facts_len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, trace_id, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 3, segment_trace_id_time(trace_id));
+    bind_real(st, 4, row->start_time);
+    bind_real(st, 5, row->end_time);
+    sqlite3_bind_blob(st, 6, row->facts, (int)row->facts_len, SQLITE_STATIC);
     int rc = store_step_done(rw, st, "insert trace facts");
     sqlite3_clear_bindings(st);
     if (rc < 0 || isnan(row->start_time) || isnan(row->end_time)) {
@@ -434,7 +390,7 @@ int xray_db_replace_derived(struct store *rw, const char *trace_id,
     /* Its documents gave the trace its number; create only covers rows written without them
      * (unit tests that store views alone). */
     int64_t no = 0;
-    int rc = trace_number(rw, trace_id, true, &no);
+    int rc = trace_ids_number(rw, trace_id, true, &no);
     rc = rc < 0 ? rc : by_trace_no(rw, SQL_DELETE_TRACE, no);
     bool existed = rc == 0 && sqlite3_changes(store_db(rw)) > 0;
     if (rc == 0) {
@@ -451,13 +407,13 @@ int xray_db_reset(struct store *rw)
     /* Everything X-Ray keeps, configuration included (groups, sampling rules, tags, resource
      * policies, encryption and indexing settings): CI jobs that reuse names must not see each
      * other's state. test_fidelity.py checks every table of sqlite_master is left empty. */
-    return store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
-                          "DELETE FROM trace_summaries; DELETE FROM trace_ids WHERE NOT EXISTS"
-                          " (SELECT 1 FROM log_event_traces l WHERE l.trace_no = trace_ids.no);"
-                          "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
-                          "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
-                          "DELETE FROM resource_tags; DELETE FROM settings;"
-                          "DELETE FROM xray_resource_policies;");
+    int rc = store_exec(rw, "DELETE FROM segments; DELETE FROM traces; DELETE FROM trace_facts;"
+                            "DELETE FROM trace_summaries;"
+                            "UPDATE trace_span SET max_span = 0; DELETE FROM sampling_statistics;"
+                            "DELETE FROM sampling_rules; DELETE FROM xray_groups;"
+                            "DELETE FROM resource_tags; DELETE FROM settings;"
+                            "DELETE FROM xray_resource_policies;");
+    return rc < 0 ? rc : trace_ids_drop_unused(rw, 0);
 }
 
 static int delete_selected(struct store *rw, const char *select_sql, double arg, int64_t *deleted)
@@ -574,7 +530,7 @@ static int backfill_one(struct store *rw, const char *trace_id)
     }
     xray_db_trace_row_init(&row, &v, blob, len);
     int64_t no = 0;
-    rc = trace_number(rw, trace_id, false, &no);
+    rc = trace_ids_number(rw, trace_id, false, &no);
     if (rc == 0 && no) {
         rc = put_summary_row(rw, no, &row);
     }
@@ -697,13 +653,7 @@ static int64_t count(struct store *ro, const char *sql)
 {
     sqlite3_stmt *st = store_stmt(ro, sql);
     int64_t n = -1;
-    if (st && sqlite3_step(st) == SQLITE_ROW) {
-        n = sqlite3_column_int64(st, 0);
-    }
-    if (st) {
-        sqlite3_reset(st);
-    }
-    return n;
+    return st && store_one_int(ro, st, &n, sql) == 0 ? n : -1;
 }
 
 int64_t xray_db_max_seq(struct store *rw)
